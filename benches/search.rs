@@ -1,0 +1,299 @@
+//! Search benchmark: build an index of N synthetic listings, then time a fixed query mix.
+//!
+//! Run: `cargo bench --bench search -- --listings 1000000 --seed 42`
+//! (add `--queries N` per class, `--dir PATH` to keep the index, `--with-store` to also
+//! time writing the listings to SQLite and rebuilding the index from it, as `reindex`
+//! does). Query timing and memory are measured in a fresh child process that only
+//! opens the finished index, as a restarted server would, so the figures are not
+//! flattered by a warm writer or inflated by the build.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use signpost::geo::locate::{Located, Precision};
+use signpost::listing::{Day, Taxonomy, TimeOfDay};
+use signpost::search::{Engine, SearchIndex, SearchRequest, Sort};
+use signpost::store::Store;
+use signpost::synth;
+
+struct Opts {
+    listings: u64,
+    seed: u64,
+    queries: usize,
+    dir: Option<PathBuf>,
+    phase: String,
+    with_store: bool,
+}
+
+fn opts() -> Opts {
+    let mut o = Opts {
+        listings: 100_000,
+        seed: 42,
+        queries: 1_000,
+        dir: None,
+        phase: "all".into(),
+        with_store: false,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let next = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--listings" => {
+                o.listings = next.replace('_', "").parse().expect("--listings N");
+                i += 1;
+            }
+            "--seed" => {
+                o.seed = next.parse().expect("--seed N");
+                i += 1;
+            }
+            "--queries" => {
+                o.queries = next.parse().expect("--queries N");
+                i += 1;
+            }
+            "--dir" => {
+                o.dir = Some(PathBuf::from(next));
+                i += 1;
+            }
+            "--phase" => {
+                o.phase = next;
+                i += 1;
+            }
+            "--with-store" => o.with_store = true,
+            _ => {} // cargo bench passes --bench
+        }
+        i += 1;
+    }
+    o
+}
+
+fn rss_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    let o = opts();
+    let dir = o.dir.clone().unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-{}-{}", o.listings, o.seed))
+    });
+    match o.phase.as_str() {
+        "query" => query_phase(&o, &dir),
+        _ => {
+            build_phase(&o, &dir);
+            if o.with_store {
+                store_phase(&o, &dir);
+            }
+            // Fresh process for serving figures.
+            let status = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--phase",
+                    "query",
+                    "--dir",
+                    dir.to_str().unwrap(),
+                    "--queries",
+                    &o.queries.to_string(),
+                    "--seed",
+                    &o.seed.to_string(),
+                    "--listings",
+                    &o.listings.to_string(),
+                ])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+}
+
+fn build_phase(o: &Opts, dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    let taxonomy = Taxonomy::embedded();
+    let districts = synth::district_list();
+    let index = SearchIndex::open_or_create(&dir.join("tantivy")).unwrap();
+    let mut indexer = index.indexer(signpost::search::index::REBUILD_WRITER_HEAP).unwrap();
+    let t = Instant::now();
+    let seed = o.seed;
+    let listings = (1..=o.listings).map(|n| {
+        let mut l = synth::listing(seed, n, taxonomy, &districts);
+        l.id = n as i64;
+        l
+    });
+    indexer.add_documents(listings, taxonomy).unwrap();
+    indexer.commit(o.listings as i64).unwrap();
+    indexer.finish().unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "build: {} listings in {:.1} s = {:.0} listings/s (generation included); peak RSS {} MB",
+        o.listings,
+        secs,
+        o.listings as f64 / secs,
+        rss_kb("VmHWM") / 1024
+    );
+    println!("index size on disk: {} MB", dir_size(&dir.join("tantivy")) / 1_000_000);
+}
+
+/// Writes the listings to SQLite in 1,000-listing transactions, then rebuilds the
+/// index from the store (the `reindex` path).
+fn store_phase(o: &Opts, dir: &Path) {
+    let taxonomy = Taxonomy::embedded();
+    let districts = synth::district_list();
+    let store_dir = dir.join("store");
+    let _ = std::fs::remove_dir_all(&store_dir);
+    let store = Store::open_dir(&store_dir).unwrap();
+    let t = Instant::now();
+    let mut batch = Vec::with_capacity(1000);
+    for n in 1..=o.listings {
+        batch.push(synth::listing(o.seed, n, taxonomy, &districts));
+        if batch.len() == 1000 {
+            store.upsert_batch(&batch).unwrap();
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        store.upsert_batch(&batch).unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "store: {} listings written in {:.1} s = {:.0} listings/s",
+        o.listings,
+        secs,
+        o.listings as f64 / secs
+    );
+    let index = SearchIndex::open_or_create(&store_dir.join("tantivy")).unwrap();
+    let mut indexer = index.indexer(signpost::search::index::REBUILD_WRITER_HEAP).unwrap();
+    let t = Instant::now();
+    let r = indexer.rebuild(&store, taxonomy).unwrap();
+    indexer.finish().unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "reindex from store: {} listings in {:.1} s = {:.0} listings/s",
+        r.indexed,
+        secs,
+        r.indexed as f64 / secs
+    );
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+type Case = (SearchRequest, Option<Located>);
+type MakeCase<'a> = Box<dyn Fn(&mut fastrand::Rng) -> Case + 'a>;
+
+const TEXTS: &[&str] = &[
+    "walking", "chair yoga", "lonely", "knittin", "choir", "memory cafe", "mens shed",
+    "dementia", "gardening", "dance", "swimming", "befriending", "low mood", "exercise",
+    "coffee morning", "art group", "book club", "food bank", "tai chi", "walking football",
+    "carers support", "bereavement", "cooking", "computer help", "volunteering",
+];
+
+fn query_phase(o: &Opts, dir: &Path) {
+    let taxonomy = Taxonomy::embedded();
+    let index = SearchIndex::open_or_create(&dir.join("tantivy")).unwrap();
+    let engine = Engine::new(index, taxonomy);
+    let districts = synth::district_list();
+    let now = signpost::clock::parse_now("2026-11-24T09:00").unwrap();
+    let mut rng = fastrand::Rng::with_seed(o.seed + 1);
+    let base = || SearchRequest {
+        within: 10.0,
+        page: 1,
+        ..Default::default()
+    };
+    let place = |rng: &mut fastrand::Rng| -> Located {
+        let (code, lat, lon) = &districts[rng.usize(..districts.len())];
+        Located {
+            label: code.clone(),
+            lat: *lat,
+            lon: *lon,
+            precision: Precision::District,
+            district: Some(code.clone()),
+            area: Some(code.chars().take_while(|c| c.is_ascii_alphabetic()).collect()),
+            note: None,
+        }
+    };
+    let classes: Vec<(&str, MakeCase<'_>)> = vec![
+        (
+            "text only",
+            Box::new(|rng: &mut fastrand::Rng| {
+                let mut r = base();
+                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
+                (r, None)
+            }),
+        ),
+        (
+            "text + 10 mile radius + counts",
+            Box::new(|rng: &mut fastrand::Rng| {
+                let mut r = base();
+                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
+                (r, Some(place(rng)))
+            }),
+        ),
+        (
+            "radius browse, nearest first",
+            Box::new(|rng: &mut fastrand::Rng| {
+                let mut r = base();
+                r.sort = Some(Sort::Distance);
+                (r, Some(place(rng)))
+            }),
+        ),
+        (
+            "text + radius + several filters",
+            Box::new(|rng: &mut fastrand::Rng| {
+                let mut r = base();
+                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
+                r.free = true;
+                r.days = vec![Day::ALL[rng.usize(..7)], Day::ALL[rng.usize(..7)]];
+                r.times = vec![TimeOfDay::Morning];
+                r.access = vec!["wheelchair".into()];
+                r.age = Some(70);
+                (r, Some(place(rng)))
+            }),
+        ),
+    ];
+    println!(
+        "queries: {} per class on {} listings (index opened fresh; RSS after open {} MB)",
+        o.queries,
+        engine.index.num_docs(),
+        rss_kb("VmRSS") / 1024
+    );
+    for (name, make) in &classes {
+        let cases: Vec<Case> = (0..o.queries).map(|_| make(&mut rng)).collect();
+        // Warm-up: page in the parts of the index this class touches.
+        for (r, l) in cases.iter().take(50) {
+            engine.search(r, l.as_ref(), now).unwrap();
+        }
+        let mut times: Vec<Duration> = Vec::with_capacity(cases.len());
+        let mut hits = 0usize;
+        for (r, l) in &cases {
+            let t = Instant::now();
+            let res = engine.search(r, l.as_ref(), now).unwrap();
+            times.push(t.elapsed());
+            hits += res.total;
+        }
+        times.sort();
+        let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+        println!(
+            "  {name:<34} p50 {:>7.3} ms   p99 {:>7.3} ms   max {:>7.3} ms   (mean matches {})",
+            pct(0.50).as_secs_f64() * 1e3,
+            pct(0.99).as_secs_f64() * 1e3,
+            times.last().unwrap().as_secs_f64() * 1e3,
+            hits / cases.len().max(1)
+        );
+    }
+    println!(
+        "serving memory: RSS {} MB, peak RSS {} MB",
+        rss_kb("VmRSS") / 1024,
+        rss_kb("VmHWM") / 1024
+    );
+}

@@ -1,0 +1,70 @@
+//! Configuration: built-in defaults, then an optional TOML file, then environment
+//! variables and command-line flags (clap handles those two, flags winning).
+//!
+//! Unknown keys in the file are an error, so a typo can't silently do nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the store and index live. Default `index/`.
+    pub data_dir: PathBuf,
+    /// Address `serve` listens on. Default `127.0.0.1:3000`.
+    pub addr: String,
+    /// Import the demo listings into a brand-new, empty data directory. Default true.
+    pub demo: bool,
+    /// How often the server checks the store for changes written by other processes
+    /// (a CLI import), in milliseconds. Default 1000.
+    pub index_interval_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("index"),
+            addr: "127.0.0.1:3000".into(),
+            demo: true,
+            index_interval_ms: 1_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the config file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("the config file {0} is not valid: {1}")]
+    Parse(PathBuf, toml::de::Error),
+}
+
+impl Config {
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read(path.to_path_buf(), e))?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse(path.to_path_buf(), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults_and_typos_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("signpost.toml");
+        std::fs::write(&p, "addr = \"0.0.0.0:8080\"\n").unwrap();
+        let c = Config::load(Some(&p)).unwrap();
+        assert_eq!(c.addr, "0.0.0.0:8080");
+        assert_eq!(c.data_dir, PathBuf::from("index"));
+        std::fs::write(&p, "adr = \"0.0.0.0:8080\"\n").unwrap();
+        let e = Config::load(Some(&p)).unwrap_err().to_string();
+        assert!(e.contains("adr"), "{e}");
+    }
+}

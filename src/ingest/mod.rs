@@ -1,0 +1,262 @@
+//! Getting listings in: one path for every source.
+//!
+//! A source's bytes are decoded by a format module into candidate listings (each one
+//! may fail on its own), then every candidate goes through the same steps: tag with
+//! its source, tidy and check, geocode its venue postcode, and upsert in batches. One
+//! bad item is reported with its position and reasons and skipped; the rest import.
+//! The demo content shipped in `content/demo/` goes through exactly this path.
+
+pub mod fetch;
+pub mod native;
+
+use serde::Serialize;
+
+use crate::geo::locate::Geocoder;
+use crate::geo::postcode::Postcode;
+use crate::listing::validate::tidy_and_check;
+use crate::listing::{GeoPrecision, Listing, Status, Taxonomy};
+use crate::store::{Store, StoreError, Upserted};
+
+/// Listings per store transaction: big enough to be fast, small enough that a crash
+/// loses little work (and nothing that was reported as imported).
+const BATCH: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Signpost's own JSON: an array of listings as `GET /api/listings/{id}` returns.
+    Signpost,
+}
+
+impl Format {
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "signpost" | "json" => Some(Format::Signpost),
+            _ => None,
+        }
+    }
+
+    /// Works out the format from the first bytes of the content.
+    pub fn detect(bytes: &[u8]) -> Result<Format, IngestError> {
+        let start = bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
+        match start {
+            Some(b'[') => Ok(Format::Signpost),
+            Some(b'{') => Err(IngestError::UnknownFormat(
+                "a JSON object (OpenActive and Open Referral feeds are not supported yet; \
+                 Signpost's own format is a JSON array of listings)"
+                    .into(),
+            )),
+            Some(_) => Err(IngestError::UnknownFormat(
+                "not JSON (Signpost's own format is a JSON array of listings)".into(),
+            )),
+            None => Err(IngestError::UnknownFormat("an empty file".into())),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("could not tell what format this is: {0}. Use --format to say")]
+    UnknownFormat(String),
+    #[error("the file is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("could not read {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("could not fetch {0}: {1}")]
+    Fetch(String, String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One item that was not imported, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemProblem {
+    /// 1-based position in the source.
+    pub position: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub source: String,
+    pub read: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub withdrawn: usize,
+    /// Venues placed only at their postcode district's centre.
+    pub approximate: usize,
+    pub failed: Vec<ItemProblem>,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: read {}, new {}, updated {}, unchanged {}, withdrawn {}, failed {}",
+            self.source,
+            self.read,
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.withdrawn,
+            self.failed.len()
+        )?;
+        if self.approximate > 0 {
+            write!(f, " ({} placed at their postcode district)", self.approximate)?;
+        }
+        for p in &self.failed {
+            write!(f, "\n  item {}", p.position)?;
+            if let Some(id) = &p.source_id {
+                write!(f, " ({id})")?;
+            }
+            write!(f, ": {}", p.reasons.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Name recorded as each listing's source.
+    pub source: String,
+    /// The source is complete: archive this source's listings that it no longer has.
+    pub withdraw_missing: bool,
+}
+
+/// A decoded item: a listing, or why it could not be read.
+pub type Candidate = Result<Listing, ItemProblem>;
+
+/// Decodes `bytes` in `format` into candidates.
+pub fn decode(bytes: &[u8], format: Format) -> Result<Vec<Candidate>, IngestError> {
+    match format {
+        Format::Signpost => native::decode(bytes),
+    }
+}
+
+/// Checks, geocodes and stores candidates. Store errors abort (nothing after the last
+/// committed batch is reported as imported); item problems are collected.
+pub fn import(
+    store: &Store,
+    taxonomy: &Taxonomy,
+    candidates: Vec<Candidate>,
+    opts: &ImportOptions,
+) -> Result<ImportReport, IngestError> {
+    let mut report = ImportReport {
+        source: opts.source.clone(),
+        read: candidates.len(),
+        ..Default::default()
+    };
+    let geocoder = Geocoder::new(store);
+    let now = chrono::Utc::now();
+    let mut batch: Vec<Listing> = Vec::with_capacity(BATCH);
+    let mut seen = std::collections::HashSet::new();
+    for (i, c) in candidates.into_iter().enumerate() {
+        let mut listing = match c {
+            Ok(l) => l,
+            Err(p) => {
+                report.failed.push(p);
+                continue;
+            }
+        };
+        listing.id = 0;
+        listing.provenance.source = opts.source.clone();
+        if listing.provenance.updated_at.is_none() {
+            listing.provenance.updated_at = Some(now);
+        }
+        let mut reasons: Vec<String> = tidy_and_check(&mut listing, taxonomy)
+            .into_iter()
+            .map(|p| p.to_string())
+            .collect();
+        if reasons.is_empty() {
+            match geocode(&geocoder, &mut listing) {
+                Ok(Some(GeoPrecision::District)) => report.approximate += 1,
+                Ok(_) => {}
+                Err(reason) => reasons.push(reason),
+            }
+        }
+        if reasons.is_empty() && !seen.insert(listing.provenance.source_id.clone()) {
+            reasons.push(format!(
+                "provenance.source_id: '{}' appears more than once in this source",
+                listing.provenance.source_id
+            ));
+        }
+        if !reasons.is_empty() {
+            report.failed.push(ItemProblem {
+                position: i + 1,
+                source_id: Some(listing.provenance.source_id.clone()).filter(|s| !s.is_empty()),
+                reasons,
+            });
+            continue;
+        }
+        batch.push(listing);
+        if batch.len() == BATCH {
+            tally(&mut report, &store.upsert_batch(&batch)?);
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        tally(&mut report, &store.upsert_batch(&batch)?);
+    }
+    if opts.withdraw_missing {
+        for (id, source_id) in store.ids_for_source(&opts.source)? {
+            if !seen.contains(&source_id)
+                && let Some(l) = store.get(id)?
+                && l.status == Status::Published
+            {
+                store.set_status(id, Status::Archived)?;
+                report.withdrawn += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn tally(report: &mut ImportReport, results: &[Upserted]) {
+    for r in results {
+        match r {
+            Upserted::Created(_) => report.created += 1,
+            Upserted::Updated(_) => report.updated += 1,
+            Upserted::Unchanged(_) => report.unchanged += 1,
+        }
+    }
+}
+
+/// Normalises the venue postcode and fills in a position when the source gave none.
+fn geocode(geocoder: &Geocoder<'_>, l: &mut Listing) -> Result<Option<GeoPrecision>, String> {
+    let Some(venue) = l.venue.as_mut() else {
+        return Ok(None);
+    };
+    let parsed = match venue.postcode.as_deref() {
+        Some(raw) => Some(
+            Postcode::parse(raw)
+                .map_err(|e| format!("venue.postcode: {e}"))?,
+        ),
+        None => None,
+    };
+    if let Some(pc) = &parsed {
+        venue.postcode = Some(pc.to_string());
+    }
+    if venue.lat.is_some() && venue.lon.is_some() {
+        venue.geo_precision.get_or_insert(GeoPrecision::Source);
+        return Ok(venue.geo_precision);
+    }
+    let Some(pc) = parsed else {
+        return Ok(None);
+    };
+    match geocoder.position(&pc).map_err(|e| e.to_string())? {
+        Some((lat, lon, precision)) => {
+            venue.lat = Some(lat);
+            venue.lon = Some(lon);
+            venue.geo_precision = Some(precision);
+            Ok(Some(precision))
+        }
+        None => Err(format!(
+            "venue.postcode: we could not find where {pc} is"
+        )),
+    }
+}

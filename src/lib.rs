@@ -1,0 +1,87 @@
+//! Signpost: a community activity directory for social prescribing.
+//!
+//! Data flows one way: sources (`ingest`) become one `Listing` model (`listing`),
+//! stored first in SQLite (`store`, the store of record), then indexed by tantivy
+//! (`search`, derived and always rebuildable), and served as pages and JSON (`web`).
+//! `App` wires those together for the binary, the tests and the benchmarks.
+
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod geo;
+pub mod ingest;
+pub mod listing;
+pub mod search;
+pub mod store;
+pub mod synth;
+pub mod web;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use listing::Taxonomy;
+use search::{Engine, Indexer, SearchError, SearchIndex, SyncReport};
+use store::{Store, StoreError};
+
+/// Errors while opening or maintaining the data directory.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Ingest(#[from] ingest::IngestError),
+}
+
+/// The store, the index and the search engine over one data directory.
+#[derive(Debug)]
+pub struct App {
+    pub data_dir: PathBuf,
+    pub store: Arc<Store>,
+    pub engine: Arc<Engine>,
+    pub taxonomy: &'static Taxonomy,
+}
+
+impl App {
+    /// Opens (creating if needed) the data directory: `signpost.db` and `tantivy/`.
+    pub fn open(data_dir: &Path) -> Result<App, AppError> {
+        let store = Store::open_dir(data_dir)?;
+        let index = SearchIndex::open_or_create(&data_dir.join("tantivy"))?;
+        let taxonomy = Taxonomy::embedded();
+        Ok(App {
+            data_dir: data_dir.to_path_buf(),
+            store: Arc::new(store),
+            engine: Arc::new(Engine::new(index, taxonomy)),
+            taxonomy,
+        })
+    }
+
+    /// Takes the index writer (fails if another process holds it).
+    pub fn indexer(&self) -> Result<Indexer, SearchError> {
+        self.engine
+            .index
+            .indexer(search::index::DEFAULT_WRITER_HEAP)
+    }
+
+    /// Brings the index up to date with the store.
+    pub fn sync(&self, indexer: &mut Indexer) -> Result<SyncReport, SearchError> {
+        indexer.sync(&self.store, self.taxonomy)
+    }
+
+    /// On a brand-new data directory, imports the demo content shipped in the binary.
+    /// Returns the import report if it ran.
+    pub fn ensure_demo(&self) -> Result<Option<ingest::ImportReport>, AppError> {
+        if self.store.meta("demo_imported")?.is_some() || self.store.count()? > 0 {
+            return Ok(None);
+        }
+        let report = demo::import(&self.store, self.taxonomy)?;
+        self.store
+            .set_meta("demo_imported", &chrono::Utc::now().to_rfc3339())?;
+        Ok(Some(report))
+    }
+}
+
+/// The writer shared by the server's background indexing task and request handlers
+/// that need changes visible at once.
+pub type SharedIndexer = Arc<Mutex<Indexer>>;

@@ -1,0 +1,197 @@
+//! Checking and tidying a listing before it is stored.
+//!
+//! Every source goes through here, so the store only ever holds listings that search and
+//! the pages can rely on. Problems are returned as a list of (field, plain message) so an
+//! import report or a form can show all of them at once, not just the first.
+
+use super::model::{Listing, Mode};
+use super::taxonomy::Taxonomy;
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted path of the field, e.g. `schedule.sessions[0]`.
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Longest text we keep in one field. Descriptions longer than this are not listings,
+/// they are documents, and would bloat every page that shows them.
+pub const MAX_TEXT: usize = 10_000;
+pub const MAX_SHORT: usize = 300;
+
+fn problem(field: impl Into<String>, message: impl Into<String>) -> Problem {
+    Problem {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Trim text fields, drop duplicate slugs, then check everything.
+///
+/// Returns the problems found; an empty list means the listing can be stored.
+pub fn tidy_and_check(listing: &mut Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
+    tidy(listing);
+    check(listing, taxonomy)
+}
+
+fn tidy(l: &mut Listing) {
+    for s in [
+        &mut l.title,
+        &mut l.summary,
+        &mut l.description,
+        &mut l.organisation.name,
+        &mut l.access.notes,
+        &mut l.audience.notes,
+        &mut l.join.details,
+        &mut l.schedule.note,
+        &mut l.area_served.description,
+    ] {
+        let t = s.trim();
+        if t.len() != s.len() {
+            *s = t.to_string();
+        }
+    }
+    if let Some(v) = &mut l.venue {
+        v.name = v.name.trim().to_string();
+        v.address = v.address.trim().to_string();
+        if let Some(p) = &v.postcode
+            && p.trim().is_empty()
+        {
+            v.postcode = None;
+        }
+    }
+    dedup_keep_order(&mut l.types);
+    dedup_keep_order(&mut l.access.features);
+    dedup_keep_order(&mut l.audience.circumstances);
+    l.modes.sort();
+    l.modes.dedup();
+    for p in &mut l.area_served.postcodes {
+        *p = p.trim().to_ascii_uppercase();
+    }
+    dedup_keep_order(&mut l.area_served.postcodes);
+    l.schedule.except.sort();
+    l.schedule.except.dedup();
+}
+
+fn dedup_keep_order(v: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|s| seen.insert(s.clone()));
+}
+
+pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if l.title.is_empty() {
+        out.push(problem("title", "Enter the name of the activity"));
+    }
+    for (field, value, max) in [
+        ("title", &l.title, MAX_SHORT),
+        ("summary", &l.summary, 1_000),
+        ("description", &l.description, MAX_TEXT),
+        ("organisation.name", &l.organisation.name, MAX_SHORT),
+        ("access.notes", &l.access.notes, MAX_TEXT),
+        ("audience.notes", &l.audience.notes, MAX_TEXT),
+        ("join.details", &l.join.details, MAX_TEXT),
+        ("schedule.note", &l.schedule.note, 1_000),
+    ] {
+        if value.chars().count() > max {
+            out.push(problem(
+                field,
+                format!("This must be {max} characters or fewer"),
+            ));
+        }
+    }
+    if l.types.is_empty() {
+        out.push(problem("types", "Choose at least one type of activity"));
+    }
+    for t in &l.types {
+        if taxonomy.activity_type(t).is_none() {
+            out.push(problem("types", format!("'{t}' is not a known activity type")));
+        }
+    }
+    for a in &l.access.features {
+        if taxonomy.access_feature(a).is_none() {
+            out.push(problem(
+                "access.features",
+                format!("'{a}' is not a known accessibility feature"),
+            ));
+        }
+    }
+    for c in &l.audience.circumstances {
+        if taxonomy.circumstance(c).is_none() {
+            out.push(problem(
+                "audience.circumstances",
+                format!("'{c}' is not a known circumstance"),
+            ));
+        }
+    }
+    if l.modes.is_empty() {
+        out.push(problem(
+            "modes",
+            "Say how people take part: in person, online, by phone or home visits",
+        ));
+    }
+    if l.modes.contains(&Mode::InPerson) {
+        match &l.venue {
+            None => out.push(problem(
+                "venue",
+                "An in-person activity needs a venue with a postcode",
+            )),
+            Some(v) => {
+                if v.postcode.is_none() && (v.lat.is_none() || v.lon.is_none()) {
+                    out.push(problem("venue.postcode", "Enter the venue's postcode"));
+                }
+            }
+        }
+    }
+    if let Some(v) = &l.venue {
+        match (v.lat, v.lon) {
+            (Some(lat), Some(lon)) => {
+                if !(49.0..=61.5).contains(&lat) || !(-9.0..=2.5).contains(&lon) {
+                    out.push(problem(
+                        "venue",
+                        format!("The position {lat}, {lon} is not in the UK"),
+                    ));
+                }
+            }
+            (None, None) => {}
+            _ => out.push(problem("venue", "Give both latitude and longitude, or neither")),
+        }
+    }
+    let a = &l.audience;
+    for (field, age) in [("audience.age_min", a.age_min), ("audience.age_max", a.age_max)] {
+        if let Some(age) = age
+            && age > 120
+        {
+            out.push(problem(field, "Enter an age from 0 to 120"));
+        }
+    }
+    if let (Some(min), Some(max)) = (a.age_min, a.age_max)
+        && min > max
+    {
+        out.push(problem(
+            "audience.age_max",
+            "The oldest age must be the same as or more than the youngest age",
+        ));
+    }
+    for (i, s) in l.schedule.sessions.iter().enumerate() {
+        if let Err(e) = s.validate() {
+            out.push(problem(format!("schedule.sessions[{i}]"), e.to_string()));
+        }
+    }
+    if let Err(e) = l.schedule.validate()
+        && !out.iter().any(|p| p.field.starts_with("schedule"))
+    {
+        out.push(problem("schedule.dates", e.to_string()));
+    }
+    if l.provenance.source_id.is_empty() {
+        out.push(problem("provenance.source_id", "Every listing needs a source id"));
+    }
+    out
+}

@@ -1,0 +1,481 @@
+//! The `signpost` command: parse arguments, set up logging, call the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use signpost::config::Config;
+use signpost::geo::locate::Geocoder;
+use signpost::ingest::{self, Format, ImportOptions};
+use signpost::search::{SearchError, SearchRequest};
+use signpost::{App, web};
+
+#[derive(Parser, Debug)]
+#[command(name = "signpost", version, about = "Community activity directory for social prescribing")]
+struct Cli {
+    /// Data directory holding the store and the search index.
+    #[arg(long, global = true, env = "SIGNPOST_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Optional TOML config file (flags and environment variables override it).
+    #[arg(long, global = true, env = "SIGNPOST_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the website and JSON API. A new data directory gets the demo listings.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SIGNPOST_ADDR")]
+        addr: Option<String>,
+        /// Don't import the demo listings into a new, empty data directory.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Import listings from a file or URL.
+    Import {
+        /// A file path or an http(s) URL.
+        source: String,
+        /// Format of the source (detected when left out): signpost.
+        #[arg(long)]
+        format: Option<String>,
+        /// Name to record as the listings' source (default: the file name).
+        #[arg(long)]
+        source_name: Option<String>,
+        /// The source is complete: archive this source's listings that it no longer has.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Rebuild the search index from the store.
+    Reindex,
+    /// Load a full postcode table (ONS Postcode Directory or Code-Point Open CSV, optionally gzipped).
+    ImportPostcodes {
+        file: PathBuf,
+    },
+    /// Search from the command line, with the same filters as the website.
+    Search(SearchArgs),
+}
+
+#[derive(Args, Debug)]
+struct SearchArgs {
+    /// Words to search for.
+    query: Vec<String>,
+    /// Postcode (or "lat,lon") to search near.
+    #[arg(long)]
+    near: Option<String>,
+    /// Radius in miles.
+    #[arg(long)]
+    within: Option<String>,
+    /// Activity type slug (repeatable).
+    #[arg(long = "type")]
+    types: Vec<String>,
+    /// Accessibility feature slug (repeatable; all must match).
+    #[arg(long)]
+    access: Vec<String>,
+    /// Only free activities.
+    #[arg(long)]
+    free: bool,
+    /// Day: mon..sun (repeatable).
+    #[arg(long)]
+    day: Vec<String>,
+    /// morning, afternoon or evening (repeatable).
+    #[arg(long)]
+    time: Vec<String>,
+    /// Age of the person.
+    #[arg(long)]
+    age: Option<String>,
+    /// in-person, online, phone or home-visit (repeatable).
+    #[arg(long)]
+    mode: Vec<String>,
+    /// relevance or distance.
+    #[arg(long)]
+    sort: Option<String>,
+    #[arg(long)]
+    page: Option<String>,
+    /// Print the same JSON as GET /api/search.
+    #[arg(long)]
+    json: bool,
+}
+
+impl SearchArgs {
+    /// The flags as the same name/value pairs the website's URL carries.
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut p: Vec<(&'static str, String)> = Vec::new();
+        if !self.query.is_empty() {
+            p.push(("q", self.query.join(" ")));
+        }
+        let one = [
+            ("near", &self.near),
+            ("within", &self.within),
+            ("age", &self.age),
+            ("sort", &self.sort),
+            ("page", &self.page),
+        ];
+        for (k, v) in one {
+            if let Some(v) = v {
+                p.push((k, v.clone()));
+            }
+        }
+        let many = [
+            ("type", &self.types),
+            ("access", &self.access),
+            ("day", &self.day),
+            ("time", &self.time),
+            ("mode", &self.mode),
+        ];
+        for (k, vs) in many {
+            p.extend(vs.iter().map(|v| (k, v.clone())));
+        }
+        if self.free {
+            p.push(("free", "1".into()));
+        }
+        p
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "signpost=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(d) = cli.data_dir {
+        config.data_dir = d;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match cli.command {
+        Command::Serve { addr, no_demo } => {
+            if let Some(a) = addr {
+                config.addr = a;
+            }
+            if no_demo {
+                config.demo = false;
+            }
+            rt.block_on(serve(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            source,
+            format,
+            source_name,
+            full,
+        } => rt.block_on(import(&config, &source, format, source_name, full)),
+        Command::Reindex => reindex(&config),
+        Command::ImportPostcodes { file } => import_postcodes(&config, &file),
+        Command::Search(args) => search(&config, &args),
+    }
+}
+
+async fn serve(config: Config) -> Result<()> {
+    let started = Instant::now();
+    let app = Arc::new(
+        App::open(&config.data_dir)
+            .with_context(|| format!("opening data directory {}", config.data_dir.display()))?,
+    );
+    let mut indexer = match app.indexer() {
+        Ok(i) => i,
+        Err(SearchError::Locked) => bail!(
+            "another Signpost server is already using {}",
+            config.data_dir.display()
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    if config.demo
+        && let Some(report) = app.ensure_demo()?
+    {
+        tracing::info!("imported demo content: {report}");
+    }
+    let report = app.sync(&mut indexer)?;
+    tracing::info!(
+        indexed = report.indexed,
+        removed = report.removed,
+        docs = app.engine.index.num_docs(),
+        "index up to date"
+    );
+    let indexer = Arc::new(Mutex::new(indexer));
+    spawn_index_follower(app.clone(), indexer.clone(), config.index_interval_ms);
+
+    let listener = tokio::net::TcpListener::bind(&config.addr)
+        .await
+        .with_context(|| format!("listening on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        "Signpost is ready at http://{addr} ({} ms)",
+        started.elapsed().as_millis()
+    );
+    let router = web::router(web::AppState::new(app));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// Keeps the index in step with changes other processes write to the store.
+fn spawn_index_follower(app: Arc<App>, indexer: Arc<Mutex<signpost::search::Indexer>>, every_ms: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(every_ms.max(50)));
+        loop {
+            tick.tick().await;
+            let (app, indexer) = (app.clone(), indexer.clone());
+            let res = tokio::task::spawn_blocking(move || {
+                let mut guard = indexer.lock().unwrap_or_else(|p| p.into_inner());
+                app.sync(&mut guard)
+            })
+            .await;
+            match res {
+                Ok(Ok(r)) if r.indexed + r.removed > 0 => {
+                    tracing::info!(indexed = r.indexed, removed = r.removed, "indexed changes")
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!("indexing failed: {e}"),
+                Err(e) => tracing::error!("indexing task failed: {e}"),
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn import(
+    config: &Config,
+    source: &str,
+    format: Option<String>,
+    source_name: Option<String>,
+    full: bool,
+) -> Result<ExitCode> {
+    let bytes = if ingest::fetch::is_url(source) {
+        ingest::fetch::fetch_url(source).await?
+    } else {
+        ingest::fetch::read_file(source)?
+    };
+    let format = match format {
+        Some(f) => Format::from_name(&f)
+            .with_context(|| format!("unknown format '{f}'; known formats: signpost"))?,
+        None => Format::detect(&bytes)?,
+    };
+    let name = source_name.unwrap_or_else(|| default_source_name(source));
+    let app = App::open(&config.data_dir)?;
+    let candidates = ingest::decode(&bytes, format)?;
+    let report = ingest::import(
+        &app.store,
+        app.taxonomy,
+        candidates,
+        &ImportOptions {
+            source: name,
+            withdraw_missing: full,
+        },
+    )?;
+    println!("{report}");
+    index_now_or_later(&app)?;
+    let imported = report.created + report.updated + report.unchanged;
+    Ok(if imported == 0 && !report.failed.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn default_source_name(source: &str) -> String {
+    let last = source
+        .trim_end_matches('/')
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(source);
+    let stem = last.split('.').next().unwrap_or(last);
+    if stem.is_empty() {
+        "import".into()
+    } else {
+        stem.to_string()
+    }
+}
+
+/// Indexes what was just stored, or leaves it to the running server.
+fn index_now_or_later(app: &App) -> Result<()> {
+    match app.indexer() {
+        Ok(mut indexer) => {
+            let r = app.sync(&mut indexer)?;
+            indexer.finish()?;
+            println!("indexed {} listings, removed {}", r.indexed, r.removed);
+        }
+        Err(SearchError::Locked) => {
+            println!("a running server holds the index; it will pick up these changes within seconds")
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+fn reindex(config: &Config) -> Result<ExitCode> {
+    let started = Instant::now();
+    let app = App::open(&config.data_dir)?;
+    let heap = signpost::search::index::REBUILD_WRITER_HEAP;
+    let mut indexer = match app.engine.index.indexer(heap) {
+        Ok(i) => i,
+        Err(SearchError::Locked) => {
+            bail!("a running server holds the index; stop it, then run reindex again")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let r = indexer.rebuild(&app.store, app.taxonomy)?;
+    indexer.finish()?;
+    println!(
+        "rebuilt the index: {} listings in {:.2} s",
+        r.indexed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_postcodes(config: &Config, file: &std::path::Path) -> Result<ExitCode> {
+    use signpost::geo::table;
+    let started = Instant::now();
+    let app = App::open(&config.data_dir)?;
+    let reader = table::open_table(file)?;
+    let layout = reader.layout();
+    let mut skipped = 0u64;
+    let mut examples: Vec<String> = Vec::new();
+    let rows = reader.filter_map(|r| match r {
+        Ok(row) => Some((row.postcode.as_key(), row.lat, row.lon, row.terminated)),
+        Err(e) => {
+            skipped += 1;
+            if examples.len() < 5 {
+                examples.push(e.to_string());
+            }
+            None
+        }
+    });
+    let loaded = app.store.import_postcodes(rows)?;
+    println!(
+        "loaded {loaded} postcodes ({layout:?} layout) in {:.1} s; skipped {skipped} rows without a position",
+        started.elapsed().as_secs_f64()
+    );
+    for e in examples {
+        println!("  skipped: {e}");
+    }
+    Ok(if loaded == 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn search(config: &Config, args: &SearchArgs) -> Result<ExitCode> {
+    let app = App::open(&config.data_dir)?;
+    let pairs = args.pairs();
+    let (req, errors) =
+        SearchRequest::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())), app.taxonomy);
+    if !errors.is_empty() {
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"error": errors[0].message, "errors": errors})
+            );
+        } else {
+            for e in &errors {
+                eprintln!("{} (--{})", e.message, e.param);
+            }
+        }
+        return Ok(ExitCode::from(2));
+    }
+    let location = match &req.near {
+        Some(n) => match Geocoder::new(&app.store).locate(n) {
+            Ok(l) => Some(l),
+            Err(signpost::geo::locate::LocateError::Unknown(pc)) => {
+                let msg = signpost::geo::locate::LocateError::Unknown(pc).to_string();
+                if args.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"error": msg, "errors": [{"param": "near", "message": msg}]})
+                    );
+                } else {
+                    eprintln!("{msg} (--near)");
+                }
+                return Ok(ExitCode::from(2));
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let results = app
+        .engine
+        .search(&req, location.as_ref(), signpost::clock::uk_now())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} result{}{}",
+        results.total,
+        if results.total == 1 { "" } else { "s" },
+        location
+            .as_ref()
+            .map(|l| format!(" near {}", l.label))
+            .unwrap_or_default()
+    );
+    if let Some(note) = location.as_ref().and_then(|l| l.note.as_ref()) {
+        println!("({note})");
+    }
+    for h in &results.hits {
+        println!();
+        println!("{}  [{}]", h.title, h.id);
+        if !h.organisation.is_empty() {
+            println!("  {}", h.organisation);
+        }
+        if !h.reach_label.is_empty() {
+            println!("  {}", h.reach_label);
+        }
+        if let Some(n) = &h.next_session {
+            println!("  Next: {}", n.text);
+        }
+        println!(
+            "  {}",
+            if h.free {
+                "Free".to_string()
+            } else {
+                h.price.clone().unwrap_or_else(|| "Ask about cost".into())
+            }
+        );
+    }
+    if results.pages > 1 {
+        println!();
+        println!("page {} of {}", results.page, results.pages);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,260 @@
+//! Opening the index, keeping it in step with the store, and rebuilding it.
+//!
+//! The index lives in `<data dir>/tantivy` and is always derived from the store. Each
+//! commit carries a payload recording the store sequence number it reflects and the
+//! schema version, so on start we know exactly what to catch up on (or that the whole
+//! thing must be rebuilt after an upgrade). Only the [`Indexer`] holds the
+//! `IndexWriter`; readers take a fresh `Searcher` per request and the reader is
+//! reloaded after every commit, so a change is visible as soon as it is committed.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError};
+
+use super::SearchError;
+use super::schema::{Fields, SCHEMA_VERSION, build_schema, id_term, register_tokenizers, to_document};
+use crate::listing::Taxonomy;
+use crate::store::Store;
+
+/// Heap given to the writer. 50 MB keeps a serving process small; the bench and full
+/// rebuilds pass more for speed.
+pub const DEFAULT_WRITER_HEAP: usize = 50_000_000;
+/// Heap for full rebuilds (`reindex`), where speed matters more than footprint.
+pub const REBUILD_WRITER_HEAP: usize = 400_000_000;
+
+/// What a commit records about itself.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Payload {
+    pub schema: u32,
+    pub seq: i64,
+}
+
+/// A handle for searching: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct SearchIndex {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("path", &self.path).finish()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if missing. An index written with an
+    /// older schema is wiped (it is only a cache of the store) and created afresh.
+    pub fn open_or_create(dir: &Path) -> Result<SearchIndex, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Io(dir.to_path_buf(), e))?;
+        let (schema, fields) = build_schema();
+        let mmap = MmapDirectory::open(dir).map_err(|e| SearchError::Index(e.into()))?;
+        let index = if Index::exists(&mmap).map_err(|e| SearchError::Index(e.into()))? {
+            let existing = Index::open(mmap)?;
+            let payload = read_payload(&existing);
+            if existing.schema() != schema || payload.is_some_and(|p| p.schema != SCHEMA_VERSION) {
+                drop(existing);
+                tracing::info!(dir = %dir.display(), "index schema changed; recreating it");
+                wipe_dir(dir)?;
+                Index::create_in_dir(dir, schema)?
+            } else {
+                existing
+            }
+        } else {
+            Index::create_in_dir(dir, schema)?
+        };
+        Self::from_index(index, fields, Some(dir.to_path_buf()))
+    }
+
+    /// An index in memory, for tests and benchmarks that don't need files.
+    pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = build_schema();
+        Self::from_index(Index::create_in_ram(schema), fields, None)
+    }
+
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        path: Option<PathBuf>,
+    ) -> Result<SearchIndex, SearchError> {
+        register_tokenizers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            path,
+        })
+    }
+
+    /// The store sequence number the last commit reflects.
+    pub fn payload(&self) -> Payload {
+        read_payload(&self.index).unwrap_or_default()
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Takes the writer lock. Fails with [`SearchError::Locked`] if another process
+    /// (a running server) holds it.
+    pub fn indexer(&self, heap: usize) -> Result<Indexer, SearchError> {
+        let writer = match self.index.writer_with_num_threads(threads(), heap) {
+            Ok(w) => w,
+            Err(TantivyError::LockFailure(..)) => return Err(SearchError::Locked),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Indexer {
+            handle: self.clone(),
+            writer,
+            indexed_seq: self.payload().seq,
+        })
+    }
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get().clamp(1, 4))
+        .unwrap_or(1)
+}
+
+fn read_payload(index: &Index) -> Option<Payload> {
+    let metas = index.load_metas().ok()?;
+    serde_json::from_str(metas.payload.as_deref()?).ok()
+}
+
+fn wipe_dir(dir: &Path) -> Result<(), SearchError> {
+    for entry in std::fs::read_dir(dir).map_err(|e| SearchError::Io(dir.to_path_buf(), e))? {
+        let entry = entry.map_err(|e| SearchError::Io(dir.to_path_buf(), e))?;
+        let path = entry.path();
+        let res = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        res.map_err(|e| SearchError::Io(path.clone(), e))?;
+    }
+    Ok(())
+}
+
+/// What a sync or rebuild did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub indexed: u64,
+    pub removed: u64,
+    pub seq: i64,
+}
+
+/// The single owner of the `IndexWriter`.
+pub struct Indexer {
+    handle: SearchIndex,
+    writer: IndexWriter,
+    indexed_seq: i64,
+}
+
+impl Indexer {
+    pub fn indexed_seq(&self) -> i64 {
+        self.indexed_seq
+    }
+
+    /// Applies every store change newer than the last commit, then commits and
+    /// reloads the reader. Cheap when nothing changed (one indexed SQL query).
+    pub fn sync(&mut self, store: &Store, taxonomy: &Taxonomy) -> Result<SyncReport, SearchError> {
+        let f = self.handle.fields;
+        let today = crate::clock::uk_now().date();
+        let mut report = SyncReport {
+            seq: self.indexed_seq,
+            ..Default::default()
+        };
+        loop {
+            let changes = store.changes_since(report.seq, 5_000)?;
+            let Some(last) = changes.last() else { break };
+            report.seq = last.seq;
+            for c in changes {
+                self.writer.delete_term(id_term(&f, c.id));
+                match c.listing {
+                    Some(l) => {
+                        self.writer.add_document(to_document(&f, &l, taxonomy, today))?;
+                        report.indexed += 1;
+                    }
+                    None => report.removed += 1,
+                }
+            }
+        }
+        if report.seq != self.indexed_seq {
+            self.commit(report.seq)?;
+        }
+        Ok(report)
+    }
+
+    /// Throws the index away and builds it again from every published listing.
+    pub fn rebuild(&mut self, store: &Store, taxonomy: &Taxonomy) -> Result<SyncReport, SearchError> {
+        let f = self.handle.fields;
+        let today = crate::clock::uk_now().date();
+        // Read the sequence first: anything written while we rebuild is newer and
+        // the next sync applies it again (applying a change twice is harmless).
+        let seq = store.max_seq()?;
+        self.writer.delete_all_documents()?;
+        let mut indexed = 0u64;
+        let writer = &self.writer;
+        store.for_each_published(|l| {
+            writer
+                .add_document(to_document(&f, &l, taxonomy, today))
+                .map_err(|e| crate::store::StoreError::Io {
+                    path: PathBuf::from("tantivy"),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+            indexed += 1;
+            Ok(())
+        })?;
+        self.commit(seq)?;
+        Ok(SyncReport {
+            indexed,
+            removed: 0,
+            seq,
+        })
+    }
+
+    /// Adds documents straight to the index, bypassing the store (benchmarks only).
+    pub fn add_documents(
+        &mut self,
+        listings: impl IntoIterator<Item = crate::listing::Listing>,
+        taxonomy: &Taxonomy,
+    ) -> Result<u64, SearchError> {
+        let f = self.handle.fields;
+        let today = crate::clock::uk_now().date();
+        let mut n = 0;
+        for l in listings {
+            self.writer.add_document(to_document(&f, &l, taxonomy, today))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    pub fn commit(&mut self, seq: i64) -> Result<(), SearchError> {
+        let payload = serde_json::to_string(&Payload {
+            schema: SCHEMA_VERSION,
+            seq,
+        })
+        .expect("payload serialises");
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.indexed_seq = seq;
+        self.handle.reader.reload()?;
+        Ok(())
+    }
+
+    /// Merges segments and waits for merge threads; call before exiting a batch job.
+    pub fn finish(self) -> Result<(), SearchError> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,293 @@
+//! Turning what someone typed into a tantivy query.
+//!
+//! There is no query syntax to get wrong: the text is split into words, so no input
+//! can be a parse error. Then, left to right, the longest run of words that the
+//! thesaurus or the taxonomy knows ("on my own", "low mood", "food") becomes one
+//! group that also matches what groups call that need, and the activity types it
+//! points to. Every other word is a group of its own: the word itself (stemmed, in
+//! title, organisation, tags and description, weighted in that order) or a typo of it
+//! (a low, constant-score fuzzy match on unstemmed words). Most groups must match
+//! (all of them for one or two, all but a third for more), so a stray word doesn't
+//! empty the results; filler words ("group", "club", "near") only add to the score.
+
+use std::collections::HashMap;
+
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::schema::{FOLDED, Fields, STEMMED, type_facet};
+use crate::listing::Taxonomy;
+
+/// Words that carry no meaning on their own in a search for activities.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "any", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for",
+    "from", "get", "i", "if", "im", "in", "into", "is", "it", "me", "my", "of", "on", "or", "our",
+    "so", "some", "something", "that", "the", "their", "there", "this", "to", "want", "was", "we",
+    "what", "where", "which", "who", "with", "would", "you", "your", "looking", "find", "like",
+    "am", "have", "has",
+];
+
+/// Words that describe the shape of any activity: they count towards the score but
+/// a listing need not contain them.
+const FILLER: &[&str] = &[
+    "group", "groups", "club", "clubs", "class", "classes", "session", "sessions", "activity",
+    "activities", "local", "near", "nearby", "people", "meet", "meets", "meeting", "service",
+    "services", "support",
+];
+
+const MAX_PHRASE_WORDS: usize = 5;
+const MAX_GROUPS: usize = 12;
+
+/// What a known phrase expands to.
+#[derive(Debug, Default, Clone)]
+struct Expansion {
+    finds: Vec<Vec<String>>,
+    types: Vec<String>,
+}
+
+/// The phrases the query builder recognises, keyed by their folded words.
+pub struct Lexicon {
+    phrases: HashMap<Vec<String>, Expansion>,
+    folded: TextAnalyzer,
+    stemmed: TextAnalyzer,
+}
+
+impl std::fmt::Debug for Lexicon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lexicon").field("phrases", &self.phrases.len()).finish()
+    }
+}
+
+fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.push(t.text.clone());
+    }
+    out
+}
+
+impl Lexicon {
+    pub fn new(taxonomy: &Taxonomy, folded: TextAnalyzer, stemmed: TextAnalyzer) -> Lexicon {
+        let mut lex = Lexicon {
+            phrases: HashMap::new(),
+            folded,
+            stemmed,
+        };
+        let add = |lex: &mut Lexicon, says: &str, finds: &[String], types: &[String]| {
+            let key = tokens(&mut lex.folded, says);
+            if key.is_empty() || key.len() > MAX_PHRASE_WORDS {
+                return;
+            }
+            let finds: Vec<Vec<String>> = finds
+                .iter()
+                .map(|f| tokens(&mut lex.stemmed, f))
+                .filter(|f| !f.is_empty())
+                .collect();
+            let e = lex.phrases.entry(key).or_default();
+            for f in finds {
+                if !e.finds.contains(&f) {
+                    e.finds.push(f);
+                }
+            }
+            for t in types {
+                if !e.types.contains(t) {
+                    e.types.push(t.clone());
+                }
+            }
+        };
+        for entry in &taxonomy.thesaurus {
+            for says in &entry.says {
+                add(&mut lex, says, &entry.finds, &entry.types);
+            }
+        }
+        for ty in &taxonomy.types {
+            let types = std::slice::from_ref(&ty.slug);
+            add(&mut lex, &ty.label, &[], types);
+            for k in &ty.keywords {
+                add(&mut lex, k, std::slice::from_ref(k), types);
+            }
+        }
+        for c in &taxonomy.circumstances {
+            for k in &c.keywords {
+                add(&mut lex, k, &[c.label.clone(), k.clone()], &[]);
+            }
+        }
+        lex
+    }
+
+    /// Splits the text into groups: known phrases (longest first) and single words.
+    fn groups(&self, text: &str) -> Vec<Group> {
+        let mut folded = self.folded.clone();
+        let words = tokens(&mut folded, text);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < words.len() && out.len() < MAX_GROUPS {
+            let longest = (1..=MAX_PHRASE_WORDS.min(words.len() - i))
+                .rev()
+                .find_map(|n| self.phrases.get(&words[i..i + n]).map(|e| (n, e)));
+            match longest {
+                Some((n, e)) => {
+                    out.push(Group {
+                        words: words[i..i + n].to_vec(),
+                        expansion: Some(e.clone()),
+                    });
+                    i += n;
+                }
+                None => {
+                    out.push(Group {
+                        words: vec![words[i].clone()],
+                        expansion: None,
+                    });
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug)]
+struct Group {
+    words: Vec<String>,
+    expansion: Option<Expansion>,
+}
+
+impl Group {
+    fn is_stopword(&self) -> bool {
+        self.expansion.is_none() && self.words.len() == 1 && STOPWORDS.contains(&self.words[0].as_str())
+    }
+
+    fn is_filler(&self) -> bool {
+        self.expansion.is_none() && self.words.len() == 1 && FILLER.contains(&self.words[0].as_str())
+    }
+}
+
+/// Builds the scoring query for `text`, or `None` if nothing searchable was typed.
+pub fn build(text: &str, fields: &Fields, lexicon: &Lexicon) -> Option<Box<dyn Query>> {
+    let groups: Vec<Group> = lexicon
+        .groups(text)
+        .into_iter()
+        .filter(|g| !g.is_stopword())
+        .collect();
+    if groups.is_empty() {
+        return None;
+    }
+    let mut stemmer = lexicon.stemmed.clone();
+    let (filler, required): (Vec<&Group>, Vec<&Group>) = groups.iter().partition(|g| g.is_filler());
+    let (required, optional) = if required.is_empty() {
+        (filler, Vec::new())
+    } else {
+        (required, filler)
+    };
+    let required_queries: Vec<Box<dyn Query>> = required
+        .iter()
+        .map(|g| group_query(g, fields, &mut stemmer))
+        .collect();
+    let n = required_queries.len();
+    let core: Box<dyn Query> = if n == 1 {
+        required_queries.into_iter().next().expect("one query")
+    } else {
+        let min = if n <= 2 { n } else { n - n / 3 };
+        Box::new(BooleanQuery::with_minimum_required_clauses(
+            required_queries
+                .into_iter()
+                .map(|q| (Occur::Should, q))
+                .collect(),
+            min,
+        ))
+    };
+    if optional.is_empty() {
+        return Some(core);
+    }
+    let mut clauses = vec![(Occur::Must, core)];
+    for g in optional {
+        clauses.push((Occur::Should, group_query(g, fields, &mut stemmer)));
+    }
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Field weights: a word in the title says more than one in the description.
+fn weighted_fields(f: &Fields) -> [(tantivy::schema::Field, f32); 4] {
+    [(f.title, 3.0), (f.org, 2.0), (f.tags, 2.0), (f.body, 1.0)]
+}
+
+fn group_query(g: &Group, f: &Fields, stemmer: &mut TextAnalyzer) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let literal = tokens(stemmer, &g.words.join(" "));
+    push_text(&mut should, f, &literal, 1.0);
+    match &g.expansion {
+        Some(e) => {
+            for find in &e.finds {
+                if find != &literal {
+                    push_text(&mut should, f, find, 0.6);
+                }
+            }
+            for t in &e.types {
+                let term = Term::from_facet(f.types, &type_facet(t));
+                should.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        1.0,
+                    )),
+                ));
+            }
+        }
+        None => {
+            let word = &g.words[0];
+            let len = word.chars().count();
+            if len >= 4 && !word.chars().all(|c| c.is_ascii_digit()) {
+                let distance = if len >= 8 { 2 } else { 1 };
+                let term = Term::from_field_text(f.words, word);
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new(term, distance, true)),
+                        0.5,
+                    )),
+                ));
+            }
+        }
+    }
+    if should.len() == 1 {
+        return should.pop().expect("one clause").1;
+    }
+    Box::new(BooleanQuery::new(should))
+}
+
+/// Adds a word or phrase (already stemmed) matched against each weighted field.
+fn push_text(out: &mut Vec<(Occur, Box<dyn Query>)>, f: &Fields, stems: &[String], boost: f32) {
+    if stems.is_empty() {
+        return;
+    }
+    for (field, weight) in weighted_fields(f) {
+        let q: Box<dyn Query> = if stems.len() == 1 {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, &stems[0]),
+                IndexRecordOption::WithFreqs,
+            ))
+        } else {
+            Box::new(PhraseQuery::new(
+                stems
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect(),
+            ))
+        };
+        out.push((Occur::Should, Box::new(BoostQuery::new(q, weight * boost))));
+    }
+}
+
+/// The analyzers the lexicon needs, taken from the index so query and documents are
+/// tokenised the same way.
+pub fn analyzers(index: &tantivy::Index) -> (TextAnalyzer, TextAnalyzer) {
+    let folded = index.tokenizers().get(FOLDED).expect("registered");
+    let stemmed = index.tokenizers().get(STEMMED).expect("registered");
+    (folded, stemmed)
+}

@@ -1,0 +1,391 @@
+//! The store of record: SQLite, in the data directory.
+//!
+//! Everything a person or a source has told us lives here first; the search index is
+//! derived from it and can always be rebuilt. Each write is one transaction and is
+//! committed (WAL, `synchronous=FULL`) before the caller is told it worked.
+//!
+//! Every change to a listing takes the next value of a store-wide sequence number
+//! (`seq`). The indexer remembers the last `seq` it has indexed, so it can catch up
+//! after a crash, or with changes another process (a CLI import) wrote while the
+//! server was running, without rebuilding everything. The interface is deliberately
+//! narrow (upsert, archive, get, changes since, postcodes) so a move to PostgreSQL
+//! stays small.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::listing::{Listing, Status};
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored listing {id} could not be read: {source}")]
+    Corrupt {
+        id: i64,
+        source: serde_json::Error,
+    },
+    #[error("could not create the data directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the data directory was written by a newer Signpost (schema {found}, this build knows {known})"
+    )]
+    TooNew { found: i64, known: i64 },
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created(i64),
+    Updated(i64),
+    Unchanged(i64),
+}
+
+impl Upserted {
+    pub fn id(self) -> i64 {
+        match self {
+            Upserted::Created(id) | Upserted::Updated(id) | Upserted::Unchanged(id) => id,
+        }
+    }
+}
+
+/// One change for the indexer: the listing as it now is (`None` if it should not be
+/// searchable: pending or archived).
+#[derive(Debug)]
+pub struct Change {
+    pub id: i64,
+    pub seq: i64,
+    pub listing: Option<Listing>,
+}
+
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) `signpost.db` in `dir`, and applies migrations.
+    pub fn open_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Store::open(&dir.join("signpost.db"))
+    }
+
+    pub fn open(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// Runs `f` on a pooled read connection (WAL lets reads run beside the writer).
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = {
+            let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            pool.pop()
+        };
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = Connection::open(&self.path)?;
+                configure(&c)?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < 8 {
+            pool.push(conn);
+        }
+        out
+    }
+
+    /// Inserts or updates listings by (source, source_id), all in one transaction.
+    ///
+    /// A listing whose content is unchanged keeps its sequence number, so re-importing
+    /// the same feed does no index work.
+    pub fn upsert_batch(&self, listings: &[Listing]) -> Result<Vec<Upserted>> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            let out = upsert_in(&tx, listings)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    pub fn upsert(&self, listing: &Listing) -> Result<Upserted> {
+        Ok(self.upsert_batch(std::slice::from_ref(listing))?[0])
+    }
+
+    /// Changes a listing's status (e.g. archive it). Returns false if there is no such id.
+    pub fn set_status(&self, id: i64, status: Status) -> Result<bool> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            let Some(mut listing) = get_in(&tx, id)? else {
+                return Ok(false);
+            };
+            if listing.status == status {
+                return Ok(true);
+            }
+            listing.status = status;
+            let seq = next_seq(&tx)?;
+            tx.execute(
+                "UPDATE listings SET status = ?1, data = ?2, seq = ?3, updated_at = ?4 WHERE id = ?5",
+                params![status.as_str(), to_json(&listing), seq, now(), id],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    pub fn get(&self, id: i64) -> Result<Option<Listing>> {
+        self.with_reader(|conn| get_in(conn, id))
+    }
+
+    pub fn count(&self) -> Result<i64> {
+        self.with_reader(|conn| {
+            Ok(conn.query_row("SELECT COUNT(*) FROM listings", [], |r| r.get(0))?)
+        })
+    }
+
+    pub fn max_seq(&self) -> Result<i64> {
+        self.with_reader(|conn| {
+            Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM listings", [], |r| {
+                r.get(0)
+            })?)
+        })
+    }
+
+    /// Up to `limit` changes with `seq > after`, oldest first.
+    pub fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, seq, status, data FROM listings WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![after, limit as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, seq, status, data) = row?;
+                let listing = if status == Status::Published.as_str() {
+                    Some(from_json(id, &data)?)
+                } else {
+                    None
+                };
+                out.push(Change { id, seq, listing });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Calls `f` with every published listing in id order, without holding them all
+    /// in memory (a full rebuild of a million listings stays flat).
+    pub fn for_each_published(&self, mut f: impl FnMut(Listing) -> Result<()>) -> Result<()> {
+        self.with_reader(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT id, data FROM listings WHERE status = 'published' ORDER BY id")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let data: String = r.get(1)?;
+                f(from_json(id, &data)?)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Ids of every listing from one source, for working out what a full re-import
+    /// no longer contains.
+    pub fn ids_for_source(&self, source: &str) -> Result<Vec<(i64, String)>> {
+        self.with_reader(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT id, source_id FROM listings WHERE source = ?1 ORDER BY id")?;
+            let rows = stmt.query_map([source], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.with_reader(|conn| {
+            Ok(conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.with_writer(|conn| {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Loads postcode units in batches; returns how many rows were written.
+    pub fn import_postcodes(
+        &self,
+        rows: impl IntoIterator<Item = (String, f64, f64, bool)>,
+    ) -> Result<u64> {
+        self.with_writer(|conn| {
+            let mut written = 0u64;
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let tx = conn.transaction()?;
+                {
+                    let mut stmt = tx.prepare_cached(
+                        "INSERT INTO postcodes (postcode, lat, lon, terminated) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT(postcode) DO UPDATE SET lat = excluded.lat,
+                           lon = excluded.lon, terminated = excluded.terminated",
+                    )?;
+                    for (pc, lat, lon, terminated) in rows.by_ref().take(50_000) {
+                        stmt.execute(params![pc, lat, lon, terminated])?;
+                        written += 1;
+                    }
+                }
+                tx.commit()?;
+            }
+            Ok(written)
+        })
+    }
+
+    /// Exact position of a full postcode, if a postcode table has been imported.
+    pub fn postcode(&self, key: &str) -> Result<Option<(f64, f64)>> {
+        self.with_reader(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT lat, lon FROM postcodes WHERE postcode = ?1",
+                    [key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+        })
+    }
+
+    pub fn postcode_count(&self) -> Result<i64> {
+        self.with_reader(|conn| {
+            Ok(conn.query_row("SELECT COUNT(*) FROM postcodes", [], |r| r.get(0))?)
+        })
+    }
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn to_json(listing: &Listing) -> String {
+    let mut l = listing.clone();
+    l.id = 0;
+    serde_json::to_string(&l).expect("a Listing always serialises")
+}
+
+fn from_json(id: i64, data: &str) -> Result<Listing> {
+    let mut l: Listing =
+        serde_json::from_str(data).map_err(|source| StoreError::Corrupt { id, source })?;
+    l.id = id;
+    Ok(l)
+}
+
+fn next_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM listings", [], |r| {
+        r.get(0)
+    })?)
+}
+
+fn get_in(conn: &Connection, id: i64) -> Result<Option<Listing>> {
+    let data: Option<String> = conn
+        .query_row("SELECT data FROM listings WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    data.map(|d| from_json(id, &d)).transpose()
+}
+
+fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec<Upserted>> {
+    let mut seq = next_seq(tx)?;
+    let now = now();
+    let mut out = Vec::with_capacity(listings.len());
+    let mut find = tx.prepare_cached(
+        "SELECT id, data FROM listings WHERE source = ?1 AND source_id = ?2",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO listings (source, source_id, status, seq, data, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE listings SET status = ?1, seq = ?2, data = ?3, updated_at = ?4 WHERE id = ?5",
+    )?;
+    for l in listings {
+        let data = to_json(l);
+        let p = &l.provenance;
+        let existing: Option<(i64, String)> = find
+            .query_row(params![p.source, p.source_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match existing {
+            Some((id, old)) if old == data => out.push(Upserted::Unchanged(id)),
+            Some((id, _)) => {
+                update.execute(params![l.status.as_str(), seq, data, now, id])?;
+                seq += 1;
+                out.push(Upserted::Updated(id));
+            }
+            None => {
+                insert.execute(params![
+                    p.source,
+                    p.source_id,
+                    l.status.as_str(),
+                    seq,
+                    data,
+                    now
+                ])?;
+                seq += 1;
+                out.push(Upserted::Created(tx.last_insert_rowid()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+use super::*;
+use crate::listing::{Listing, Mode};
+
+fn listing(source_id: &str, title: &str) -> Listing {
+    serde_json::from_value(serde_json::json!({
+        "title": title,
+        "types": ["walking"],
+        "modes": ["online"],
+        "provenance": {"source": "test", "source_id": source_id}
+    }))
+    .unwrap()
+}
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_dir(dir.path()).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn upsert_creates_updates_and_skips_unchanged() {
+    let (_dir, store) = temp_store();
+    let a = listing("a", "Health walk");
+    let created = store.upsert(&a).unwrap();
+    assert!(matches!(created, Upserted::Created(_)));
+    let seq1 = store.max_seq().unwrap();
+    assert_eq!(store.upsert(&a).unwrap(), Upserted::Unchanged(created.id()));
+    assert_eq!(store.max_seq().unwrap(), seq1, "unchanged does not bump seq");
+    let mut b = a.clone();
+    b.title = "Health walk (new route)".into();
+    assert_eq!(store.upsert(&b).unwrap(), Upserted::Updated(created.id()));
+    assert!(store.max_seq().unwrap() > seq1);
+    let got = store.get(created.id()).unwrap().unwrap();
+    assert_eq!(got.title, "Health walk (new route)");
+    assert_eq!(got.id, created.id());
+    assert_eq!(got.modes, vec![Mode::Online]);
+}
+
+#[test]
+fn changes_since_hides_archived_and_reopens_persisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let store = Store::open_dir(dir.path()).unwrap();
+        let ids = store
+            .upsert_batch(&[listing("a", "One"), listing("b", "Two")])
+            .unwrap();
+        assert!(store.set_status(ids[0].id(), Status::Archived).unwrap());
+        assert!(!store.set_status(9999, Status::Archived).unwrap());
+        ids[0].id()
+    };
+    // Reopen: everything acknowledged is still there.
+    let store = Store::open_dir(dir.path()).unwrap();
+    assert_eq!(store.count().unwrap(), 2);
+    let changes = store.changes_since(0, 100).unwrap();
+    assert_eq!(changes.len(), 2);
+    let archived = changes.iter().find(|c| c.id == id).unwrap();
+    assert!(archived.listing.is_none());
+    let mut seen = Vec::new();
+    store
+        .for_each_published(|l| {
+            seen.push(l.title);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, vec!["Two"]);
+}
+
+#[test]
+fn postcodes_load_and_replace() {
+    let (_dir, store) = temp_store();
+    let n = store
+        .import_postcodes(vec![
+            ("M33 7XW".to_string(), 53.4, -2.3, false),
+            ("M33 7XW".to_string(), 53.5, -2.4, false),
+        ])
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(store.postcode("M33 7XW").unwrap(), Some((53.5, -2.4)));
+    assert_eq!(store.postcode_count().unwrap(), 1);
+    assert_eq!(store.postcode("M33 1AA").unwrap(), None);
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signpost.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let err = Store::open(&path).unwrap_err();
+    assert!(err.to_string().contains("newer Signpost"));
+}

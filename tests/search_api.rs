@@ -1,0 +1,336 @@
+//! Search behaviour through the real router and JSON API, on the real demo content.
+
+mod common;
+
+use std::collections::HashSet;
+
+use axum::http::StatusCode;
+use common::{TestApp, enc, ids, titles};
+use serde_json::Value;
+use signpost::listing::{Day, Mode, TimeOfDay};
+
+fn hits(v: &Value) -> &Vec<Value> {
+    v["hits"].as_array().unwrap()
+}
+
+/// Every hit id on every page of a search.
+async fn all_ids(t: &TestApp, qs: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    for page in 1..=100 {
+        let v = t.search(&format!("{qs}&page={page}")).await;
+        let got = ids(&v);
+        if got.is_empty() {
+            break;
+        }
+        out.extend(got);
+    }
+    out
+}
+
+#[tokio::test]
+async fn text_search_finds_by_title_first() {
+    let t = TestApp::with_demo();
+    let v = t.search("q=walking+football").await;
+    assert!(v["total"].as_u64().unwrap() >= 2);
+    let first = &titles(&v)[0];
+    assert!(first.to_lowercase().contains("walking football"), "{first}");
+    // JSON contract fields.
+    let h = &hits(&v)[0];
+    for key in ["id", "title", "types", "access", "mode", "free", "next_session", "url"] {
+        assert!(h.get(key).is_some(), "hit lacks {key}: {h}");
+    }
+    assert!(v["type_counts"].as_array().unwrap().iter().any(|c| c["type"] == "walking-sports"));
+}
+
+#[tokio::test]
+async fn stemming_and_folding() {
+    let t = TestApp::with_demo();
+    let walks = t.search("q=walks").await;
+    let walking = t.search("q=walking").await;
+    assert_eq!(walks["total"], walking["total"], "walks and walking stem alike");
+    let cafe = t.search("q=caf%C3%A9").await;
+    let plain = t.search("q=cafe").await;
+    assert_eq!(cafe["total"], plain["total"], "café folds to cafe");
+    assert!(plain["total"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn typos_still_find() {
+    let t = TestApp::with_demo();
+    for (typo, want) in [("knittin", "knit"), ("walkng footbal", "walking football"), ("dementa", "dementia"), ("choire", "choir")] {
+        let v = t.search(&format!("q={}", enc(typo))).await;
+        let found = hits(&v).iter().any(|h| {
+            let l = t.listing(h["id"].as_i64().unwrap());
+            format!("{} {} {}", l.title, l.summary, l.description)
+                .to_lowercase()
+                .contains(want)
+        });
+        assert!(found, "'{typo}' should find something about '{want}': {:?}", titles(&v));
+    }
+}
+
+#[tokio::test]
+async fn lay_words_find_what_groups_call_things() {
+    let t = TestApp::with_demo();
+    // "lonely" appears in few listings; the thesaurus must bring in befriending and
+    // social groups that never use the word.
+    let v = t.search("q=lonely").await;
+    let total = v["total"].as_u64().unwrap();
+    assert!(total >= 10, "lonely found only {total}");
+    let without_word = all_ids(&t, "q=lonely").await.into_iter().filter(|&id| {
+        let l = t.listing(id);
+        let text = format!("{} {} {}", l.title, l.summary, l.description).to_lowercase();
+        !text.contains("lonel")
+            && (l.types.contains(&"befriending".to_string()) || l.types.contains(&"social-groups".to_string()))
+    }).count();
+    assert!(without_word >= 5, "thesaurus brought in only {without_word} befriending/social listings");
+
+    // A category word finds the things in that category.
+    let v = t.search("q=exercise").await;
+    let kinds: HashSet<String> = hits(&v)
+        .iter()
+        .flat_map(|h| h["types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()))
+        .collect();
+    assert!(
+        kinds.iter().any(|k| ["walking", "walking-sports", "gentle-exercise", "dance", "swimming"].contains(&k.as_str())),
+        "exercise should find activity types: {kinds:?}"
+    );
+    for q in ["low+mood", "bereaved", "carer", "dementia", "food"] {
+        let v = t.search(&format!("q={q}")).await;
+        assert!(v["total"].as_u64().unwrap() > 0, "{q} found nothing");
+    }
+}
+
+#[tokio::test]
+async fn each_filter_restricts_results() {
+    let t = TestApp::with_demo();
+    let everything = t.search("").await["total"].as_u64().unwrap();
+    assert!(everything >= 250, "demo has {everything} listings");
+
+    // type, with counts per type.
+    let v = t.search("type=gardening-nature").await;
+    assert!(v["total"].as_u64().unwrap() > 0);
+    for h in hits(&v) {
+        assert!(h["types"].as_array().unwrap().contains(&Value::from("gardening-nature")));
+    }
+    let counted = v["type_counts"].as_array().unwrap().iter()
+        .find(|c| c["type"] == "gardening-nature").unwrap()["count"].as_u64().unwrap();
+    assert_eq!(counted, v["total"].as_u64().unwrap());
+    assert!(v["type_counts"].as_array().unwrap().len() > 5, "other types still counted");
+
+    // access: all of those asked.
+    for id in all_ids(&t, "access=hearing-loop&access=wheelchair").await {
+        let l = t.listing(id);
+        assert!(l.access.features.contains(&"hearing-loop".into()) && l.access.features.contains(&"wheelchair".into()));
+    }
+    // free only.
+    let free = all_ids(&t, "free=1").await;
+    assert!(!free.is_empty() && (free.len() as u64) < everything);
+    for id in free {
+        assert!(t.listing(id).cost.free);
+    }
+    // day (any of those asked).
+    let today = common::now().date();
+    for id in all_ids(&t, "day=sat&day=sun").await {
+        let days = t.listing(id).schedule.days(today);
+        assert!(days.contains(&Day::Sat) || days.contains(&Day::Sun));
+    }
+    // time of day.
+    let evening = all_ids(&t, "time=evening").await;
+    assert!(!evening.is_empty());
+    for id in evening {
+        assert!(t.listing(id).schedule.times_of_day(today).contains(TimeOfDay::Evening.slug()));
+    }
+    // age.
+    let for_20 = all_ids(&t, "age=20").await;
+    assert!(!for_20.is_empty() && (for_20.len() as u64) < everything);
+    for id in for_20 {
+        let a = t.listing(id).audience;
+        assert!(a.age_min.unwrap_or(0) <= 20 && a.age_max.unwrap_or(255) >= 20);
+    }
+    // mode.
+    for id in all_ids(&t, "mode=phone").await {
+        assert!(t.listing(id).modes.contains(&Mode::Phone));
+    }
+    // Combined filters only narrow.
+    let combined = t.search("q=walk&free=1&time=morning").await["total"].as_u64().unwrap();
+    let fewer = t.search("q=walk").await["total"].as_u64().unwrap();
+    assert!(combined <= fewer);
+}
+
+#[tokio::test]
+async fn distance_filter_and_order() {
+    let t = TestApp::with_demo();
+    let v = t.search("near=WA14&within=1.5&sort=distance").await;
+    let loc = &v["location"];
+    assert_eq!(loc["label"], "WA14");
+    let mut last = -1.0;
+    let mut seen_remote = false;
+    for page in 1..=30 {
+        let v = t.search(&format!("near=WA14&within=1.5&sort=distance&page={page}")).await;
+        if hits(&v).is_empty() {
+            break;
+        }
+        for h in hits(&v) {
+            match h["distance_miles"].as_f64() {
+                Some(d) if h["reach"] == "distance" => {
+                    assert!(!seen_remote, "venues come before remote listings when sorted by distance");
+                    assert!(d >= last - 1e-9, "not nearest first: {d} after {last}");
+                    assert!(d <= 1.5 + 0.05, "{d} is outside 1.5 miles");
+                    last = d;
+                }
+                _ => seen_remote = true,
+            }
+        }
+    }
+    assert!(last >= 0.0, "some venue within 1.5 miles of WA14");
+}
+
+#[tokio::test]
+async fn location_search_keeps_online_and_phone_listings() {
+    let t = TestApp::with_demo();
+    let mut reaches = HashSet::new();
+    for page in 1..=40 {
+        let v = t.search(&format!("near=M33+7XW&within=1&page={page}")).await;
+        if hits(&v).is_empty() {
+            break;
+        }
+        for h in hits(&v) {
+            reaches.insert(h["reach"].as_str().unwrap().to_string());
+            if h["reach"] != "distance" {
+                assert!(!h["reach_label"].as_str().unwrap().is_empty(), "remote hits are labelled");
+            }
+        }
+    }
+    assert!(reaches.contains("distance"), "{reaches:?}");
+    assert!(reaches.contains("online"), "online listings kept: {reaches:?}");
+    assert!(reaches.contains("phone"), "phone listings kept: {reaches:?}");
+    // Far away (Edinburgh), Trafford-only phone lines and venues drop out, but services
+    // open to anywhere stay.
+    let v = t.search("near=EH1&within=5").await;
+    for h in hits(&v) {
+        assert_ne!(h["reach"], "distance");
+    }
+    // Only in person: no remote listings.
+    let v = t.search("near=M33&within=2&mode=in-person").await;
+    for h in hits(&v) {
+        assert_eq!(h["reach"], "distance");
+    }
+}
+
+#[tokio::test]
+async fn relevance_is_blended_with_distance() {
+    let t = TestApp::with_demo();
+    let v = t.search("q=choir&near=M41&within=20").await;
+    assert_eq!(v["sort"], "relevance");
+    let v2 = t.search("q=choir&near=M41&within=20&sort=distance").await;
+    assert_eq!(v2["sort"], "distance");
+    assert_eq!(v["total"], v2["total"]);
+}
+
+#[tokio::test]
+async fn postcode_problems_are_clear_4xx() {
+    let t = TestApp::with_demo();
+    for (near, want) in [
+        ("not+a+postcode", "not a UK postcode"),
+        ("ZZ99+9ZZ", "could not find"),
+        ("SW1A1AAAAAAAAAAAAAAAA", "too long"),
+    ] {
+        let (status, v) = t.json(&format!("/api/search?near={near}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{near}");
+        let msg = v["error"].as_str().unwrap();
+        assert!(msg.contains(want), "{near}: {msg}");
+        assert_eq!(v["errors"][0]["param"], "near");
+    }
+    // A full postcode we have no table for falls back to its district, and says so.
+    let v = t.search("near=M33+7XW").await;
+    assert_eq!(v["location"]["precision"], "district");
+    assert!(v["location"]["note"].as_str().unwrap().contains("M33"));
+    // Messy spacing and case normalise.
+    let v = t.search("near=%20m33%20%207xw%20").await;
+    assert_eq!(v["location"]["label"], "M33 7XW");
+}
+
+#[tokio::test]
+async fn other_bad_parameters_are_4xx_json() {
+    let t = TestApp::with_demo();
+    for qs in ["within=far", "within=0", "within=1000", "type=unicorns", "access=moat", "free=maybe",
+               "day=someday", "time=noon", "age=200", "age=x", "mode=carrier-pigeon", "sort=random",
+               "page=0", "page=101", "page=abc", "sort=distance"] {
+        let (status, v) = t.json(&format!("/api/search?{qs}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{qs}");
+        assert!(!v["error"].as_str().unwrap().is_empty());
+    }
+    // A page past the end is not an error: just no hits.
+    let v = t.search("q=walking&page=100").await;
+    assert!(hits(&v).is_empty());
+    assert!(v["total"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn listing_json_has_the_whole_model() {
+    let t = TestApp::with_demo();
+    let v = t.search("near=M33&mode=in-person").await;
+    let id = hits(&v)[0]["id"].as_i64().unwrap();
+    let (status, l) = t.json(&format!("/api/listings/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for key in ["title", "organisation", "types", "modes", "venue", "schedule", "cost", "access",
+                "audience", "join", "provenance", "status", "postcode", "lat", "lon"] {
+        assert!(l.get(key).is_some(), "listing lacks {key}");
+    }
+    assert!(l["lat"].as_f64().is_some());
+    let (status, v) = t.json("/api/listings/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(v["error"].is_string());
+    let (status, _) = t.json("/api/listings/%3Cscript%3E").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn next_session_is_a_real_future_date() {
+    let t = TestApp::with_demo();
+    let v = t.search("q=walking").await;
+    let mut dated = 0;
+    for h in hits(&v) {
+        if let Some(start) = h["next_session"]["start"].as_str() {
+            assert!(start > "2026-11-24T09:00", "{start} is in the past");
+            assert!(!h["next_session"]["text"].as_str().unwrap().is_empty());
+            dated += 1;
+        }
+    }
+    assert!(dated > 0);
+}
+
+#[tokio::test]
+async fn reindex_gives_identical_results() {
+    let t = TestApp::with_demo();
+    let queries = [
+        "q=walking", "q=lonely", "near=M33&within=3", "q=choir&near=M41&within=10",
+        "type=arts-crafts&free=1", "q=knittin", "near=WA15&sort=distance&page=2", "q=",
+    ];
+    let mut before = Vec::new();
+    for q in queries {
+        before.push(t.search(q).await);
+    }
+    {
+        let mut i = t.indexer.lock().unwrap();
+        let r = i.rebuild(&t.app.store, t.app.taxonomy).unwrap();
+        assert!(r.indexed >= 250);
+    }
+    for (q, b) in queries.iter().zip(before) {
+        assert_eq!(t.search(q).await, b, "results changed after reindex for {q}");
+    }
+}
+
+#[tokio::test]
+async fn archived_listings_leave_search_after_sync() {
+    let t = TestApp::with_demo();
+    let v = t.search("q=walking+football").await;
+    let id = ids(&v)[0];
+    t.app.store.set_status(id, signpost::listing::Status::Archived).unwrap();
+    t.sync();
+    let v = t.search("q=walking+football").await;
+    assert!(!ids(&v).contains(&id));
+    let (status, _) = t.json(&format!("/api/listings/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
