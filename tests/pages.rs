@@ -53,3 +53,12 @@ async fn listing_page_and_404() {
     assert_eq!(status, StatusCode::OK);
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/css"));
 }
+
+#[tokio::test]
+async fn crisis_words_lead_with_urgent_help() {
+    let t = TestApp::with_demo();
+    let (_, _, body) = t.get("/search?q=I+want+to+kill+myself").await;
+    assert!(body.contains("Get help now") && body.contains("116 123"));
+    let (_, _, body) = t.get("/search?q=knitting").await;
+    assert!(!body.contains("Get help now"));
+}

@@ -19,6 +19,7 @@ use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::columnar::Column;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
 
@@ -346,11 +347,12 @@ fn location_query(f: &Fields, loc: &Located, within: f64, modes: &[Mode]) -> Box
     };
     let center = (loc.lat, loc.lon);
     let circle = FunctionPredicate::from(move |seg: &SegmentReader| {
-        let lat = seg.fast_fields().f64("lat")?;
-        let lon = seg.fast_fields().f64("lon")?;
-        Ok(move |doc: DocId| match (lat.first(doc), lon.first(doc)) {
-            (Some(a), Some(o)) => miles_between(center, (a, o)) <= within,
-            _ => false,
+        let coords = positions(seg)?;
+        Ok(move |doc: DocId| {
+            coords
+                .as_ref()
+                .and_then(|c| c.get(doc))
+                .is_some_and(|p| miles_between(center, p) <= within)
         })
     });
     let point: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
@@ -371,6 +373,26 @@ fn location_query(f: &Fields, loc: &Located, within: f64, modes: &[Mode]) -> Box
     Box::new(BooleanQuery::new(should))
 }
 
+/// The lat/lon columns of a segment; `None` when no document in it has a position.
+struct Positions {
+    lat: Column<f64>,
+    lon: Column<f64>,
+}
+
+impl Positions {
+    fn get(&self, doc: DocId) -> Option<(f64, f64)> {
+        Some((self.lat.first(doc)?, self.lon.first(doc)?))
+    }
+}
+
+fn positions(seg: &SegmentReader) -> tantivy::Result<Option<Positions>> {
+    let ff = seg.fast_fields();
+    Ok(ff
+        .column_opt::<f64>("lat")?
+        .zip(ff.column_opt::<f64>("lon")?)
+        .map(|(lat, lon)| Positions { lat, lon }))
+}
+
 /// Builds the per-segment scoring function used by `TopDocs::tweak_score`.
 fn ranker(
     location: Option<Located>,
@@ -387,14 +409,14 @@ fn ranker(
         let Some(center) = location.as_ref().as_ref().map(|l| (l.lat, l.lon)) else {
             return Box::new(move |doc: DocId, score: Score| (score, -(ids.get_val(doc) as i64)));
         };
-        let lat = seg.fast_fields().f64("lat").expect("lat is a fast field");
-        let lon = seg.fast_fields().f64("lon").expect("lon is a fast field");
+        // A segment may have no venues at all (every listing in it remote).
+        let coords = positions(seg).ok().flatten();
         Box::new(move |doc: DocId, score: Score| -> Key {
             let id = ids.get_val(doc) as i64;
-            let d = match (lat.first(doc), lon.first(doc)) {
-                (Some(a), Some(o)) => Some(miles_between(center, (a, o))),
-                _ => None,
-            };
+            let d = coords
+                .as_ref()
+                .and_then(|c| c.get(doc))
+                .map(|p| miles_between(center, p));
             match sort {
                 Sort::Distance => (-(d.unwrap_or(1.0e6) as f32), -id),
                 Sort::Relevance => {

@@ -211,6 +211,7 @@ pub fn search_page(
         &title,
         html! {
             (error_summary(errors))
+            @if needs_urgent_help(&req.q) { (urgent_help()) }
             h1 { "Find local activities and groups" }
             (search_form(req, errors, results, taxonomy))
             @if let Some(r) = results {
@@ -218,6 +219,33 @@ pub fn search_page(
             }
         },
     )
+}
+
+/// Words that mean someone may be in crisis: an activity list is not the answer, so
+/// the page leads with where to get help now.
+const CRISIS: &[&str] = &[
+    "suicid", "kill myself", "end my life", "self harm", "self-harm", "selfharm",
+    "want to die", "overdose", "hurt myself",
+];
+
+pub fn needs_urgent_help(q: &str) -> bool {
+    let q = q.to_lowercase();
+    CRISIS.iter().any(|w| q.contains(w))
+}
+
+fn urgent_help() -> Markup {
+    html! {
+        div.urgent role="note" aria-labelledby="urgent-title" {
+            h2 #urgent-title { "Get help now" }
+            p { "If you are thinking about suicide or hurting yourself, you do not have to wait:" }
+            ul {
+                li { "call Samaritans free on " a href="tel:116123" { "116 123" } ", any time, day or night" }
+                li { "text SHOUT to 85258" }
+                li { "call " a href="tel:111" { "NHS 111" } " and choose the mental health option" }
+                li { "call " a href="tel:999" { "999" } " if your life is at risk now" }
+            }
+        }
+    }
 }
 
 fn results_list(req: &SearchRequest, r: &SearchResults, taxonomy: &Taxonomy) -> Markup {
