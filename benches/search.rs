@@ -115,7 +115,9 @@ fn build_phase(o: &Opts, dir: &Path) {
     let taxonomy = Taxonomy::embedded();
     let districts = synth::district_list();
     let index = SearchIndex::open_or_create(&dir.join("tantivy")).unwrap();
-    let mut indexer = index.indexer(signpost::search::index::REBUILD_WRITER_HEAP).unwrap();
+    let mut indexer = index
+        .indexer(signpost::search::index::REBUILD_WRITER_HEAP)
+        .unwrap();
     let t = Instant::now();
     let seed = o.seed;
     let listings = (1..=o.listings).map(|n| {
@@ -134,7 +136,10 @@ fn build_phase(o: &Opts, dir: &Path) {
         o.listings as f64 / secs,
         rss_kb("VmHWM") / 1024
     );
-    println!("index size on disk: {} MB", dir_size(&dir.join("tantivy")) / 1_000_000);
+    println!(
+        "index size on disk: {} MB",
+        dir_size(&dir.join("tantivy")) / 1_000_000
+    );
 }
 
 /// Writes the listings to SQLite in 1,000-listing transactions, then rebuilds the
@@ -165,7 +170,9 @@ fn store_phase(o: &Opts, dir: &Path) {
         o.listings as f64 / secs
     );
     let index = SearchIndex::open_or_create(&store_dir.join("tantivy")).unwrap();
-    let mut indexer = index.indexer(signpost::search::index::REBUILD_WRITER_HEAP).unwrap();
+    let mut indexer = index
+        .indexer(signpost::search::index::REBUILD_WRITER_HEAP)
+        .unwrap();
     let t = Instant::now();
     let r = indexer.rebuild(&store, taxonomy).unwrap();
     indexer.finish().unwrap();
@@ -192,10 +199,31 @@ type Case = (SearchRequest, Option<Located>);
 type MakeCase<'a> = Box<dyn Fn(&mut fastrand::Rng) -> Case + 'a>;
 
 const TEXTS: &[&str] = &[
-    "walking", "chair yoga", "lonely", "knittin", "choir", "memory cafe", "mens shed",
-    "dementia", "gardening", "dance", "swimming", "befriending", "low mood", "exercise",
-    "coffee morning", "art group", "book club", "food bank", "tai chi", "walking football",
-    "carers support", "bereavement", "cooking", "computer help", "volunteering",
+    "walking",
+    "chair yoga",
+    "lonely",
+    "knittin",
+    "choir",
+    "memory cafe",
+    "mens shed",
+    "dementia",
+    "gardening",
+    "dance",
+    "swimming",
+    "befriending",
+    "low mood",
+    "exercise",
+    "coffee morning",
+    "art group",
+    "book club",
+    "food bank",
+    "tai chi",
+    "walking football",
+    "carers support",
+    "bereavement",
+    "cooking",
+    "computer help",
+    "volunteering",
 ];
 
 fn query_phase(o: &Opts, dir: &Path) {
@@ -218,7 +246,11 @@ fn query_phase(o: &Opts, dir: &Path) {
             lon: *lon,
             precision: Precision::District,
             district: Some(code.clone()),
-            area: Some(code.chars().take_while(|c| c.is_ascii_alphabetic()).collect()),
+            area: Some(
+                code.chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect(),
+            ),
             note: None,
         }
     };

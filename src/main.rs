@@ -14,7 +14,11 @@ use signpost::search::{SearchError, SearchRequest};
 use signpost::{App, web};
 
 #[derive(Parser, Debug)]
-#[command(name = "signpost", version, about = "Community activity directory for social prescribing")]
+#[command(
+    name = "signpost",
+    version,
+    about = "Community activity directory for social prescribing"
+)]
 struct Cli {
     /// Data directory holding the store and the search index.
     #[arg(long, global = true, env = "SIGNPOST_DATA_DIR")]
@@ -54,9 +58,7 @@ enum Command {
     /// Rebuild the search index from the store.
     Reindex,
     /// Load a full postcode table (ONS Postcode Directory or Code-Point Open CSV, optionally gzipped).
-    ImportPostcodes {
-        file: PathBuf,
-    },
+    ImportPostcodes { file: PathBuf },
     /// Search from the command line, with the same filters as the website.
     Search(SearchArgs),
 }
@@ -233,7 +235,11 @@ async fn serve(config: Config) -> Result<()> {
 }
 
 /// Keeps the index in step with changes other processes write to the store.
-fn spawn_index_follower(app: Arc<App>, indexer: Arc<Mutex<signpost::search::Indexer>>, every_ms: u64) {
+fn spawn_index_follower(
+    app: Arc<App>,
+    indexer: Arc<Mutex<signpost::search::Indexer>>,
+    every_ms: u64,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(every_ms.max(50)));
         loop {
@@ -262,8 +268,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }
@@ -335,7 +340,9 @@ fn index_now_or_later(app: &App) -> Result<()> {
             println!("indexed {} listings, removed {}", r.indexed, r.removed);
         }
         Err(SearchError::Locked) => {
-            println!("a running server holds the index; it will pick up these changes within seconds")
+            println!(
+                "a running server holds the index; it will pick up these changes within seconds"
+            )
         }
         Err(e) => return Err(e.into()),
     }

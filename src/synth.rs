@@ -15,13 +15,39 @@ use crate::listing::{
 };
 
 const PLACES: &[&str] = &[
-    "Community Centre", "Library", "Church Hall", "Leisure Centre", "Park", "Scout Hut",
-    "Methodist Church", "Village Hall", "Allotments", "Town Hall", "Sports Club", "Mosque",
-    "Gurdwara", "Family Hub", "Arts Centre", "Museum",
+    "Community Centre",
+    "Library",
+    "Church Hall",
+    "Leisure Centre",
+    "Park",
+    "Scout Hut",
+    "Methodist Church",
+    "Village Hall",
+    "Allotments",
+    "Town Hall",
+    "Sports Club",
+    "Mosque",
+    "Gurdwara",
+    "Family Hub",
+    "Arts Centre",
+    "Museum",
 ];
 const ADJECTIVES: &[&str] = &[
-    "Friendly", "Gentle", "Weekly", "Community", "Beginners'", "Over 50s", "Social", "Relaxed",
-    "Neighbourhood", "Morning", "Evening", "Women's", "Men's", "Inclusive", "Drop-in",
+    "Friendly",
+    "Gentle",
+    "Weekly",
+    "Community",
+    "Beginners'",
+    "Over 50s",
+    "Social",
+    "Relaxed",
+    "Neighbourhood",
+    "Morning",
+    "Evening",
+    "Women's",
+    "Men's",
+    "Inclusive",
+    "Drop-in",
 ];
 const SENTENCES: &[&str] = &[
     "Everyone is welcome, whatever your age or ability.",
@@ -40,10 +66,23 @@ const SENTENCES: &[&str] = &[
     "Our group has been meeting for over ten years and new members are always welcome.",
     "If you are worried about coming for the first time, ring us for a chat before you come.",
 ];
-const ORG_SUFFIX: &[&str] = &["Trust", "Community Group", "Friends", "Association", "Project", "CIC", "Network"];
+const ORG_SUFFIX: &[&str] = &[
+    "Trust",
+    "Community Group",
+    "Friends",
+    "Association",
+    "Project",
+    "CIC",
+    "Network",
+];
 
 /// Builds listing number `n` from `seed`; the same inputs always give the same listing.
-pub fn listing(seed: u64, n: u64, taxonomy: &Taxonomy, districts: &[(String, f64, f64)]) -> Listing {
+pub fn listing(
+    seed: u64,
+    n: u64,
+    taxonomy: &Taxonomy,
+    districts: &[(String, f64, f64)],
+) -> Listing {
     let mut rng = fastrand::Rng::with_seed(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let ty = &taxonomy.types[rng.usize(..taxonomy.types.len())];
     let keyword = ty
@@ -65,7 +104,11 @@ pub fn listing(seed: u64, n: u64, taxonomy: &Taxonomy, districts: &[(String, f64
     }
     let remote = rng.u8(..100) < 12;
     let modes = if remote {
-        vec![if rng.bool() { Mode::Online } else { Mode::Phone }]
+        vec![if rng.bool() {
+            Mode::Online
+        } else {
+            Mode::Phone
+        }]
     } else if rng.u8(..100) < 5 {
         vec![Mode::InPerson, Mode::Online]
     } else {
@@ -74,7 +117,12 @@ pub fn listing(seed: u64, n: u64, taxonomy: &Taxonomy, districts: &[(String, f64
     let venue = (!remote).then(|| Venue {
         name: format!("{district} {place}"),
         address: format!("{} High Street", rng.u16(1..300)),
-        postcode: Some(format!("{district} {}{}{}", rng.u8(1..10), letter(&mut rng), letter(&mut rng))),
+        postcode: Some(format!(
+            "{district} {}{}{}",
+            rng.u8(1..10),
+            letter(&mut rng),
+            letter(&mut rng)
+        )),
         // Within about 3 km of the district centre.
         lat: Some(dlat + (rng.f64() - 0.5) * 0.05),
         lon: Some(dlon + (rng.f64() - 0.5) * 0.08),
@@ -105,7 +153,11 @@ pub fn listing(seed: u64, n: u64, taxonomy: &Taxonomy, districts: &[(String, f64
     };
     let free = rng.u8(..100) < 55;
     let all_access: Vec<String> = taxonomy.access.iter().map(|a| a.slug.clone()).collect();
-    let access: Vec<String> = all_access.iter().filter(|_| rng.u8(..100) < 30).cloned().collect();
+    let access: Vec<String> = all_access
+        .iter()
+        .filter(|_| rng.u8(..100) < 30)
+        .cloned()
+        .collect();
     let age_min = [None, Some(18), Some(50), Some(55), Some(60), Some(65)][rng.usize(..6)];
     Listing {
         id: 0,
@@ -113,7 +165,11 @@ pub fn listing(seed: u64, n: u64, taxonomy: &Taxonomy, districts: &[(String, f64
         summary: format!("{} at {district} {place}.", ty.description),
         description,
         organisation: Organisation {
-            name: format!("{district} {} {}", capitalise(&keyword), ORG_SUFFIX[rng.usize(..ORG_SUFFIX.len())]),
+            name: format!(
+                "{district} {} {}",
+                capitalise(&keyword),
+                ORG_SUFFIX[rng.usize(..ORG_SUFFIX.len())]
+            ),
             ..Default::default()
         },
         types: vec![ty.slug.clone()],

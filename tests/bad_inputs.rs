@@ -14,18 +14,30 @@ const PARAMS: &[&str] = &[
 async fn api_never_fails_on_hostile_input() {
     let t = TestApp::with_demo();
     let strings = hostile_strings();
-    assert!(strings.len() > 1000, "only {} hostile strings", strings.len());
+    assert!(
+        strings.len() > 1000,
+        "only {} hostile strings",
+        strings.len()
+    );
     let mut bad_requests = 0;
     for s in strings {
         for p in PARAMS {
             let uri = format!("/api/search?{p}={}", enc(s));
             let (status, headers, body) = t.get(&uri).await;
             assert!(status.as_u16() < 500, "{uri} gave {status}");
-            assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+            assert!(
+                headers["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("application/json")
+            );
             let v: serde_json::Value = serde_json::from_str(&body).unwrap();
             if status.is_client_error() {
                 bad_requests += 1;
-                assert!(v["error"].as_str().is_some_and(|m| !m.is_empty()), "{uri}: {body}");
+                assert!(
+                    v["error"].as_str().is_some_and(|m| !m.is_empty()),
+                    "{uri}: {body}"
+                );
             } else {
                 assert!(v["total"].is_u64(), "{uri}: {body}");
             }
@@ -42,10 +54,18 @@ async fn pages_escape_everything_they_echo() {
             let uri = format!("/search?{p}={}", enc(s));
             let (status, headers, body) = t.get(&uri).await;
             assert!(status.as_u16() < 500, "{uri} gave {status}");
-            assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+            assert!(
+                headers["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html")
+            );
             assert!(!body.contains("<script"), "{uri} reflected a script tag");
             if s.contains('<') || s.contains('"') {
-                assert!(!body.contains(s.as_str()), "{uri} reflected input unescaped");
+                assert!(
+                    !body.contains(s.as_str()),
+                    "{uri} reflected input unescaped"
+                );
             }
         }
     }
@@ -54,7 +74,16 @@ async fn pages_escape_everything_they_echo() {
 #[tokio::test]
 async fn raw_bytes_that_are_not_utf8_are_harmless() {
     let t = TestApp::with_demo();
-    for qs in ["q=%ff%fe%fd", "q=%", "q=%%%", "near=%c0%af", "q=%00", "type=%e2%80%ae", "q[]=x", "q=a&q=b"] {
+    for qs in [
+        "q=%ff%fe%fd",
+        "q=%",
+        "q=%%%",
+        "near=%c0%af",
+        "q=%00",
+        "type=%e2%80%ae",
+        "q[]=x",
+        "q=a&q=b",
+    ] {
         let (status, _, _) = t.get(&format!("/api/search?{qs}")).await;
         assert!(status.as_u16() < 500, "{qs}");
         let (status, _, _) = t.get(&format!("/search?{qs}")).await;

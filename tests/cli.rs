@@ -89,7 +89,11 @@ async fn serve_imports_demo_then_restarts_fast() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("index");
     let (server, first) = start(&data).await;
-    let (status, v) = get_json(&format!("{}/api/search?q=walking+football&near=M33", server.base)).await;
+    let (status, v) = get_json(&format!(
+        "{}/api/search?q=walking+football&near=M33",
+        server.base
+    ))
+    .await;
     assert_eq!(status, 200);
     assert!(v["total"].as_u64().unwrap() > 0);
     let page = reqwest::get(format!("{}/search?q=choir", server.base))
@@ -101,10 +105,17 @@ async fn serve_imports_demo_then_restarts_fast() {
     assert!(data.join("signpost.db").exists() && data.join("tantivy").is_dir());
 
     let (server, second) = start(&data).await;
-    let (_, v2) = get_json(&format!("{}/api/search?q=walking+football&near=M33", server.base)).await;
+    let (_, v2) = get_json(&format!(
+        "{}/api/search?q=walking+football&near=M33",
+        server.base
+    ))
+    .await;
     assert_eq!(v["total"], v2["total"], "second start reuses the same data");
     eprintln!("first start {first:?}, second start {second:?}");
-    assert!(second < Duration::from_secs(3), "second start took {second:?}");
+    assert!(
+        second < Duration::from_secs(3),
+        "second start took {second:?}"
+    );
 }
 
 #[tokio::test]
@@ -138,7 +149,10 @@ async fn import_reports_bad_items_and_the_rest_is_searchable() {
     let text = stdout(&out);
     assert!(text.contains("read 4, new 1"), "{text}");
     assert!(text.contains("failed 3"), "{text}");
-    assert!(text.contains("item 2 (g2)") && text.contains("no-such-type"), "{text}");
+    assert!(
+        text.contains("item 2 (g2)") && text.contains("no-such-type"),
+        "{text}"
+    );
     assert!(text.contains("item 3") && text.contains("25:00"), "{text}");
     assert!(text.contains("placed at their postcode district"), "{text}");
 
@@ -149,7 +163,10 @@ async fn import_reports_bad_items_and_the_rest_is_searchable() {
     let hit = &v["hits"][0];
     assert_eq!(hit["title"], "Partington Pebble Painting");
     assert_eq!(hit["postcode"], "M31 4EW");
-    assert_eq!(hit["next_session"]["text"], "Wednesday 25 November, 1pm to 2:30pm");
+    assert_eq!(
+        hit["next_session"]["text"],
+        "Wednesday 25 November, 1pm to 2:30pm"
+    );
 
     // Importing the same file again changes nothing.
     let out = run(signpost(&data).args(["import", file.to_str().unwrap()]));
@@ -158,10 +175,16 @@ async fn import_reports_bad_items_and_the_rest_is_searchable() {
     // Human output and bad flags.
     let out = run(signpost(&data).args(["search", "pebble"]));
     assert!(stdout(&out).contains("Partington Pebble Painting"));
-    let out = signpost(&data).args(["search", "--within", "far", "--near", "M31"]).output().unwrap();
+    let out = signpost(&data)
+        .args(["search", "--within", "far", "--near", "M31"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("miles"));
-    let out = signpost(&data).args(["search", "--near", "ZZ99 9ZZ", "--json"]).output().unwrap();
+    let out = signpost(&data)
+        .args(["search", "--near", "ZZ99 9ZZ", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["errors"][0]["param"], "near");
@@ -180,14 +203,21 @@ async fn cli_import_while_serving_is_indexed_by_the_server() {
     .unwrap();
     let out = run(signpost(&data).args(["import", file.to_str().unwrap()]));
     assert!(out.status.success());
-    assert!(stdout(&out).contains("running server holds the index"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("running server holds the index"),
+        "{}",
+        stdout(&out)
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (_, v) = get_json(&format!("{}/api/search?q=zither", server.base)).await;
         if v["total"] == 1 {
             break;
         }
-        assert!(Instant::now() < deadline, "server never indexed the CLI import");
+        assert!(
+            Instant::now() < deadline,
+            "server never indexed the CLI import"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Reindex needs the writer: refused clearly while the server runs.
@@ -197,7 +227,11 @@ async fn cli_import_while_serving_is_indexed_by_the_server() {
     drop(server);
     let out = run(signpost(&data).arg("reindex"));
     assert!(out.status.success());
-    assert!(stdout(&out).contains("rebuilt the index"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("rebuilt the index"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[tokio::test]
@@ -222,7 +256,10 @@ async fn import_postcodes_gives_exact_positions() {
 
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "name,colour\nfoo,blue\n").unwrap();
-    let out = signpost(&data).args(["import-postcodes", bad.to_str().unwrap()]).output().unwrap();
+    let out = signpost(&data)
+        .args(["import-postcodes", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
 }

@@ -10,7 +10,12 @@ async fn search_page_renders_results_and_keeps_input() {
     let t = TestApp::with_demo();
     let (status, headers, body) = t.get("/search?q=choir&near=m41&within=3").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(body.contains("results near M41"));
     assert!(body.contains(r#"value="choir""#));
     assert!(body.contains(r#"<option value="3" selected>"#));
@@ -29,7 +34,10 @@ async fn search_page_shows_errors_with_status_400() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("There is a problem"));
     assert!(body.contains(r##"href="#near""##));
-    assert!(body.contains(r#"value="nowhere at all""#), "typed text is kept");
+    assert!(
+        body.contains(r#"value="nowhere at all""#),
+        "typed text is kept"
+    );
     assert!(body.contains(r#"value="walk""#));
 }
 
@@ -51,7 +59,12 @@ async fn listing_page_and_404() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, headers, _) = t.get("/static/site.css").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
 }
 
 #[tokio::test]

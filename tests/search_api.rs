@@ -36,10 +36,25 @@ async fn text_search_finds_by_title_first() {
     assert!(first.to_lowercase().contains("walking football"), "{first}");
     // JSON contract fields.
     let h = &hits(&v)[0];
-    for key in ["id", "title", "types", "access", "mode", "free", "next_session", "url"] {
+    for key in [
+        "id",
+        "title",
+        "types",
+        "access",
+        "mode",
+        "free",
+        "next_session",
+        "url",
+    ] {
         assert!(h.get(key).is_some(), "hit lacks {key}: {h}");
     }
-    assert!(v["type_counts"].as_array().unwrap().iter().any(|c| c["type"] == "walking-sports"));
+    assert!(
+        v["type_counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["type"] == "walking-sports")
+    );
 }
 
 #[tokio::test]
@@ -47,7 +62,10 @@ async fn stemming_and_folding() {
     let t = TestApp::with_demo();
     let walks = t.search("q=walks").await;
     let walking = t.search("q=walking").await;
-    assert_eq!(walks["total"], walking["total"], "walks and walking stem alike");
+    assert_eq!(
+        walks["total"], walking["total"],
+        "walks and walking stem alike"
+    );
     let cafe = t.search("q=caf%C3%A9").await;
     let plain = t.search("q=cafe").await;
     assert_eq!(cafe["total"], plain["total"], "café folds to cafe");
@@ -57,7 +75,12 @@ async fn stemming_and_folding() {
 #[tokio::test]
 async fn typos_still_find() {
     let t = TestApp::with_demo();
-    for (typo, want) in [("knittin", "knit"), ("walkng footbal", "walking football"), ("dementa", "dementia"), ("choire", "choir")] {
+    for (typo, want) in [
+        ("knittin", "knit"),
+        ("walkng footbal", "walking football"),
+        ("dementa", "dementia"),
+        ("choire", "choir"),
+    ] {
         let v = t.search(&format!("q={}", enc(typo))).await;
         let found = hits(&v).iter().any(|h| {
             let l = t.listing(h["id"].as_i64().unwrap());
@@ -65,7 +88,11 @@ async fn typos_still_find() {
                 .to_lowercase()
                 .contains(want)
         });
-        assert!(found, "'{typo}' should find something about '{want}': {:?}", titles(&v));
+        assert!(
+            found,
+            "'{typo}' should find something about '{want}': {:?}",
+            titles(&v)
+        );
     }
 }
 
@@ -77,22 +104,43 @@ async fn lay_words_find_what_groups_call_things() {
     let v = t.search("q=lonely").await;
     let total = v["total"].as_u64().unwrap();
     assert!(total >= 10, "lonely found only {total}");
-    let without_word = all_ids(&t, "q=lonely").await.into_iter().filter(|&id| {
-        let l = t.listing(id);
-        let text = format!("{} {} {}", l.title, l.summary, l.description).to_lowercase();
-        !text.contains("lonel")
-            && (l.types.contains(&"befriending".to_string()) || l.types.contains(&"social-groups".to_string()))
-    }).count();
-    assert!(without_word >= 5, "thesaurus brought in only {without_word} befriending/social listings");
+    let without_word = all_ids(&t, "q=lonely")
+        .await
+        .into_iter()
+        .filter(|&id| {
+            let l = t.listing(id);
+            let text = format!("{} {} {}", l.title, l.summary, l.description).to_lowercase();
+            !text.contains("lonel")
+                && (l.types.contains(&"befriending".to_string())
+                    || l.types.contains(&"social-groups".to_string()))
+        })
+        .count();
+    assert!(
+        without_word >= 5,
+        "thesaurus brought in only {without_word} befriending/social listings"
+    );
 
     // A category word finds the things in that category.
     let v = t.search("q=exercise").await;
     let kinds: HashSet<String> = hits(&v)
         .iter()
-        .flat_map(|h| h["types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()))
+        .flat_map(|h| {
+            h["types"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+        })
         .collect();
     assert!(
-        kinds.iter().any(|k| ["walking", "walking-sports", "gentle-exercise", "dance", "swimming"].contains(&k.as_str())),
+        kinds.iter().any(|k| [
+            "walking",
+            "walking-sports",
+            "gentle-exercise",
+            "dance",
+            "swimming"
+        ]
+        .contains(&k.as_str())),
         "exercise should find activity types: {kinds:?}"
     );
     for q in ["low+mood", "bereaved", "carer", "dementia", "food"] {
@@ -111,17 +159,34 @@ async fn each_filter_restricts_results() {
     let v = t.search("type=gardening-nature").await;
     assert!(v["total"].as_u64().unwrap() > 0);
     for h in hits(&v) {
-        assert!(h["types"].as_array().unwrap().contains(&Value::from("gardening-nature")));
+        assert!(
+            h["types"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("gardening-nature"))
+        );
     }
-    let counted = v["type_counts"].as_array().unwrap().iter()
-        .find(|c| c["type"] == "gardening-nature").unwrap()["count"].as_u64().unwrap();
+    let counted = v["type_counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "gardening-nature")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
     assert_eq!(counted, v["total"].as_u64().unwrap());
-    assert!(v["type_counts"].as_array().unwrap().len() > 5, "other types still counted");
+    assert!(
+        v["type_counts"].as_array().unwrap().len() > 5,
+        "other types still counted"
+    );
 
     // access: all of those asked.
     for id in all_ids(&t, "access=hearing-loop&access=wheelchair").await {
         let l = t.listing(id);
-        assert!(l.access.features.contains(&"hearing-loop".into()) && l.access.features.contains(&"wheelchair".into()));
+        assert!(
+            l.access.features.contains(&"hearing-loop".into())
+                && l.access.features.contains(&"wheelchair".into())
+        );
     }
     // free only.
     let free = all_ids(&t, "free=1").await;
@@ -139,7 +204,12 @@ async fn each_filter_restricts_results() {
     let evening = all_ids(&t, "time=evening").await;
     assert!(!evening.is_empty());
     for id in evening {
-        assert!(t.listing(id).schedule.times_of_day(today).contains(TimeOfDay::Evening.slug()));
+        assert!(
+            t.listing(id)
+                .schedule
+                .times_of_day(today)
+                .contains(TimeOfDay::Evening.slug())
+        );
     }
     // age.
     let for_20 = all_ids(&t, "age=20").await;
@@ -153,7 +223,9 @@ async fn each_filter_restricts_results() {
         assert!(t.listing(id).modes.contains(&Mode::Phone));
     }
     // Combined filters only narrow.
-    let combined = t.search("q=walk&free=1&time=morning").await["total"].as_u64().unwrap();
+    let combined = t.search("q=walk&free=1&time=morning").await["total"]
+        .as_u64()
+        .unwrap();
     let fewer = t.search("q=walk").await["total"].as_u64().unwrap();
     assert!(combined <= fewer);
 }
@@ -167,14 +239,19 @@ async fn distance_filter_and_order() {
     let mut last = -1.0;
     let mut seen_remote = false;
     for page in 1..=30 {
-        let v = t.search(&format!("near=WA14&within=1.5&sort=distance&page={page}")).await;
+        let v = t
+            .search(&format!("near=WA14&within=1.5&sort=distance&page={page}"))
+            .await;
         if hits(&v).is_empty() {
             break;
         }
         for h in hits(&v) {
             match h["distance_miles"].as_f64() {
                 Some(d) if h["reach"] == "distance" => {
-                    assert!(!seen_remote, "venues come before remote listings when sorted by distance");
+                    assert!(
+                        !seen_remote,
+                        "venues come before remote listings when sorted by distance"
+                    );
                     assert!(d >= last - 1e-9, "not nearest first: {d} after {last}");
                     assert!(d <= 1.5 + 0.05, "{d} is outside 1.5 miles");
                     last = d;
@@ -191,20 +268,31 @@ async fn location_search_keeps_online_and_phone_listings() {
     let t = TestApp::with_demo();
     let mut reaches = HashSet::new();
     for page in 1..=40 {
-        let v = t.search(&format!("near=M33+7XW&within=1&page={page}")).await;
+        let v = t
+            .search(&format!("near=M33+7XW&within=1&page={page}"))
+            .await;
         if hits(&v).is_empty() {
             break;
         }
         for h in hits(&v) {
             reaches.insert(h["reach"].as_str().unwrap().to_string());
             if h["reach"] != "distance" {
-                assert!(!h["reach_label"].as_str().unwrap().is_empty(), "remote hits are labelled");
+                assert!(
+                    !h["reach_label"].as_str().unwrap().is_empty(),
+                    "remote hits are labelled"
+                );
             }
         }
     }
     assert!(reaches.contains("distance"), "{reaches:?}");
-    assert!(reaches.contains("online"), "online listings kept: {reaches:?}");
-    assert!(reaches.contains("phone"), "phone listings kept: {reaches:?}");
+    assert!(
+        reaches.contains("online"),
+        "online listings kept: {reaches:?}"
+    );
+    assert!(
+        reaches.contains("phone"),
+        "phone listings kept: {reaches:?}"
+    );
     // Far away (Edinburgh), Trafford-only phone lines and venues drop out, but services
     // open to anywhere stay.
     let v = t.search("near=EH1&within=5").await;
@@ -254,9 +342,24 @@ async fn postcode_problems_are_clear_4xx() {
 #[tokio::test]
 async fn other_bad_parameters_are_4xx_json() {
     let t = TestApp::with_demo();
-    for qs in ["within=far", "within=0", "within=1000", "type=unicorns", "access=moat", "free=maybe",
-               "day=someday", "time=noon", "age=200", "age=x", "mode=carrier-pigeon", "sort=random",
-               "page=0", "page=101", "page=abc", "sort=distance"] {
+    for qs in [
+        "within=far",
+        "within=0",
+        "within=1000",
+        "type=unicorns",
+        "access=moat",
+        "free=maybe",
+        "day=someday",
+        "time=noon",
+        "age=200",
+        "age=x",
+        "mode=carrier-pigeon",
+        "sort=random",
+        "page=0",
+        "page=101",
+        "page=abc",
+        "sort=distance",
+    ] {
         let (status, v) = t.json(&format!("/api/search?{qs}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{qs}");
         assert!(!v["error"].as_str().unwrap().is_empty());
@@ -274,8 +377,23 @@ async fn listing_json_has_the_whole_model() {
     let id = hits(&v)[0]["id"].as_i64().unwrap();
     let (status, l) = t.json(&format!("/api/listings/{id}")).await;
     assert_eq!(status, StatusCode::OK);
-    for key in ["title", "organisation", "types", "modes", "venue", "schedule", "cost", "access",
-                "audience", "join", "provenance", "status", "postcode", "lat", "lon"] {
+    for key in [
+        "title",
+        "organisation",
+        "types",
+        "modes",
+        "venue",
+        "schedule",
+        "cost",
+        "access",
+        "audience",
+        "join",
+        "provenance",
+        "status",
+        "postcode",
+        "lat",
+        "lon",
+    ] {
         assert!(l.get(key).is_some(), "listing lacks {key}");
     }
     assert!(l["lat"].as_f64().is_some());
@@ -305,8 +423,14 @@ async fn next_session_is_a_real_future_date() {
 async fn reindex_gives_identical_results() {
     let t = TestApp::with_demo();
     let queries = [
-        "q=walking", "q=lonely", "near=M33&within=3", "q=choir&near=M41&within=10",
-        "type=arts-crafts&free=1", "q=knittin", "near=WA15&sort=distance&page=2", "q=",
+        "q=walking",
+        "q=lonely",
+        "near=M33&within=3",
+        "q=choir&near=M41&within=10",
+        "type=arts-crafts&free=1",
+        "q=knittin",
+        "near=WA15&sort=distance&page=2",
+        "q=",
     ];
     let mut before = Vec::new();
     for q in queries {
@@ -318,7 +442,11 @@ async fn reindex_gives_identical_results() {
         assert!(r.indexed >= 250);
     }
     for (q, b) in queries.iter().zip(before) {
-        assert_eq!(t.search(q).await, b, "results changed after reindex for {q}");
+        assert_eq!(
+            t.search(q).await,
+            b,
+            "results changed after reindex for {q}"
+        );
     }
 }
 
@@ -327,7 +455,10 @@ async fn archived_listings_leave_search_after_sync() {
     let t = TestApp::with_demo();
     let v = t.search("q=walking+football").await;
     let id = ids(&v)[0];
-    t.app.store.set_status(id, signpost::listing::Status::Archived).unwrap();
+    t.app
+        .store
+        .set_status(id, signpost::listing::Status::Archived)
+        .unwrap();
     t.sync();
     let v = t.search("q=walking+football").await;
     assert!(!ids(&v).contains(&id));

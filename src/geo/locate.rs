@@ -41,7 +41,9 @@ pub enum Precision {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocateError {
-    #[error("We could not find the postcode {0}. Check it and try again, or enter the first part only, like M33")]
+    #[error(
+        "We could not find the postcode {0}. Check it and try again, or enter the first part only, like M33"
+    )]
     Unknown(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -116,5 +118,8 @@ impl<'a> Geocoder<'a> {
 }
 
 fn area_of(district: &str) -> String {
-    district.chars().take_while(|c| c.is_ascii_alphabetic()).collect()
+    district
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect()
 }

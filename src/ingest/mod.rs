@@ -107,7 +107,11 @@ impl std::fmt::Display for ImportReport {
             self.failed.len()
         )?;
         if self.approximate > 0 {
-            write!(f, " ({} placed at their postcode district)", self.approximate)?;
+            write!(
+                f,
+                " ({} placed at their postcode district)",
+                self.approximate
+            )?;
         }
         for p in &self.failed {
             write!(f, "\n  item {}", p.position)?;
@@ -232,10 +236,7 @@ fn geocode(geocoder: &Geocoder<'_>, l: &mut Listing) -> Result<Option<GeoPrecisi
         return Ok(None);
     };
     let parsed = match venue.postcode.as_deref() {
-        Some(raw) => Some(
-            Postcode::parse(raw)
-                .map_err(|e| format!("venue.postcode: {e}"))?,
-        ),
+        Some(raw) => Some(Postcode::parse(raw).map_err(|e| format!("venue.postcode: {e}"))?),
         None => None,
     };
     if let Some(pc) = &parsed {
@@ -255,8 +256,6 @@ fn geocode(geocoder: &Geocoder<'_>, l: &mut Listing) -> Result<Option<GeoPrecisi
             venue.geo_precision = Some(precision);
             Ok(Some(precision))
         }
-        None => Err(format!(
-            "venue.postcode: we could not find where {pc} is"
-        )),
+        None => Err(format!("venue.postcode: we could not find where {pc} is")),
     }
 }

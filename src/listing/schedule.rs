@@ -217,7 +217,11 @@ pub fn clock(t: NaiveTime) -> String {
 
 /// "Tuesday 1 December".
 pub fn describe_date(d: NaiveDate) -> String {
-    format!("{} {}", Day::from_chrono(d.weekday()).name(), d.format("%-d %B"))
+    format!(
+        "{} {}",
+        Day::from_chrono(d.weekday()).name(),
+        d.format("%-d %B")
+    )
 }
 
 /// How far ahead we look for the next sessions. A monthly rule always has a session
@@ -460,7 +464,10 @@ mod tests {
             .map(|o| o.start.date())
             .collect();
         // 8 Jan + 14k days: 26 Nov is 322 days later = 23 fortnights.
-        assert_eq!(next, vec![d("2026-11-26"), d("2026-12-10"), d("2026-12-24")]);
+        assert_eq!(
+            next,
+            vec![d("2026-11-26"), d("2026-12-10"), d("2026-12-24")]
+        );
     }
 
     #[test]
@@ -510,11 +517,7 @@ mod tests {
             ..Default::default()
         };
         let now = d("2026-11-24").and_time(t("09:00"));
-        let next: Vec<_> = s
-            .next_occurrences(now, 3)
-            .iter()
-            .map(|o| o.start)
-            .collect();
+        let next: Vec<_> = s.next_occurrences(now, 3).iter().map(|o| o.start).collect();
         assert_eq!(
             next,
             vec![
@@ -538,10 +541,20 @@ mod tests {
         assert_eq!(r.validate(), Err(ScheduleError::BadWeekOfMonth(5)));
         let mut r = rule(Repeat::Weekly, Day::Thu);
         r.end = Some(t("09:00"));
-        assert!(r.validate().unwrap_err().to_string().contains("before it starts"));
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("before it starts")
+        );
         let mut r = rule(Repeat::Weekly, Day::Thu);
         r.starting = Some(d("2026-11-24"));
-        assert!(r.validate().unwrap_err().to_string().contains("not a Thursday"));
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("not a Thursday")
+        );
     }
 
     #[test]

@@ -157,7 +157,9 @@ impl Taxonomy {
     }
 
     pub fn circumstance(&self, slug: &str) -> Option<&Circumstance> {
-        self.circumstance_index.get(slug).map(|&i| &self.circumstances[i])
+        self.circumstance_index
+            .get(slug)
+            .map(|&i| &self.circumstances[i])
     }
 
     /// Our type for an OpenActive Activity List concept id, if one fits.
@@ -202,9 +204,16 @@ mod tests {
             "public-transport",
             "carer-free",
         ] {
-            assert!(t.access_feature(slug).is_some(), "missing access feature {slug}");
+            assert!(
+                t.access_feature(slug).is_some(),
+                "missing access feature {slug}"
+            );
         }
-        assert!(t.thesaurus.iter().any(|e| e.says.iter().any(|s| s == "lonely")));
+        assert!(
+            t.thesaurus
+                .iter()
+                .any(|e| e.says.iter().any(|s| s == "lonely"))
+        );
     }
 
     #[test]

@@ -112,7 +112,10 @@ pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
     }
     for t in &l.types {
         if taxonomy.activity_type(t).is_none() {
-            out.push(problem("types", format!("'{t}' is not a known activity type")));
+            out.push(problem(
+                "types",
+                format!("'{t}' is not a known activity type"),
+            ));
         }
     }
     for a in &l.access.features {
@@ -161,11 +164,17 @@ pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
                 }
             }
             (None, None) => {}
-            _ => out.push(problem("venue", "Give both latitude and longitude, or neither")),
+            _ => out.push(problem(
+                "venue",
+                "Give both latitude and longitude, or neither",
+            )),
         }
     }
     let a = &l.audience;
-    for (field, age) in [("audience.age_min", a.age_min), ("audience.age_max", a.age_max)] {
+    for (field, age) in [
+        ("audience.age_min", a.age_min),
+        ("audience.age_max", a.age_max),
+    ] {
         if let Some(age) = age
             && age > 120
         {
@@ -191,7 +200,10 @@ pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
         out.push(problem("schedule.dates", e.to_string()));
     }
     if l.provenance.source_id.is_empty() {
-        out.push(problem("provenance.source_id", "Every listing needs a source id"));
+        out.push(problem(
+            "provenance.source_id",
+            "Every listing needs a source id",
+        ));
     }
     out
 }

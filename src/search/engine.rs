@@ -17,9 +17,11 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::columnar::Column;
+use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
 
@@ -41,7 +43,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("index", &self.index).finish()
+        f.debug_struct("Engine")
+            .field("index", &self.index)
+            .finish()
     }
 }
 
@@ -325,7 +329,10 @@ fn combine(text: Option<Box<dyn Query>>, filters: Vec<Box<dyn Query>>) -> Box<dy
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     match text {
         Some(t) => clauses.push((Occur::Must, t)),
-        None => clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0)))),
+        None => clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0)),
+        )),
     }
     for q in filters {
         clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
@@ -365,9 +372,15 @@ fn location_query(f: &Fields, loc: &Located, within: f64, modes: &[Mode]) -> Box
     }
     let mut should: Vec<(Occur, Box<dyn Query>)> = vec![
         (Occur::Should, point),
-        (Occur::Should, term_query(filter_term(f, "reach", "anywhere"))),
+        (
+            Occur::Should,
+            term_query(filter_term(f, "reach", "anywhere")),
+        ),
     ];
-    for code in [loc.district.as_deref(), loc.area.as_deref()].into_iter().flatten() {
+    for code in [loc.district.as_deref(), loc.area.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         should.push((Occur::Should, term_query(filter_term(f, "area", code))));
     }
     Box::new(BooleanQuery::new(should))

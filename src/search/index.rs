@@ -14,7 +14,9 @@ use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError};
 
 use super::SearchError;
-use super::schema::{Fields, SCHEMA_VERSION, build_schema, id_term, register_tokenizers, to_document};
+use super::schema::{
+    Fields, SCHEMA_VERSION, build_schema, id_term, register_tokenizers, to_document,
+};
 use crate::listing::Taxonomy;
 use crate::store::Store;
 
@@ -42,7 +44,9 @@ pub struct SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex").field("path", &self.path).finish()
+        f.debug_struct("SearchIndex")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -181,7 +185,8 @@ impl Indexer {
                 self.writer.delete_term(id_term(&f, c.id));
                 match c.listing {
                     Some(l) => {
-                        self.writer.add_document(to_document(&f, &l, taxonomy, today))?;
+                        self.writer
+                            .add_document(to_document(&f, &l, taxonomy, today))?;
                         report.indexed += 1;
                     }
                     None => report.removed += 1,
@@ -195,7 +200,11 @@ impl Indexer {
     }
 
     /// Throws the index away and builds it again from every published listing.
-    pub fn rebuild(&mut self, store: &Store, taxonomy: &Taxonomy) -> Result<SyncReport, SearchError> {
+    pub fn rebuild(
+        &mut self,
+        store: &Store,
+        taxonomy: &Taxonomy,
+    ) -> Result<SyncReport, SearchError> {
         let f = self.handle.fields;
         let today = crate::clock::uk_now().date();
         // Read the sequence first: anything written while we rebuild is newer and
@@ -232,7 +241,8 @@ impl Indexer {
         let today = crate::clock::uk_now().date();
         let mut n = 0;
         for l in listings {
-            self.writer.add_document(to_document(&f, &l, taxonomy, today))?;
+            self.writer
+                .add_document(to_document(&f, &l, taxonomy, today))?;
             n += 1;
         }
         Ok(n)

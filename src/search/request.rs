@@ -178,7 +178,10 @@ impl SearchRequest {
                         Some(_) => {}
                         None => errors.push(err(
                             "day",
-                            format!("'{}' is not a day. Use mon, tue, wed, thu, fri, sat or sun", quote(v)),
+                            format!(
+                                "'{}' is not a day. Use mon, tue, wed, thu, fri, sat or sun",
+                                quote(v)
+                            ),
                         )),
                     }
                 }
@@ -238,7 +241,10 @@ impl SearchRequest {
                 _ => {}
             }
         }
-        if r.sort == Some(Sort::Distance) && r.near.is_none() && !errors.iter().any(|e| e.param == "near") {
+        if r.sort == Some(Sort::Distance)
+            && r.near.is_none()
+            && !errors.iter().any(|e| e.param == "near")
+        {
             errors.push(err(
                 "sort",
                 "To sort by distance, enter a postcode to search near",
@@ -249,9 +255,8 @@ impl SearchRequest {
 
     /// Parses a raw query string (lossy on bad percent-encoding, never fails).
     pub fn from_query_string(qs: &str, taxonomy: &Taxonomy) -> (SearchRequest, Vec<ParamError>) {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(qs.as_bytes())
-            .into_owned()
-            .collect();
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(qs.as_bytes()).into_owned().collect();
         Self::from_pairs(
             pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             taxonomy,
@@ -328,7 +333,9 @@ fn parse_near(v: &str) -> Result<Near, String> {
     if let Some((a, b)) = v.split_once(',') {
         let (a, b) = (a.trim(), b.trim());
         let looks_numeric = |s: &str| {
-            !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
         };
         if looks_numeric(a) && looks_numeric(b) {
             return match (a.parse::<f64>(), b.parse::<f64>()) {
@@ -391,7 +398,13 @@ mod tests {
     fn lat_lon_and_defaults() {
         let (r, errs) = parse("near=53.42,-2.32");
         assert!(errs.is_empty());
-        assert_eq!(r.near, Some(Near::Point { lat: 53.42, lon: -2.32 }));
+        assert_eq!(
+            r.near,
+            Some(Near::Point {
+                lat: 53.42,
+                lon: -2.32
+            })
+        );
         assert_eq!(r.within, DEFAULT_WITHIN_MILES);
         assert_eq!(r.effective_sort(), Sort::Distance);
         let (r, _) = parse("q=choir&near=M33");
@@ -404,7 +417,14 @@ mod tests {
 
     #[test]
     fn hostile_bytes_never_panic() {
-        for qs in ["q=%ff%fe", "q=%", "near=%00", "page=99999999999999999999", "within=NaN", "within=inf"] {
+        for qs in [
+            "q=%ff%fe",
+            "q=%",
+            "near=%00",
+            "page=99999999999999999999",
+            "within=NaN",
+            "within=inf",
+        ] {
             let _ = parse(qs);
         }
         let (r, _) = parse(&format!("q={}", "a".repeat(5000)));

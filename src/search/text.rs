@@ -14,8 +14,7 @@ use std::collections::HashMap;
 
 use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
@@ -25,19 +24,86 @@ use crate::listing::Taxonomy;
 
 /// Words that carry no meaning on their own in a search for activities.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "any", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for",
-    "from", "get", "i", "if", "im", "in", "into", "is", "it", "me", "my", "of", "on", "or", "our",
-    "so", "some", "something", "that", "the", "their", "there", "this", "to", "want", "was", "we",
-    "what", "where", "which", "who", "with", "would", "you", "your", "looking", "find", "like",
-    "am", "have", "has",
+    "a",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "but",
+    "by",
+    "can",
+    "do",
+    "does",
+    "for",
+    "from",
+    "get",
+    "i",
+    "if",
+    "im",
+    "in",
+    "into",
+    "is",
+    "it",
+    "me",
+    "my",
+    "of",
+    "on",
+    "or",
+    "our",
+    "so",
+    "some",
+    "something",
+    "that",
+    "the",
+    "their",
+    "there",
+    "this",
+    "to",
+    "want",
+    "was",
+    "we",
+    "what",
+    "where",
+    "which",
+    "who",
+    "with",
+    "would",
+    "you",
+    "your",
+    "looking",
+    "find",
+    "like",
+    "am",
+    "have",
+    "has",
 ];
 
 /// Words that describe the shape of any activity: they count towards the score but
 /// a listing need not contain them.
 const FILLER: &[&str] = &[
-    "group", "groups", "club", "clubs", "class", "classes", "session", "sessions", "activity",
-    "activities", "local", "near", "nearby", "people", "meet", "meets", "meeting", "service",
-    "services", "support",
+    "group",
+    "groups",
+    "club",
+    "clubs",
+    "class",
+    "classes",
+    "session",
+    "sessions",
+    "activity",
+    "activities",
+    "local",
+    "near",
+    "nearby",
+    "people",
+    "meet",
+    "meets",
+    "meeting",
+    "service",
+    "services",
+    "support",
 ];
 
 const MAX_PHRASE_WORDS: usize = 5;
@@ -59,7 +125,9 @@ pub struct Lexicon {
 
 impl std::fmt::Debug for Lexicon {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lexicon").field("phrases", &self.phrases.len()).finish()
+        f.debug_struct("Lexicon")
+            .field("phrases", &self.phrases.len())
+            .finish()
     }
 }
 
@@ -160,11 +228,15 @@ struct Group {
 
 impl Group {
     fn is_stopword(&self) -> bool {
-        self.expansion.is_none() && self.words.len() == 1 && STOPWORDS.contains(&self.words[0].as_str())
+        self.expansion.is_none()
+            && self.words.len() == 1
+            && STOPWORDS.contains(&self.words[0].as_str())
     }
 
     fn is_filler(&self) -> bool {
-        self.expansion.is_none() && self.words.len() == 1 && FILLER.contains(&self.words[0].as_str())
+        self.expansion.is_none()
+            && self.words.len() == 1
+            && FILLER.contains(&self.words[0].as_str())
     }
 }
 

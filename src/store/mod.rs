@@ -28,10 +28,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("stored listing {id} could not be read: {source}")]
-    Corrupt {
-        id: i64,
-        source: serde_json::Error,
-    },
+    Corrupt { id: i64, source: serde_json::Error },
     #[error("could not create the data directory {path}: {source}")]
     Io {
         path: PathBuf,
@@ -186,9 +183,11 @@ impl Store {
 
     pub fn max_seq(&self) -> Result<i64> {
         self.with_reader(|conn| {
-            Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM listings", [], |r| {
-                r.get(0)
-            })?)
+            Ok(
+                conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM listings", [], |r| {
+                    r.get(0)
+                })?,
+            )
         })
     }
 
@@ -224,8 +223,8 @@ impl Store {
     /// in memory (a full rebuild of a million listings stays flat).
     pub fn for_each_published(&self, mut f: impl FnMut(Listing) -> Result<()>) -> Result<()> {
         self.with_reader(|conn| {
-            let mut stmt =
-                conn.prepare("SELECT id, data FROM listings WHERE status = 'published' ORDER BY id")?;
+            let mut stmt = conn
+                .prepare("SELECT id, data FROM listings WHERE status = 'published' ORDER BY id")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let id: i64 = r.get(0)?;
@@ -331,14 +330,18 @@ fn from_json(id: i64, data: &str) -> Result<Listing> {
 }
 
 fn next_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM listings", [], |r| {
-        r.get(0)
-    })?)
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM listings", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 fn get_in(conn: &Connection, id: i64) -> Result<Option<Listing>> {
     let data: Option<String> = conn
-        .query_row("SELECT data FROM listings WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT data FROM listings WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
         .optional()?;
     data.map(|d| from_json(id, &d)).transpose()
 }
@@ -347,9 +350,8 @@ fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec
     let mut seq = next_seq(tx)?;
     let now = now();
     let mut out = Vec::with_capacity(listings.len());
-    let mut find = tx.prepare_cached(
-        "SELECT id, data FROM listings WHERE source = ?1 AND source_id = ?2",
-    )?;
+    let mut find =
+        tx.prepare_cached("SELECT id, data FROM listings WHERE source = ?1 AND source_id = ?2")?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO listings (source, source_id, status, seq, data, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -361,7 +363,9 @@ fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec
         let data = to_json(l);
         let p = &l.provenance;
         let existing: Option<(i64, String)> = find
-            .query_row(params![p.source, p.source_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![p.source, p.source_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         match existing {
             Some((id, old)) if old == data => out.push(Upserted::Unchanged(id)),

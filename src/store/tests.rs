@@ -25,7 +25,11 @@ fn upsert_creates_updates_and_skips_unchanged() {
     assert!(matches!(created, Upserted::Created(_)));
     let seq1 = store.max_seq().unwrap();
     assert_eq!(store.upsert(&a).unwrap(), Upserted::Unchanged(created.id()));
-    assert_eq!(store.max_seq().unwrap(), seq1, "unchanged does not bump seq");
+    assert_eq!(
+        store.max_seq().unwrap(),
+        seq1,
+        "unchanged does not bump seq"
+    );
     let mut b = a.clone();
     b.title = "Health walk (new route)".into();
     assert_eq!(store.upsert(&b).unwrap(), Upserted::Updated(created.id()));

@@ -17,7 +17,9 @@ pub async fn search(
         return Err(WebError::BadParams(errors).into());
     }
     let results = search::run(&state, req).await?;
-    Ok(Json(serde_json::to_value(results).map_err(WebError::internal)?))
+    Ok(Json(
+        serde_json::to_value(results).map_err(WebError::internal)?,
+    ))
 }
 
 /// The whole listing, plus `postcode`, `lat`, `lon` and `url` at the top level for
@@ -31,7 +33,10 @@ pub async fn listing(
     let mut v = serde_json::to_value(&listing).map_err(WebError::internal)?;
     if let Value::Object(map) = &mut v {
         let venue = listing.venue.as_ref();
-        map.insert("postcode".into(), json!(venue.and_then(|v| v.postcode.clone())));
+        map.insert(
+            "postcode".into(),
+            json!(venue.and_then(|v| v.postcode.clone())),
+        );
         map.insert("lat".into(), json!(venue.and_then(|v| v.lat)));
         map.insert("lon".into(), json!(venue.and_then(|v| v.lon)));
         map.insert("url".into(), json!(format!("/listings/{}", listing.id)));

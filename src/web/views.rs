@@ -70,7 +70,12 @@ pub fn search_form(
     taxonomy: &Taxonomy,
 ) -> Markup {
     let count_for = |slug: &str| -> Option<u64> {
-        results.and_then(|r| r.type_counts.iter().find(|t| t.slug == slug).map(|t| t.count))
+        results.and_then(|r| {
+            r.type_counts
+                .iter()
+                .find(|t| t.slug == slug)
+                .map(|t| t.count)
+        })
     };
     let within_options = [1.0, 3.0, 5.0, 10.0, 20.0];
     html! {
@@ -224,8 +229,15 @@ pub fn search_page(
 /// Words that mean someone may be in crisis: an activity list is not the answer, so
 /// the page leads with where to get help now.
 const CRISIS: &[&str] = &[
-    "suicid", "kill myself", "end my life", "self harm", "self-harm", "selfharm",
-    "want to die", "overdose", "hurt myself",
+    "suicid",
+    "kill myself",
+    "end my life",
+    "self harm",
+    "self-harm",
+    "selfharm",
+    "want to die",
+    "overdose",
+    "hurt myself",
 ];
 
 pub fn needs_urgent_help(q: &str) -> bool {
@@ -436,7 +448,10 @@ pub fn error_page(e: &WebError) -> Markup {
             "Page not found",
             "If you typed the web address, check it is correct. If you followed a link, the listing may have been removed.",
         ),
-        WebError::BadParams(_) => ("There is a problem", "Check what you entered and try again."),
+        WebError::BadParams(_) => (
+            "There is a problem",
+            "Check what you entered and try again.",
+        ),
         WebError::Internal(_) => (
             "Sorry, there is a problem with the service",
             "Please try again in a few minutes.",

@@ -32,8 +32,14 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let app = Arc::new(App::open(dir.path()).unwrap());
         let mut indexer = app.indexer().unwrap();
-        let report = app.ensure_demo().unwrap().expect("demo imports into a new dir");
-        assert!(report.failed.is_empty(), "demo content has problems: {report}");
+        let report = app
+            .ensure_demo()
+            .unwrap()
+            .expect("demo imports into a new dir");
+        assert!(
+            report.failed.is_empty(),
+            "demo content has problems: {report}"
+        );
         app.sync(&mut indexer).unwrap();
         let router = web::router(AppState::new(app.clone()).with_clock(Arc::new(now)));
         TestApp {
