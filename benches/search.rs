@@ -23,6 +23,8 @@ struct Opts {
     dir: Option<PathBuf>,
     phase: String,
     with_store: bool,
+    /// Run only the query class whose name contains this (for profiling).
+    only: Option<String>,
 }
 
 fn opts() -> Opts {
@@ -33,6 +35,7 @@ fn opts() -> Opts {
         dir: None,
         phase: "all".into(),
         with_store: false,
+        only: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -60,6 +63,10 @@ fn opts() -> Opts {
                 i += 1;
             }
             "--with-store" => o.with_store = true,
+            "--only" => {
+                o.only = Some(next);
+                i += 1;
+            }
             _ => {} // cargo bench passes --bench
         }
         i += 1;
@@ -300,6 +307,9 @@ fn query_phase(o: &Opts, dir: &Path) {
         rss_kb("VmRSS") / 1024
     );
     for (name, make) in &classes {
+        if o.only.as_ref().is_some_and(|only| !name.contains(only.as_str())) {
+            continue;
+        }
         let cases: Vec<Case> = (0..o.queries).map(|_| make(&mut rng)).collect();
         // Warm-up: page in the parts of the index this class touches.
         for (r, l) in cases.iter().take(50) {

@@ -128,7 +128,8 @@ pub fn listing(
         lon: Some(dlon + (rng.f64() - 0.5) * 0.08),
         geo_precision: None,
     });
-    let area_served = if remote && rng.bool() {
+    // Most remote services cover a local area; a few (national helplines) anywhere.
+    let area_served = if remote && rng.u8(..100) >= 2 {
         AreaServed {
             description: format!("{district} and nearby"),
             postcodes: vec![district.clone()],

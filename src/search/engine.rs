@@ -12,12 +12,10 @@
 //! same order, whichever way the index was built.
 
 use std::ops::Bound;
-use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::columnar::Column;
+use tantivy::collector::TopDocs;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
@@ -28,7 +26,10 @@ use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
 use super::SearchError;
 use super::index::SearchIndex;
 use super::request::{PER_PAGE, SearchRequest, Sort};
-use super::schema::{Card, Fields, filter_term, type_facet};
+use super::counts::TypeCounts;
+use super::schema::{
+    Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, NO_POSITION, cell_index, filter_term, unpack_position,
+};
 use super::text::{self, Lexicon};
 use crate::geo::distance::{bounding_box, miles_between};
 use crate::geo::locate::Located;
@@ -121,9 +122,6 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
 }
 
-/// The composite sort key: higher is better; ties go to the lower id.
-type Key = (Score, i64);
-
 impl Engine {
     pub fn new(index: SearchIndex, taxonomy: &'static Taxonomy) -> Engine {
         let (folded, stemmed) = text::analyzers(&index.index);
@@ -144,7 +142,8 @@ impl Engine {
         now: NaiveDateTime,
     ) -> Result<SearchResults, SearchError> {
         let f = &self.index.fields;
-        let text_query = text::build(&req.q, f, &self.lexicon);
+        let searcher = self.index.reader.searcher();
+        let text_query = text::build(&req.q, f, &self.lexicon, &searcher);
         let has_text = text_query.is_some();
         let filters = self.filters(req, location, true);
         let query = combine(text_query, filters);
@@ -155,33 +154,35 @@ impl Engine {
             Sort::Relevance
         };
         let offset = (req.page.saturating_sub(1)) * PER_PAGE;
-        let mut facets = FacetCollector::for_field("types");
-        facets.add_facet("/t");
+        let counter = TypeCounts {
+            types: self.taxonomy.types.len(),
+        };
         let top = TopDocs::with_limit(PER_PAGE)
             .and_offset(offset)
             .tweak_score(ranker(location.cloned(), sort, has_text));
 
-        let searcher = self.index.reader.searcher();
-        let (top_docs, total, facet_counts) = if req.types.is_empty() {
-            searcher.search(&query, &(top, Count, facets))?
-        } else {
-            let (top_docs, total) = searcher.search(&query, &(top, Count))?;
-            // Counts per type ignore the type filter itself.
-            let text_again = text::build(&req.q, f, &self.lexicon);
+        let (top_docs, (total, mut per_type)) = searcher.search(&query, &(top, counter))?;
+        if !req.types.is_empty() {
+            // Counts per type ignore the type filter itself, so a person can see what
+            // choosing another type would give.
+            let text_again = text::build(&req.q, f, &self.lexicon, &searcher);
             let without_types = combine(text_again, self.filters(req, location, false));
-            let facet_counts = searcher.search(&without_types, &facets)?;
-            (top_docs, total, facet_counts)
-        };
-
-        let mut type_counts: Vec<TypeCount> = facet_counts
-            .get("/t")
-            .filter_map(|(facet, count)| {
-                let slug = facet.to_path().last()?.to_string();
-                let label = self.taxonomy.activity_type(&slug)?.label.clone();
-                Some(TypeCount { slug, label, count })
+            per_type = searcher
+                .search(&without_types, &TypeCounts { types: per_type.len() })?
+                .1;
+        }
+        let type_counts: Vec<TypeCount> = self
+            .taxonomy
+            .types
+            .iter()
+            .zip(per_type)
+            .filter(|(_, count)| *count > 0)
+            .map(|(t, count)| TypeCount {
+                slug: t.slug.clone(),
+                label: t.label.clone(),
+                count,
             })
             .collect();
-        type_counts.sort_by_key(|t| self.taxonomy.type_position(&t.slug));
 
         let mut hits = Vec::with_capacity(top_docs.len());
         for (_, addr) in top_docs {
@@ -268,7 +269,7 @@ impl Engine {
             must.push(any_of(
                 req.types
                     .iter()
-                    .map(|t| Term::from_facet(f.types, &type_facet(t)))
+                    .map(|t| filter_term(f, "type", t))
                     .collect(),
             ));
         }
@@ -345,100 +346,177 @@ fn combine(text: Option<Box<dyn Query>>, filters: Vec<Box<dyn Query>>) -> Box<dy
 
 /// Venues within the circle, or remote services that reach the place.
 fn location_query(f: &Fields, loc: &Located, within: f64, modes: &[Mode]) -> Box<dyn Query> {
-    let ((min_lat, min_lon), (max_lat, max_lon)) = bounding_box((loc.lat, loc.lon), within);
-    let range = |field, lo: f64, hi: f64| -> Box<dyn Query> {
-        Box::new(RangeQuery::new(
-            Bound::Included(Term::from_field_f64(field, lo)),
-            Bound::Included(Term::from_field_f64(field, hi)),
-        ))
-    };
     let center = (loc.lat, loc.lon);
+    let around = Around::new(center);
     let circle = FunctionPredicate::from(move |seg: &SegmentReader| {
         let coords = positions(seg)?;
-        Ok(move |doc: DocId| {
-            coords
-                .as_ref()
-                .and_then(|c| c.get(doc))
-                .is_some_and(|p| miles_between(center, p) <= within)
-        })
+        Ok(move |doc: DocId| coords.get(doc).is_some_and(|p| around.is_within(p, within)))
     });
-    let point: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-        (Occur::Must, range(f.lat, min_lat, max_lat)),
-        (Occur::Must, range(f.lon, min_lon, max_lon)),
-        (Occur::Must, Box::new(DocPredicateQuery::from(circle))),
-    ]));
+    let (inner, edge) = covering_cells(f, center, within);
+    // Cells wholly inside the circle need no distance check; only edge cells do.
+    let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(inner) = inner {
+        parts.push((Occur::Should, inner));
+    }
+    if let Some(edge) = edge {
+        parts.push((
+            Occur::Should,
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, edge),
+                (Occur::Must, Box::new(DocPredicateQuery::from(circle))),
+            ])),
+        ));
+    }
+    let point: Box<dyn Query> = Box::new(BooleanQuery::new(parts));
     if modes == [Mode::InPerson] {
         return point;
     }
     let mut should: Vec<(Occur, Box<dyn Query>)> = vec![
         (Occur::Should, point),
-        (
-            Occur::Should,
-            term_query(filter_term(f, "reach", "anywhere")),
-        ),
+        (Occur::Should, term_query(filter_term(f, "reach", "anywhere"))),
     ];
-    for code in [loc.district.as_deref(), loc.area.as_deref()]
-        .into_iter()
-        .flatten()
-    {
+    for code in [loc.district.as_deref(), loc.area.as_deref()].into_iter().flatten() {
         should.push((Occur::Should, term_query(filter_term(f, "area", code))));
     }
     Box::new(BooleanQuery::new(should))
 }
 
-/// The lat/lon columns of a segment; `None` when no document in it has a position.
-struct Positions {
-    lat: Column<f64>,
-    lon: Column<f64>,
+/// The grid cells covering the circle, at the finest level that needs at most
+/// `MAX_CELLS` of them, split into cells wholly inside the circle and cells on its
+/// edge. Cells wholly outside are left out.
+type CellQueries = (Option<Box<dyn Query>>, Option<Box<dyn Query>>);
+
+fn covering_cells(f: &Fields, center: (f64, f64), within: f64) -> CellQueries {
+    let ((min_lat, min_lon), (max_lat, max_lon)) = bounding_box(center, within);
+    let level = (0..GRID_LEVELS.len())
+        .rev()
+        .find(|&level| {
+            let (i0, j0) = cell_index(level, min_lat, min_lon);
+            let (i1, j1) = cell_index(level, max_lat, max_lon);
+            (i1 - i0 + 1) * (j1 - j0 + 1) <= MAX_CELLS
+        })
+        .unwrap_or(0);
+    let h = GRID_LEVELS[level];
+    let w = h * GRID_LON_FACTOR;
+    let (i0, j0) = cell_index(level, min_lat, min_lon);
+    let (i1, j1) = cell_index(level, max_lat, max_lon);
+    let (mut inner, mut edge) = (Vec::new(), Vec::new());
+    for i in i0..=i1 {
+        for j in j0..=j1 {
+            let (lat0, lon0) = (i as f64 * h, j as f64 * w);
+            let corners = [
+                (lat0, lon0),
+                (lat0 + h, lon0),
+                (lat0, lon0 + w),
+                (lat0 + h, lon0 + w),
+            ];
+            let farthest = corners
+                .iter()
+                .map(|&c| miles_between(center, c))
+                .fold(0.0, f64::max);
+            // Nearest point of the cell to the centre.
+            let nearest = (
+                center.0.clamp(lat0, lat0 + h),
+                center.1.clamp(lon0, lon0 + w),
+            );
+            let term = term_query(filter_term(f, "cell", &format!("{level}:{i}:{j}")));
+            if farthest <= within {
+                inner.push((Occur::Should, term));
+            } else if miles_between(center, nearest) <= within {
+                edge.push((Occur::Should, term));
+            }
+        }
+    }
+    let union = |v: Vec<(Occur, Box<dyn Query>)>| -> Option<Box<dyn Query>> {
+        (!v.is_empty()).then(|| Box::new(BooleanQuery::new(v)) as Box<dyn Query>)
+    };
+    (union(inner), union(edge))
 }
 
-impl Positions {
-    fn get(&self, doc: DocId) -> Option<(f64, f64)> {
-        Some((self.lat.first(doc)?, self.lon.first(doc)?))
+/// Fast distances from one point. Over the few miles a search covers, a flat-earth
+/// approximation is within a fraction of a percent of the great-circle distance and
+/// about twenty times cheaper, so it ranks and filters; only points near the edge of
+/// the circle get the exact check, and displayed distances are always exact.
+#[derive(Debug, Clone, Copy)]
+struct Around {
+    center: (f64, f64),
+    miles_per_degree_lon: f64,
+}
+
+const MILES_PER_DEGREE_LAT: f64 = 69.05;
+
+impl Around {
+    fn new(center: (f64, f64)) -> Around {
+        Around {
+            center,
+            miles_per_degree_lon: MILES_PER_DEGREE_LAT * center.0.to_radians().cos(),
+        }
+    }
+
+    fn approx_miles(&self, p: (f64, f64)) -> f64 {
+        let dy = (p.0 - self.center.0) * MILES_PER_DEGREE_LAT;
+        let dx = (p.1 - self.center.1) * self.miles_per_degree_lon;
+        (dx * dx + dy * dy).sqrt()
+    }
+
+    fn is_within(&self, p: (f64, f64), miles: f64) -> bool {
+        let d = self.approx_miles(p);
+        if d < miles * 0.98 {
+            true
+        } else if d > miles * 1.02 + 0.01 {
+            false
+        } else {
+            miles_between(self.center, p) <= miles
+        }
     }
 }
 
-fn positions(seg: &SegmentReader) -> tantivy::Result<Option<Positions>> {
-    let ff = seg.fast_fields();
-    Ok(ff
-        .column_opt::<f64>("lat")?
-        .zip(ff.column_opt::<f64>("lon")?)
-        .map(|(lat, lon)| Positions { lat, lon }))
+/// The packed positions of a segment's documents.
+struct Positions(std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>);
+
+impl Positions {
+    fn get(&self, doc: DocId) -> Option<(f64, f64)> {
+        unpack_position(self.0.get_val(doc))
+    }
+}
+
+fn positions(seg: &SegmentReader) -> tantivy::Result<Positions> {
+    Ok(Positions(
+        seg.fast_fields()
+            .u64("pos")?
+            .first_or_default_col(NO_POSITION),
+    ))
 }
 
 /// Builds the per-segment scoring function used by `TopDocs::tweak_score`.
+///
+/// Equal keys keep index order, which is listing id order in an index built by
+/// `reindex` or a first import, so the same store gives the same results.
 fn ranker(
     location: Option<Located>,
     sort: Sort,
     has_text: bool,
-) -> impl Fn(&SegmentReader) -> Box<dyn Fn(DocId, Score) -> Key> + Send + Sync + 'static {
-    let location = Arc::new(location);
+) -> impl Fn(&SegmentReader) -> Box<dyn Fn(DocId, Score) -> Score> + Send + Sync + 'static {
+    let around = location.map(|l| Around::new((l.lat, l.lon)));
     move |seg: &SegmentReader| {
-        let ids = seg
-            .fast_fields()
-            .u64("id")
-            .expect("id is a fast field")
-            .first_or_default_col(0);
-        let Some(center) = location.as_ref().as_ref().map(|l| (l.lat, l.lon)) else {
-            return Box::new(move |doc: DocId, score: Score| (score, -(ids.get_val(doc) as i64)));
+        let Some(around) = around else {
+            return Box::new(move |_doc: DocId, score: Score| score);
         };
-        // A segment may have no venues at all (every listing in it remote).
-        let coords = positions(seg).ok().flatten();
-        Box::new(move |doc: DocId, score: Score| -> Key {
-            let id = ids.get_val(doc) as i64;
+        let coords = positions(seg).ok();
+        Box::new(move |doc: DocId, score: Score| -> Score {
             let d = coords
                 .as_ref()
                 .and_then(|c| c.get(doc))
-                .map(|p| miles_between(center, p));
+                .map(|p| around.approx_miles(p));
             match sort {
-                Sort::Distance => (-(d.unwrap_or(1.0e6) as f32), -id),
+                Sort::Distance => -(d.unwrap_or(1.0e6) as f32),
                 Sort::Relevance => {
                     let decay = match d {
                         Some(d) => 0.5 + 0.5 * (-(d / 3.0) * std::f64::consts::LN_2).exp(),
                         None => 0.75,
                     } as f32;
                     let base = if has_text { score } else { 1.0 };
-                    (base * decay, -id)
+                    base * decay
                 }
             }
         })

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
-    FAST, Facet, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
 };
 use tantivy::tokenizer::{
@@ -23,7 +23,36 @@ use crate::listing::{Day, Listing, Mode, Schedule, Taxonomy};
 
 /// Bump when the schema or what goes into a document changes: the index is then
 /// rebuilt from the store on the next start.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// Geographic grid levels: cell height in degrees of latitude. Cells are 1.7 times as
+/// wide in longitude, which makes them roughly square at British latitudes. A radius
+/// search unions the few cells that cover its circle at the finest level that needs
+/// no more than [`MAX_CELLS`] of them, then checks the exact distance: a handful of
+/// posting lists instead of scanning every position in the index.
+pub const GRID_LEVELS: [f64; 7] = [0.8, 0.4, 0.2, 0.1, 0.05, 0.025, 0.0125];
+pub const GRID_LON_FACTOR: f64 = 1.7;
+pub const MAX_CELLS: i64 = 64;
+
+/// Stored in `pos` for listings without a venue.
+pub const NO_POSITION: u64 = u64::MAX;
+
+/// Packs a position into one u64 (latitude and longitude in units of 1e-5 degrees,
+/// about a metre), so ranking and the radius check read one fast field, not two.
+pub fn pack_position(lat: f64, lon: f64) -> u64 {
+    let a = ((lat + 90.0) * 1e5).round() as u64;
+    let o = ((lon + 180.0) * 1e5).round() as u64;
+    (a << 32) | o
+}
+
+pub fn unpack_position(v: u64) -> Option<(f64, f64)> {
+    (v != NO_POSITION).then(|| {
+        (
+            (v >> 32) as f64 / 1e5 - 90.0,
+            (v & 0xFFFF_FFFF) as f64 / 1e5 - 180.0,
+        )
+    })
+}
 
 pub const STEMMED: &str = "en_folded_stem";
 pub const FOLDED: &str = "en_folded";
@@ -36,10 +65,9 @@ pub struct Fields {
     pub tags: Field,
     pub body: Field,
     pub words: Field,
-    pub types: Field,
+    pub type_mask: Field,
     pub filter: Field,
-    pub lat: Field,
-    pub lon: Field,
+    pub pos: Field,
     pub age_min: Field,
     pub age_max: Field,
     pub card: Field,
@@ -64,10 +92,9 @@ pub fn build_schema() -> (Schema, Fields) {
         tags: b.add_text_field("tags", stemmed.clone()),
         body: b.add_text_field("body", stemmed),
         words: b.add_text_field("words", words),
-        types: b.add_facet_field("types", INDEXED),
+        type_mask: b.add_u64_field("type_mask", FAST),
         filter: b.add_text_field("f", STRING),
-        lat: b.add_f64_field("lat", FAST),
-        lon: b.add_f64_field("lon", FAST),
+        pos: b.add_u64_field("pos", FAST),
         age_min: b.add_u64_field("age_min", FAST),
         age_max: b.add_u64_field("age_max", FAST),
         card: b.add_bytes_field("card", STORED),
@@ -91,8 +118,18 @@ pub fn register_tokenizers(index: &Index) {
     index.tokenizers().register(FOLDED, fold);
 }
 
-pub fn type_facet(slug: &str) -> Facet {
-    Facet::from_path(["t", slug])
+/// The grid cell containing a point at one level, as a filter value.
+pub fn cell(level: usize, lat: f64, lon: f64) -> String {
+    let (i, j) = cell_index(level, lat, lon);
+    format!("{level}:{i}:{j}")
+}
+
+pub fn cell_index(level: usize, lat: f64, lon: f64) -> (i64, i64) {
+    let h = GRID_LEVELS[level];
+    (
+        (lat / h).floor() as i64,
+        (lon / (h * GRID_LON_FACTOR)).floor() as i64,
+    )
 }
 
 pub fn filter_term(fields: &Fields, kind: &str, value: &str) -> Term {
@@ -145,13 +182,19 @@ pub fn to_document(
     doc.add_text(f.org, &l.organisation.name);
 
     let mut tags = String::new();
+    let mut type_mask = 0u64;
     for t in &l.types {
         if let Some(ty) = taxonomy.activity_type(t) {
             tags.push_str(&ty.label);
             tags.push_str(". ");
         }
-        doc.add_facet(f.types, type_facet(t));
+        add_filter(&mut doc, f, "type", t);
+        let position = taxonomy.type_position(t);
+        if position < 64 {
+            type_mask |= 1 << position;
+        }
     }
+    doc.add_u64(f.type_mask, type_mask);
     for a in &l.access.features {
         tags.push_str(taxonomy.access_label(a));
         tags.push_str(". ");
@@ -215,9 +258,14 @@ pub fn to_document(
         .and_then(|v| Some((v.lat?, v.lon?)))
         .filter(|_| l.modes.contains(&Mode::InPerson));
     if let Some((lat, lon)) = point {
-        doc.add_f64(f.lat, lat);
-        doc.add_f64(f.lon, lon);
+        doc.add_u64(f.pos, pack_position(lat, lon));
         add_filter(&mut doc, f, "reach", "point");
+        for level in 0..GRID_LEVELS.len() {
+            add_filter(&mut doc, f, "cell", &cell(level, lat, lon));
+        }
+    } else {
+        // Every document has a value, so the columns stay dense and fast to read.
+        doc.add_u64(f.pos, NO_POSITION);
     }
     let remote = l.modes.iter().any(|m| *m != Mode::InPerson);
     if remote {

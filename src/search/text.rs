@@ -19,7 +19,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::schema::{FOLDED, Fields, STEMMED, type_facet};
+use super::schema::{FOLDED, Fields, STEMMED, filter_term};
 use crate::listing::Taxonomy;
 
 /// Words that carry no meaning on their own in a search for activities.
@@ -108,6 +108,7 @@ const FILLER: &[&str] = &[
 
 const MAX_PHRASE_WORDS: usize = 5;
 const MAX_GROUPS: usize = 12;
+const MAX_EXPANSIONS: usize = 6;
 
 /// What a known phrase expands to.
 #[derive(Debug, Default, Clone)]
@@ -241,7 +242,12 @@ impl Group {
 }
 
 /// Builds the scoring query for `text`, or `None` if nothing searchable was typed.
-pub fn build(text: &str, fields: &Fields, lexicon: &Lexicon) -> Option<Box<dyn Query>> {
+pub fn build(
+    text: &str,
+    fields: &Fields,
+    lexicon: &Lexicon,
+    searcher: &tantivy::Searcher,
+) -> Option<Box<dyn Query>> {
     let groups: Vec<Group> = lexicon
         .groups(text)
         .into_iter()
@@ -259,7 +265,7 @@ pub fn build(text: &str, fields: &Fields, lexicon: &Lexicon) -> Option<Box<dyn Q
     };
     let required_queries: Vec<Box<dyn Query>> = required
         .iter()
-        .map(|g| group_query(g, fields, &mut stemmer))
+        .map(|g| group_query(g, fields, &mut stemmer, searcher))
         .collect();
     let n = required_queries.len();
     let core: Box<dyn Query> = if n == 1 {
@@ -279,29 +285,43 @@ pub fn build(text: &str, fields: &Fields, lexicon: &Lexicon) -> Option<Box<dyn Q
     }
     let mut clauses = vec![(Occur::Must, core)];
     for g in optional {
-        clauses.push((Occur::Should, group_query(g, fields, &mut stemmer)));
+        clauses.push((Occur::Should, group_query(g, fields, &mut stemmer, searcher)));
     }
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
+type Weighted = [(tantivy::schema::Field, f32)];
+
 /// Field weights: a word in the title says more than one in the description.
-fn weighted_fields(f: &Fields) -> [(tantivy::schema::Field, f32); 4] {
+fn all_fields(f: &Fields) -> [(tantivy::schema::Field, f32); 4] {
     [(f.title, 3.0), (f.org, 2.0), (f.tags, 2.0), (f.body, 1.0)]
 }
 
-fn group_query(g: &Group, f: &Fields, stemmer: &mut TextAnalyzer) -> Box<dyn Query> {
+/// Where thesaurus expansions are looked for: names and labels only. In long
+/// descriptions a related word is weak evidence, and matching it there costs most.
+fn expansion_fields(f: &Fields) -> [(tantivy::schema::Field, f32); 2] {
+    [(f.title, 3.0), (f.tags, 2.0)]
+}
+
+fn group_query(
+    g: &Group,
+    f: &Fields,
+    stemmer: &mut TextAnalyzer,
+    searcher: &tantivy::Searcher,
+) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let literal = tokens(stemmer, &g.words.join(" "));
-    push_text(&mut should, f, &literal, 1.0);
+    push_text(&mut should, &all_fields(f), &literal, 1.0);
     match &g.expansion {
         Some(e) => {
-            for find in &e.finds {
+            // The first few expansions carry the meaning; more cost time and add noise.
+            for find in e.finds.iter().take(MAX_EXPANSIONS) {
                 if find != &literal {
-                    push_text(&mut should, f, find, 0.6);
+                    push_words(&mut should, &expansion_fields(f), find, 0.6);
                 }
             }
             for t in &e.types {
-                let term = Term::from_facet(f.types, &type_facet(t));
+                let term = filter_term(f, "type", t);
                 should.push((
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(
@@ -312,11 +332,14 @@ fn group_query(g: &Group, f: &Fields, stemmer: &mut TextAnalyzer) -> Box<dyn Que
             }
         }
         None => {
+            // Typo tolerance, only for words the index has never seen: a known word
+            // is not a typo, and fuzzy matching is the costliest part of a query.
             let word = &g.words[0];
             let len = word.chars().count();
-            if len >= 4 && !word.chars().all(|c| c.is_ascii_digit()) {
+            let term = Term::from_field_text(f.words, word);
+            let known = searcher.doc_freq(&term).map(|n| n > 0).unwrap_or(true);
+            if !known && len >= 4 && !word.chars().all(|c| c.is_ascii_digit()) {
                 let distance = if len >= 8 { 2 } else { 1 };
-                let term = Term::from_field_text(f.words, word);
                 should.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
@@ -334,11 +357,11 @@ fn group_query(g: &Group, f: &Fields, stemmer: &mut TextAnalyzer) -> Box<dyn Que
 }
 
 /// Adds a word or phrase (already stemmed) matched against each weighted field.
-fn push_text(out: &mut Vec<(Occur, Box<dyn Query>)>, f: &Fields, stems: &[String], boost: f32) {
+fn push_text(out: &mut Vec<(Occur, Box<dyn Query>)>, fields: &Weighted, stems: &[String], boost: f32) {
     if stems.is_empty() {
         return;
     }
-    for (field, weight) in weighted_fields(f) {
+    for &(field, weight) in fields {
         let q: Box<dyn Query> = if stems.len() == 1 {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, &stems[0]),
@@ -353,6 +376,30 @@ fn push_text(out: &mut Vec<(Occur, Box<dyn Query>)>, f: &Fields, stems: &[String
             ))
         };
         out.push((Occur::Should, Box::new(BoostQuery::new(q, weight * boost))));
+    }
+}
+
+/// Adds an expansion: every word of it in the same field, in any order. Cheaper than
+/// a phrase (no positions), and near enough for a title or a label.
+fn push_words(out: &mut Vec<(Occur, Box<dyn Query>)>, fields: &Weighted, stems: &[String], boost: f32) {
+    if stems.len() <= 1 {
+        return push_text(out, fields, stems, boost);
+    }
+    for &(field, weight) in fields {
+        let all: Vec<(Occur, Box<dyn Query>)> = stems
+            .iter()
+            .map(|s| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, s),
+                    IndexRecordOption::WithFreqs,
+                ));
+                (Occur::Must, q)
+            })
+            .collect();
+        out.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(Box::new(BooleanQuery::new(all)), weight * boost)),
+        ));
     }
 }
 
