@@ -307,7 +307,10 @@ fn query_phase(o: &Opts, dir: &Path) {
         rss_kb("VmRSS") / 1024
     );
     for (name, make) in &classes {
-        if o.only.as_ref().is_some_and(|only| !name.contains(only.as_str())) {
+        if o.only
+            .as_ref()
+            .is_some_and(|only| !name.contains(only.as_str()))
+        {
             continue;
         }
         let cases: Vec<Case> = (0..o.queries).map(|_| make(&mut rng)).collect();

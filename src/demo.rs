@@ -17,10 +17,8 @@ pub const FILES: &[(&str, &[u8])] = &[
         "altrincham.json",
         include_bytes!("../content/demo/altrincham.json"),
     ),
-    (
-        "stretford-urmston.json",
-        include_bytes!("../content/demo/stretford-urmston.json"),
-    ),
+    ("stretford.json", include_bytes!("../content/demo/stretford.json")),
+    ("urmston.json", include_bytes!("../content/demo/urmston.json")),
 ];
 
 /// Every demo item decoded, in file order.

@@ -24,11 +24,12 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
 
 use super::SearchError;
+use super::counts::TypeCounts;
 use super::index::SearchIndex;
 use super::request::{PER_PAGE, SearchRequest, Sort};
-use super::counts::TypeCounts;
 use super::schema::{
-    Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, NO_POSITION, cell_index, filter_term, unpack_position,
+    Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, NO_POSITION, cell_index, filter_term,
+    unpack_position,
 };
 use super::text::{self, Lexicon};
 use crate::geo::distance::{bounding_box, miles_between};
@@ -168,7 +169,12 @@ impl Engine {
             let text_again = text::build(&req.q, f, &self.lexicon, &searcher);
             let without_types = combine(text_again, self.filters(req, location, false));
             per_type = searcher
-                .search(&without_types, &TypeCounts { types: per_type.len() })?
+                .search(
+                    &without_types,
+                    &TypeCounts {
+                        types: per_type.len(),
+                    },
+                )?
                 .1;
         }
         let type_counts: Vec<TypeCount> = self
@@ -373,9 +379,15 @@ fn location_query(f: &Fields, loc: &Located, within: f64, modes: &[Mode]) -> Box
     }
     let mut should: Vec<(Occur, Box<dyn Query>)> = vec![
         (Occur::Should, point),
-        (Occur::Should, term_query(filter_term(f, "reach", "anywhere"))),
+        (
+            Occur::Should,
+            term_query(filter_term(f, "reach", "anywhere")),
+        ),
     ];
-    for code in [loc.district.as_deref(), loc.area.as_deref()].into_iter().flatten() {
+    for code in [loc.district.as_deref(), loc.area.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         should.push((Occur::Should, term_query(filter_term(f, "area", code))));
     }
     Box::new(BooleanQuery::new(should))

@@ -285,7 +285,10 @@ pub fn build(
     }
     let mut clauses = vec![(Occur::Must, core)];
     for g in optional {
-        clauses.push((Occur::Should, group_query(g, fields, &mut stemmer, searcher)));
+        clauses.push((
+            Occur::Should,
+            group_query(g, fields, &mut stemmer, searcher),
+        ));
     }
     Some(Box::new(BooleanQuery::new(clauses)))
 }
@@ -357,7 +360,12 @@ fn group_query(
 }
 
 /// Adds a word or phrase (already stemmed) matched against each weighted field.
-fn push_text(out: &mut Vec<(Occur, Box<dyn Query>)>, fields: &Weighted, stems: &[String], boost: f32) {
+fn push_text(
+    out: &mut Vec<(Occur, Box<dyn Query>)>,
+    fields: &Weighted,
+    stems: &[String],
+    boost: f32,
+) {
     if stems.is_empty() {
         return;
     }
@@ -381,7 +389,12 @@ fn push_text(out: &mut Vec<(Occur, Box<dyn Query>)>, fields: &Weighted, stems: &
 
 /// Adds an expansion: every word of it in the same field, in any order. Cheaper than
 /// a phrase (no positions), and near enough for a title or a label.
-fn push_words(out: &mut Vec<(Occur, Box<dyn Query>)>, fields: &Weighted, stems: &[String], boost: f32) {
+fn push_words(
+    out: &mut Vec<(Occur, Box<dyn Query>)>,
+    fields: &Weighted,
+    stems: &[String],
+    boost: f32,
+) {
     if stems.len() <= 1 {
         return push_text(out, fields, stems, boost);
     }
@@ -398,7 +411,10 @@ fn push_words(out: &mut Vec<(Occur, Box<dyn Query>)>, fields: &Weighted, stems: 
             .collect();
         out.push((
             Occur::Should,
-            Box::new(BoostQuery::new(Box::new(BooleanQuery::new(all)), weight * boost)),
+            Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::new(all)),
+                weight * boost,
+            )),
         ));
     }
 }
