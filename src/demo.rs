@@ -17,8 +17,18 @@ pub const FILES: &[(&str, &[u8])] = &[
         "altrincham.json",
         include_bytes!("../content/demo/altrincham.json"),
     ),
-    ("stretford.json", include_bytes!("../content/demo/stretford.json")),
-    ("urmston.json", include_bytes!("../content/demo/urmston.json")),
+    (
+        "stretford.json",
+        include_bytes!("../content/demo/stretford.json"),
+    ),
+    (
+        "urmston.json",
+        include_bytes!("../content/demo/urmston.json"),
+    ),
+    (
+        "chorlton.json",
+        include_bytes!("../content/demo/chorlton.json"),
+    ),
 ];
 
 /// Every demo item decoded, in file order.

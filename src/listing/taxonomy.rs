@@ -109,6 +109,10 @@ impl Taxonomy {
             }
             Ok(m)
         };
+        if t.types.len() > 64 {
+            // The search index keeps a document's types as bits of one u64.
+            return Err("taxonomy.toml: at most 64 activity types are supported".into());
+        }
         let type_index = index(t.types.iter().map(|x| &x.slug).collect(), "type")?;
         let access_index = index(t.access.iter().map(|x| &x.slug).collect(), "access")?;
         let circumstance_index = index(
