@@ -29,6 +29,10 @@ pub const FILES: &[(&str, &[u8])] = &[
         "chorlton.json",
         include_bytes!("../content/demo/chorlton.json"),
     ),
+    (
+        "trafford.json",
+        include_bytes!("../content/demo/trafford.json"),
+    ),
 ];
 
 /// Every demo item decoded, in file order.

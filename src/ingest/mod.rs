@@ -156,7 +156,6 @@ pub fn import(
         ..Default::default()
     };
     let geocoder = Geocoder::new(store);
-    let now = chrono::Utc::now();
     let mut batch: Vec<Listing> = Vec::with_capacity(BATCH);
     let mut seen = std::collections::HashSet::new();
     for (i, c) in candidates.into_iter().enumerate() {
@@ -169,9 +168,6 @@ pub fn import(
         };
         listing.id = 0;
         listing.provenance.source = opts.source.clone();
-        if listing.provenance.updated_at.is_none() {
-            listing.provenance.updated_at = Some(now);
-        }
         let mut reasons: Vec<String> = tidy_and_check(&mut listing, taxonomy)
             .into_iter()
             .map(|p| p.to_string())

@@ -500,27 +500,35 @@ fn positions(seg: &SegmentReader) -> tantivy::Result<Positions> {
     ))
 }
 
+/// The sort key: the (tweaked) score, then the listing id, lowest first, so equal
+/// scores come out in the same order however the index happens to be segmented.
+type RankKey = (Score, std::cmp::Reverse<u64>);
+
 /// Builds the per-segment scoring function used by `TopDocs::tweak_score`.
-///
-/// Equal keys keep index order, which is listing id order in an index built by
-/// `reindex` or a first import, so the same store gives the same results.
 fn ranker(
     location: Option<Located>,
     sort: Sort,
     has_text: bool,
-) -> impl Fn(&SegmentReader) -> Box<dyn Fn(DocId, Score) -> Score> + Send + Sync + 'static {
+) -> impl Fn(&SegmentReader) -> Box<dyn Fn(DocId, Score) -> RankKey> + Send + Sync + 'static {
     let around = location.map(|l| Around::new((l.lat, l.lon)));
     move |seg: &SegmentReader| {
+        let ids = seg
+            .fast_fields()
+            .u64("id")
+            .ok()
+            .map(|c| c.first_or_default_col(u64::MAX));
+        let id_of =
+            move |doc: DocId| std::cmp::Reverse(ids.as_ref().map_or(u64::MAX, |c| c.get_val(doc)));
         let Some(around) = around else {
-            return Box::new(move |_doc: DocId, score: Score| score);
+            return Box::new(move |doc: DocId, score: Score| (score, id_of(doc)));
         };
         let coords = positions(seg).ok();
-        Box::new(move |doc: DocId, score: Score| -> Score {
+        Box::new(move |doc: DocId, score: Score| -> RankKey {
             let d = coords
                 .as_ref()
                 .and_then(|c| c.get(doc))
                 .map(|p| around.approx_miles(p));
-            match sort {
+            let key = match sort {
                 Sort::Distance => -(d.unwrap_or(1.0e6) as f32),
                 Sort::Relevance => {
                     let decay = match d {
@@ -530,7 +538,8 @@ fn ranker(
                     let base = if has_text { score } else { 1.0 };
                     base * decay
                 }
-            }
+            };
+            (key, id_of(doc))
         })
     }
 }

@@ -360,13 +360,31 @@ fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec
         "UPDATE listings SET status = ?1, seq = ?2, data = ?3, updated_at = ?4 WHERE id = ?5",
     )?;
     for l in listings {
-        let data = to_json(l);
         let p = &l.provenance;
         let existing: Option<(i64, String)> = find
             .query_row(params![p.source, p.source_id], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
+        // A source that gives no change time gets "now" only when something really
+        // changed, so re-importing the same file leaves every listing untouched.
+        let mut l = std::borrow::Cow::Borrowed(l);
+        if l.provenance.updated_at.is_none() {
+            let recorded = match &existing {
+                Some((id, old)) => from_json(*id, old)?.provenance.updated_at,
+                None => None,
+            };
+            l.to_mut().provenance.updated_at = recorded;
+            if recorded.is_none()
+                || existing
+                    .as_ref()
+                    .is_some_and(|(_, old)| *old != to_json(&l))
+            {
+                l.to_mut().provenance.updated_at = Some(chrono::Utc::now());
+            }
+        }
+        let data = to_json(&l);
+        let p = &l.provenance;
         match existing {
             Some((id, old)) if old == data => out.push(Upserted::Unchanged(id)),
             Some((id, _)) => {
