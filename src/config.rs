@@ -19,6 +19,9 @@ pub struct Config {
     /// How often the server checks the store for changes written by other processes
     /// (a CLI import), in milliseconds. Default 1000.
     pub index_interval_ms: u64,
+    /// The site's public address, for QR codes, short links and calendar files.
+    /// Default: none (the request's Host header is used).
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -28,6 +31,7 @@ impl Default for Config {
             addr: "127.0.0.1:3000".into(),
             demo: true,
             index_interval_ms: 1_000,
+            public_url: None,
         }
     }
 }

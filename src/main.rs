@@ -40,6 +40,10 @@ enum Command {
         /// Don't import the demo listings into a new, empty data directory.
         #[arg(long)]
         no_demo: bool,
+        /// The site's public address, like https://signpost.example.org, used in QR
+        /// codes, short links and calendar files (default: the request's Host).
+        #[arg(long, env = "SIGNPOST_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Import listings from a file or URL.
     Import {
@@ -168,9 +172,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     match cli.command {
-        Command::Serve { addr, no_demo } => {
+        Command::Serve {
+            addr,
+            no_demo,
+            public_url,
+        } => {
             if let Some(a) = addr {
                 config.addr = a;
+            }
+            if public_url.is_some() {
+                config.public_url = public_url;
             }
             if no_demo {
                 config.demo = false;
@@ -227,7 +238,7 @@ async fn serve(config: Config) -> Result<()> {
         "Signpost is ready at http://{addr} ({} ms)",
         started.elapsed().as_millis()
     );
-    let router = web::router(web::AppState::new(app));
+    let router = web::router(web::AppState::new(app).with_public_url(config.public_url.clone()));
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -31,6 +31,17 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     ) WITHOUT ROWID;",
+    // 2: problems reported by the public about a listing, for moderators.
+    "CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        listing_id INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        details TEXT NOT NULL,
+        email TEXT,
+        status TEXT NOT NULL DEFAULT 'open',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX reports_status ON reports (status, id);",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

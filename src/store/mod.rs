@@ -246,6 +246,40 @@ impl Store {
         })
     }
 
+    /// Records a problem reported with a listing. Returns the report's id once it is
+    /// committed, so the reference shown to the reporter is never for a lost report.
+    pub fn add_report(
+        &self,
+        listing_id: i64,
+        reason: &str,
+        details: &str,
+        email: Option<&str>,
+    ) -> Result<i64> {
+        self.with_writer(|conn| {
+            conn.execute(
+                "INSERT INTO reports (listing_id, reason, details, email, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![listing_id, reason, details, email, now()],
+            )?;
+            Ok(conn.last_insert_rowid())
+        })
+    }
+
+    /// Open reports, oldest first: (id, listing id, reason, details, email).
+    #[allow(clippy::type_complexity)]
+    pub fn open_reports(&self) -> Result<Vec<(i64, i64, String, String, Option<String>)>> {
+        self.with_reader(|conn| {
+            let mut st = conn.prepare(
+                "SELECT id, listing_id, reason, details, email FROM reports
+                 WHERE status = 'open' ORDER BY id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            Ok(rows.collect::<std::result::Result<_, _>>()?)
+        })
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         self.with_reader(|conn| {
             Ok(conn

@@ -7,15 +7,21 @@
 
 mod api;
 mod assets;
+mod calendar;
 mod error;
+mod handover;
+mod jsonld;
 mod pages;
 mod search;
 mod security;
+pub mod shortlist;
+mod text_pages;
 mod views;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use chrono::NaiveDateTime;
 
@@ -30,6 +36,9 @@ pub type Clock = Arc<dyn Fn() -> NaiveDateTime + Send + Sync>;
 pub struct AppState {
     pub app: Arc<App>,
     pub clock: Clock,
+    /// The site's public address (`https://signpost.example.org`), for QR codes,
+    /// calendar files and text messages. Without it, the request's Host is used.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -37,12 +46,18 @@ impl AppState {
         AppState {
             app,
             clock: Arc::new(crate::clock::uk_now),
+            public_url: None,
         }
     }
 
     /// Pins "now", for tests and reproducible output.
     pub fn with_clock(mut self, clock: Clock) -> AppState {
         self.clock = clock;
+        self
+    }
+
+    pub fn with_public_url(mut self, url: Option<String>) -> AppState {
+        self.public_url = url.filter(|u| !u.trim().is_empty());
         self
     }
 }
@@ -52,7 +67,26 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
+        .route("/categories", get(pages::categories))
+        .route("/categories/{slug}", get(pages::category))
         .route("/listings/{id}", get(pages::listing))
+        .route("/listings/{id}/calendar.ics", get(pages::listing_ics))
+        .route(
+            "/listings/{id}/report",
+            get(pages::report_form)
+                .post(pages::report_submit)
+                .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route("/shortlist", get(handover::shortlist_page))
+        .route("/shortlist/print", get(handover::print))
+        .route("/shortlist/text", get(handover::text))
+        .route("/h/{code}", get(handover::shared))
+        .route("/h/{code}/qr.svg", get(handover::qr))
+        .route("/about", get(pages::about))
+        .route("/privacy", get(pages::privacy))
+        .route("/accessibility", get(pages::accessibility))
+        .route("/sitemap.xml", get(pages::sitemap))
+        .route("/robots.txt", get(pages::robots))
         .route("/api/search", get(api::search))
         .route("/api/listings/{id}", get(api::listing))
         .route("/healthz", get(api::health))

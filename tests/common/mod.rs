@@ -63,6 +63,24 @@ impl TestApp {
         (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
+    /// POSTs a urlencoded form.
+    pub async fn post_form(&self, uri: &str, body: &str) -> (StatusCode, String) {
+        let resp = self
+            .router
+            .clone()
+            .oneshot(
+                Request::post(uri)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(body.to_string()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
     pub async fn json(&self, uri: &str) -> (StatusCode, Value) {
         let (status, headers, body) = self.get(uri).await;
         assert!(

@@ -1,66 +1,12 @@
-//! HTML views (maud). Everything user-supplied is escaped by maud; nothing here
-//! writes pre-escaped text from data.
-//!
-//! The layout follows the GOV.UK pattern: skip link, one `h1` per page, labels on
-//! every field, an error summary at the top that links to each field in error.
+//! The search page: form with every filter, results, pagination.
 
-use chrono::NaiveDateTime;
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 
-use super::WebError;
-use crate::listing::{Listing, Mode, Taxonomy, TimeOfDay};
+use super::{Frame, error_summary, field_error, page};
+use crate::listing::{Mode, Taxonomy, TimeOfDay};
 use crate::search::request::format_miles;
 use crate::search::{ParamError, SearchRequest, SearchResults, Sort};
-
-pub fn layout(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en-GB" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " – Signpost" }
-                link rel="stylesheet" href="/static/site.css";
-            }
-            body {
-                a.skip href="#main" { "Skip to main content" }
-                header.site {
-                    div.wrap {
-                        a.brand href="/" { "Signpost" }
-                        span.tagline { "Local activities and groups" }
-                    }
-                }
-                main #main .wrap {
-                    (body)
-                }
-                footer.site {
-                    div.wrap {
-                        p { "Signpost lists local activities, groups and services. It does not use cookies or track you." }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn field_error<'a>(errors: &'a [ParamError], param: &str) -> Option<&'a ParamError> {
-    errors.iter().find(|e| e.param == param)
-}
-
-fn error_summary(errors: &[ParamError]) -> Markup {
-    html! {
-        @if !errors.is_empty() {
-            div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
-                h2 #error-summary-title { "There is a problem" }
-                ul {
-                    @for e in errors {
-                        li { a href={ "#" (e.param) } { (e.message) } }
-                    }
-                }
-            }
-        }
-    }
-}
+use crate::web::shortlist::Shortlist;
 
 /// The search form with every filter; works with no JavaScript.
 pub fn search_form(
@@ -68,6 +14,7 @@ pub fn search_form(
     errors: &[ParamError],
     results: Option<&SearchResults>,
     taxonomy: &Taxonomy,
+    shortlist: &Shortlist,
 ) -> Markup {
     let count_for = |slug: &str| -> Option<u64> {
         results.and_then(|r| {
@@ -107,6 +54,7 @@ pub fn search_form(
                     }
                 }
             }
+            @if !shortlist.is_empty() { input type="hidden" name="s" value=(shortlist.param()); }
             button.button type="submit" { "Search" }
             details.filters open[results.is_some()] {
                 summary { "Filters" }
@@ -204,6 +152,7 @@ pub fn search_page(
     errors: &[ParamError],
     results: Option<&SearchResults>,
     taxonomy: &Taxonomy,
+    shortlist: &Shortlist,
 ) -> Markup {
     let title = if !errors.is_empty() {
         "Error: Search".to_string()
@@ -212,15 +161,25 @@ pub fn search_page(
     } else {
         format!("{} – Search", req.q)
     };
-    layout(
-        &title,
+    page(
+        Frame {
+            title: &title,
+            shortlist: shortlist.clone(),
+            ..Default::default()
+        },
         html! {
             (error_summary(errors))
             @if needs_urgent_help(&req.q) { (urgent_help()) }
             h1 { "Find local activities and groups" }
-            (search_form(req, errors, results, taxonomy))
+            @if !shortlist.is_empty() {
+                p.note {
+                    "Your shortlist has " (shortlist.len()) @if shortlist.len() == 1 { " activity. " } @else { " activities. " }
+                    a href={ "/shortlist?s=" (shortlist.param()) } { "View and hand over your shortlist" }
+                }
+            }
+            (search_form(req, errors, results, taxonomy, shortlist))
             @if let Some(r) = results {
-                (results_list(req, r, taxonomy))
+                (results_list(req, r, taxonomy, shortlist))
             }
         },
     )
@@ -260,7 +219,63 @@ fn urgent_help() -> Markup {
     }
 }
 
-fn results_list(req: &SearchRequest, r: &SearchResults, taxonomy: &Taxonomy) -> Markup {
+/// Ways to loosen a search that found nothing, each a link that does it.
+fn loosen(req: &SearchRequest, s: &Shortlist) -> Vec<(String, String)> {
+    let link =
+        |r: &SearchRequest| format!("/search?{}{}", r.to_query_string(None), s.query_suffix());
+    let mut out = Vec::new();
+    if !req.q.is_empty() {
+        let mut r = req.clone();
+        r.q.clear();
+        out.push((format!("Search without the words “{}”", req.q), link(&r)));
+    }
+    if req.near.is_some() && req.within < 20.0 {
+        let mut r = req.clone();
+        r.within = if req.within < 5.0 { 5.0 } else { 20.0 };
+        out.push((
+            format!("Search within {} miles", format_miles(r.within)),
+            link(&r),
+        ));
+    }
+    let filtered = !req.types.is_empty()
+        || !req.access.is_empty()
+        || req.free
+        || !req.days.is_empty()
+        || !req.times.is_empty()
+        || req.age.is_some()
+        || !req.modes.is_empty();
+    if filtered {
+        let r = SearchRequest {
+            q: req.q.clone(),
+            near: req.near.clone(),
+            near_input: req.near_input.clone(),
+            within: req.within,
+            page: 1,
+            ..Default::default()
+        };
+        out.push(("Remove all the filters".into(), link(&r)));
+    }
+    out
+}
+
+fn results_list(
+    req: &SearchRequest,
+    r: &SearchResults,
+    taxonomy: &Taxonomy,
+    s: &Shortlist,
+) -> Markup {
+    let this_page = req.to_query_string(Some(r.page));
+    let from: String = form_urlencoded::byte_serialize(this_page.as_bytes()).collect();
+    let toggle = |id: i64, list: &Shortlist| {
+        let mut q = this_page.clone();
+        if !list.is_empty() {
+            if !q.is_empty() {
+                q.push('&');
+            }
+            q.push_str(&format!("s={}", list.param()));
+        }
+        format!("/search?{q}#r-{id}")
+    };
     html! {
         section.results aria-labelledby="results-title" {
             h2 #results-title {
@@ -271,21 +286,20 @@ fn results_list(req: &SearchRequest, r: &SearchResults, taxonomy: &Taxonomy) -> 
                 p.note { (note) }
             }
             @if r.total == 0 {
-                p { "We could not find anything that matches. You could:" }
-                ul {
-                    @if !req.q.is_empty() { li { "use fewer or different words" } }
-                    @if req.near.is_some() { li { "search a wider distance" } }
-                    @if !req.types.is_empty() || !req.access.is_empty() || req.free || !req.days.is_empty() || !req.times.is_empty() || req.age.is_some() || !req.modes.is_empty() {
-                        li { "remove some filters" }
-                    }
+                p { "We could not find anything that matches." }
+                @let ways = loosen(req, s);
+                @if !ways.is_empty() {
+                    p { "You could:" }
+                    ul { @for (text, href) in &ways { li { a href=(href) { (text) } } } }
                 }
+                p { "Or try different words, like “walking”, “coffee morning” or “choir”." }
             } @else if r.hits.is_empty() {
-                p { "There are no more results. " a href={ "/search?" (req.to_query_string(None)) } { "Go to the first page" } }
+                p { "There are no more results. " a href={ "/search?" (req.to_query_string(None)) (s.query_suffix()) } { "Go to the first page" } }
             }
             ol.cards {
                 @for h in &r.hits {
-                    li.card {
-                        h3 { a href=(h.url) { (h.title) } }
+                    li.card id={ "r-" (h.id) } {
+                        h3 { a href={ (h.url) "?from=" (from) (s.query_suffix()) } { (h.title) } }
                         @if !h.organisation.is_empty() { p.org { (h.organisation) } }
                         @if !h.reach_label.is_empty() { p.reach { strong { (h.reach_label) } } }
                         @if !h.summary.is_empty() { p { (h.summary) } }
@@ -300,169 +314,28 @@ fn results_list(req: &SearchRequest, r: &SearchResults, taxonomy: &Taxonomy) -> 
                                 dd { (h.access.iter().map(|a| taxonomy.access_label(a)).collect::<Vec<_>>().join(", ")) }
                             }
                         }
+                        p.card-action {
+                            @if s.contains(h.id) {
+                                strong { "On your shortlist. " }
+                                a href=(toggle(h.id, &s.without(h.id))) { "Remove" span.visually-hidden { " " (h.title) } " from shortlist" }
+                            } @else if !s.is_full() {
+                                a href=(toggle(h.id, &s.with(h.id))) { "Add" span.visually-hidden { " " (h.title) } " to shortlist" }
+                            }
+                        }
                     }
                 }
             }
             @if r.pages > 1 {
                 nav.pagination aria-label="Pages of results" {
                     @if r.page > 1 {
-                        a rel="prev" href={ "/search?" (req.to_query_string(Some(r.page - 1))) } { "Previous page" }
+                        a rel="prev" href={ "/search?" (req.to_query_string(Some(r.page - 1))) (s.query_suffix()) } { "Previous page" }
                     }
                     span { "Page " (r.page.min(r.pages.max(1))) " of " (r.pages) }
                     @if r.page < r.pages {
-                        a rel="next" href={ "/search?" (req.to_query_string(Some(r.page + 1))) } { "Next page" }
+                        a rel="next" href={ "/search?" (req.to_query_string(Some(r.page + 1))) (s.query_suffix()) } { "Next page" }
                     }
                 }
             }
         }
     }
-}
-
-pub fn listing_page(l: &Listing, taxonomy: &Taxonomy, now: NaiveDateTime) -> Markup {
-    let upcoming = l.schedule.next_occurrences(now, 5);
-    layout(
-        &l.title,
-        html! {
-            p { a href="/search" { "Back to search" } }
-            h1 { (l.title) }
-            @if !l.organisation.name.is_empty() { p.org { "Run by " (l.organisation.name) } }
-            @if !l.summary.is_empty() { p.lead { (l.summary) } }
-            p.tags {
-                (l.types.iter().map(|t| taxonomy.type_label(t)).collect::<Vec<_>>().join(" · "))
-            }
-            h2 { "What happens" }
-            @for para in l.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
-                p { (para.trim()) }
-            }
-            h2 { "When" }
-            @if l.schedule.is_empty() && l.schedule.note.is_empty() {
-                p { "Contact the group to find out when it runs." }
-            }
-            ul {
-                @for s in &l.schedule.sessions { li { (s.describe()) } }
-            }
-            @if !l.schedule.note.is_empty() { p { (l.schedule.note) } }
-            @if !upcoming.is_empty() {
-                h3 { "Next dates" }
-                ul { @for o in &upcoming { li { (o.describe()) } } }
-            }
-            h2 { "Where" }
-            @if let Some(v) = &l.venue {
-                p.address {
-                    @if !v.name.is_empty() { (v.name) br; }
-                    @if !v.address.is_empty() { (v.address) br; }
-                    @if let Some(pc) = &v.postcode { (pc) }
-                }
-                @if let (Some(lat), Some(lon)) = (v.lat, v.lon) {
-                    p {
-                        a href={ "https://www.openstreetmap.org/?mlat=" (lat) "&mlon=" (lon) "#map=17/" (lat) "/" (lon) } {
-                            "See " (if v.name.is_empty() { "the place" } else { v.name.as_str() }) " on OpenStreetMap"
-                        }
-                    }
-                }
-            }
-            @let remote: Vec<&str> = l.modes.iter().filter(|m| **m != Mode::InPerson).map(|m| m.label()).collect();
-            @if !remote.is_empty() {
-                p { (remote.join(", ")) @if !l.area_served.description.is_empty() { " – covers " (l.area_served.description) } }
-            }
-            h2 { "Cost" }
-            p {
-                @if l.cost.free { "Free" } @else { (l.cost.price.as_deref().unwrap_or("Ask the group about cost")) }
-                @if l.cost.pay_what_you_can { " (pay what you can)" }
-            }
-            @if let Some(c) = &l.cost.concessions { p { (c) } }
-            h2 { "Accessibility" }
-            @if l.access.features.is_empty() && l.access.notes.is_empty() {
-                p { "The group has not told us about accessibility. Contact them to ask." }
-            }
-            ul {
-                @for a in &l.access.features {
-                    @if let Some(f) = taxonomy.access_feature(a) {
-                        li { strong { (f.label) } ": " (f.description) }
-                    }
-                }
-            }
-            @if !l.access.notes.is_empty() { p { (l.access.notes) } }
-            h2 { "Who it is for" }
-            p { (who_for(l)) }
-            @if !l.audience.circumstances.is_empty() {
-                p { "Especially for: "
-                    (l.audience.circumstances.iter().filter_map(|c| taxonomy.circumstance(c)).map(|c| c.label.as_str()).collect::<Vec<_>>().join(", ")) }
-            }
-            @if !l.audience.notes.is_empty() { p { (l.audience.notes) } }
-            h2 { "How to join" }
-            p { strong { (l.join.method.label()) } }
-            @if !l.join.details.is_empty() { p { (l.join.details) } }
-            (contact_list(l))
-            h2 { "About this listing" }
-            p.meta {
-                @if let Some(v) = l.provenance.verified_at {
-                    "Last checked " (v.format("%-d %B %Y")) ". "
-                } @else if let Some(u) = l.provenance.updated_at {
-                    "Last updated " (u.format("%-d %B %Y")) ". "
-                }
-                "Times can change, so check with the group before you go."
-            }
-        },
-    )
-}
-
-fn who_for(l: &Listing) -> String {
-    use crate::listing::Gender;
-    let ages = match (l.audience.age_min, l.audience.age_max) {
-        (Some(a), Some(b)) => format!("Ages {a} to {b}"),
-        (Some(a), None) => format!("Ages {a} and over"),
-        (None, Some(b)) => format!("Up to age {b}"),
-        (None, None) => "All ages".to_string(),
-    };
-    match l.audience.gender {
-        Gender::Any => ages,
-        Gender::Women => format!("{ages}, women only"),
-        Gender::Men => format!("{ages}, men only"),
-    }
-}
-
-fn contact_list(l: &Listing) -> Markup {
-    let c = &l.join.contact;
-    let o = &l.organisation;
-    let phone = c.phone.as_ref().or(o.phone.as_ref());
-    let email = c.email.as_ref().or(o.email.as_ref());
-    let web = c.url.as_ref().or(o.website.as_ref());
-    html! {
-        ul.contact {
-            @if let Some(n) = &c.name { li { "Contact: " (n) } }
-            @if let Some(p) = phone {
-                li { "Phone: " a href={ "tel:" (p.replace(' ', "")) } { (p) } }
-            }
-            @if let Some(e) = email { li { "Email: " a href={ "mailto:" (e) } { (e) } } }
-            @if let Some(w) = web.filter(|w| w.starts_with("https://") || w.starts_with("http://")) {
-                li { "Website: " a href=(w) { (w) } }
-            }
-        }
-    }
-}
-
-pub fn error_page(e: &WebError) -> Markup {
-    let (title, text) = match e {
-        WebError::NotFound => (
-            "Page not found",
-            "If you typed the web address, check it is correct. If you followed a link, the listing may have been removed.",
-        ),
-        WebError::BadParams(_) => (
-            "There is a problem",
-            "Check what you entered and try again.",
-        ),
-        WebError::Internal(_) => (
-            "Sorry, there is a problem with the service",
-            "Please try again in a few minutes.",
-        ),
-    };
-    layout(
-        title,
-        html! {
-            h1 { (title) }
-            p { (text) }
-            p { a href="/search" { "Search for activities" } }
-        },
-    )
 }

@@ -1,0 +1,264 @@
+//! The listing page: everything in the model, laid out for reading.
+
+use chrono::NaiveDateTime;
+use maud::{Markup, PreEscaped, html};
+
+use super::{Frame, page};
+use crate::listing::{Listing, Mode, Taxonomy};
+use crate::web::shortlist::Shortlist;
+
+/// "Every Tuesday, 10am to 11:30am" for each rule, then one-off dates ahead, then the note.
+pub(super) fn when_lines(l: &Listing) -> Vec<String> {
+    let mut out: Vec<String> = l.schedule.sessions.iter().map(|s| s.describe()).collect();
+    if !l.schedule.note.is_empty() {
+        out.push(l.schedule.note.clone());
+    }
+    if out.is_empty() && l.schedule.dates.is_empty() {
+        out.push("Contact the group to find out when it runs".into());
+    }
+    out
+}
+
+pub(super) fn address_line(l: &Listing) -> String {
+    if let Some(v) = l
+        .venue
+        .as_ref()
+        .filter(|_| l.modes.contains(&Mode::InPerson))
+    {
+        let mut parts: Vec<&str> = [v.name.as_str(), v.address.as_str()]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect();
+        if let Some(pc) = &v.postcode {
+            parts.push(pc);
+        }
+        return parts.join(", ");
+    }
+    let modes: Vec<&str> = l.modes.iter().map(|m| m.label()).collect();
+    let mut s = modes.join(", ");
+    if !l.area_served.description.is_empty() {
+        s.push_str(&format!(" (covers {})", l.area_served.description));
+    }
+    s
+}
+
+pub(super) fn cost_text(l: &Listing) -> String {
+    let mut s = if l.cost.free {
+        "Free".to_string()
+    } else {
+        l.cost
+            .price
+            .clone()
+            .unwrap_or_else(|| "Ask the group about cost".into())
+    };
+    if l.cost.pay_what_you_can && !s.to_lowercase().contains("pay what you can") {
+        s.push_str(" (pay what you can)");
+    }
+    if let Some(c) = &l.cost.concessions {
+        s.push_str(&format!(". {c}"));
+    }
+    s
+}
+
+pub(super) fn contact_phone(l: &Listing) -> Option<&str> {
+    l.join
+        .contact
+        .phone
+        .as_deref()
+        .or(l.organisation.phone.as_deref())
+}
+
+pub(super) fn contact_email(l: &Listing) -> Option<&str> {
+    l.join
+        .contact
+        .email
+        .as_deref()
+        .or(l.organisation.email.as_deref())
+}
+
+/// Where "Back to search" goes and which shortlist the page carries.
+pub struct ListingContext {
+    pub shortlist: Shortlist,
+    /// The search this page was opened from, as a query string already re-serialised.
+    pub from: Option<String>,
+    pub page_url: String,
+    pub json_ld: String,
+}
+
+pub fn listing_page(
+    l: &Listing,
+    ctx: &ListingContext,
+    taxonomy: &Taxonomy,
+    now: NaiveDateTime,
+) -> Markup {
+    let upcoming = l.schedule.next_occurrences(now, 5);
+    let s = &ctx.shortlist;
+    let back = match &ctx.from {
+        Some(q) => format!("/search?{q}{}", s.query_suffix()),
+        None => format!(
+            "/search{}",
+            if s.is_empty() {
+                String::new()
+            } else {
+                format!("?s={}", s.param())
+            }
+        ),
+    };
+    let here = |list: &Shortlist| {
+        let mut q = Vec::new();
+        if !list.is_empty() {
+            q.push(format!("s={}", list.param()));
+        }
+        if let Some(f) = &ctx.from {
+            q.push(format!(
+                "from={}",
+                form_urlencoded::byte_serialize(f.as_bytes()).collect::<String>()
+            ));
+        }
+        if q.is_empty() {
+            format!("/listings/{}", l.id)
+        } else {
+            format!("/listings/{}?{}", l.id, q.join("&"))
+        }
+    };
+    let head = html! {
+        link rel="canonical" href=(ctx.page_url);
+        script type="application/ld+json" { (PreEscaped(&ctx.json_ld)) }
+    };
+    page(
+        Frame {
+            title: &l.title,
+            shortlist: s.clone(),
+            head: Some(head),
+        },
+        html! {
+            p { a href=(back) { "Back to search" } }
+            h1 { (l.title) }
+            @if !l.organisation.name.is_empty() { p.org { "Run by " (l.organisation.name) } }
+            @if !l.summary.is_empty() { p.lead { (l.summary) } }
+            p.tags {
+                (l.types.iter().map(|t| taxonomy.type_label(t)).collect::<Vec<_>>().join(" · "))
+            }
+            div.shortlist-action {
+                @if s.contains(l.id) {
+                    p { strong { "On your shortlist. " } a href=(here(&s.without(l.id))) { "Remove from shortlist" } " · " a href={ "/shortlist?s=" (s.param()) } { "View shortlist (" (s.len()) ")" } }
+                } @else if s.is_full() {
+                    p { "Your shortlist is full. " a href={ "/shortlist?s=" (s.param()) } { "View shortlist" } }
+                } @else {
+                    p { a.button-secondary href=(here(&s.with(l.id))) { "Add to shortlist" } }
+                }
+            }
+            h2 { "What happens" }
+            @for para in l.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+                p { (para.trim()) }
+            }
+            h2 { "When" }
+            ul {
+                @for w in when_lines(l) { li { (w) } }
+            }
+            @if !upcoming.is_empty() {
+                h3 { "Next dates" }
+                ul { @for o in &upcoming { li { (o.describe()) } } }
+                p { a href={ "/listings/" (l.id) "/calendar.ics" } { "Add to your calendar" } " (a file for Outlook, Google, Apple and other calendars)" }
+            }
+            h2 { "Where" }
+            @if let Some(v) = l.venue.as_ref().filter(|_| l.modes.contains(&Mode::InPerson)) {
+                p.address {
+                    @if !v.name.is_empty() { (v.name) br; }
+                    @if !v.address.is_empty() { (v.address) br; }
+                    @if let Some(pc) = &v.postcode { (pc) }
+                }
+                @if let (Some(lat), Some(lon)) = (v.lat, v.lon) {
+                    ul {
+                        li {
+                            a href={ "https://www.openstreetmap.org/?mlat=" (lat) "&mlon=" (lon) "#map=17/" (lat) "/" (lon) } {
+                                "See " (if v.name.is_empty() { "the place" } else { v.name.as_str() }) " on a map"
+                            }
+                            " (OpenStreetMap)"
+                        }
+                        li {
+                            a href={ "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=%3B" (lat) "%2C" (lon) } {
+                                "Walking directions"
+                            }
+                            " (OpenStreetMap: enter where you are starting from)"
+                        }
+                    }
+                }
+            }
+            @let remote: Vec<&str> = l.modes.iter().filter(|m| **m != Mode::InPerson).map(|m| m.label()).collect();
+            @if !remote.is_empty() {
+                p { (remote.join(", ")) @if !l.area_served.description.is_empty() { " – covers " (l.area_served.description) } }
+            }
+            h2 { "Cost" }
+            p { (cost_text(l)) }
+            h2 { "Accessibility" }
+            @if l.access.features.is_empty() && l.access.notes.is_empty() {
+                p { "The group has not told us about accessibility. Contact them to ask." }
+            }
+            ul {
+                @for a in &l.access.features {
+                    @if let Some(f) = taxonomy.access_feature(a) {
+                        li { strong { (f.label) } ": " (f.description) }
+                    }
+                }
+            }
+            @if !l.access.notes.is_empty() { p { (l.access.notes) } }
+            h2 { "Who it is for" }
+            p { (who_for(l)) }
+            @if !l.audience.circumstances.is_empty() {
+                p { "Especially for: "
+                    (l.audience.circumstances.iter().filter_map(|c| taxonomy.circumstance(c)).map(|c| c.label.as_str()).collect::<Vec<_>>().join(", ")) }
+            }
+            @if !l.audience.notes.is_empty() { p { (l.audience.notes) } }
+            h2 { "How to join" }
+            p { strong { (l.join.method.label()) } }
+            @if !l.join.details.is_empty() { p { (l.join.details) } }
+            (contact_list(l))
+            h2 { "About this listing" }
+            p.meta {
+                @if let Some(v) = l.provenance.verified_at {
+                    "Last checked " (v.format("%-d %B %Y")) ". "
+                } @else if let Some(u) = l.provenance.updated_at {
+                    "Last updated " (u.format("%-d %B %Y")) ". "
+                }
+                "Times can change, so check with the group before you go."
+            }
+            p { a href={ "/listings/" (l.id) "/report" } { "Report a problem with this listing" } }
+        },
+    )
+}
+
+fn who_for(l: &Listing) -> String {
+    use crate::listing::Gender;
+    let ages = match (l.audience.age_min, l.audience.age_max) {
+        (Some(a), Some(b)) => format!("Ages {a} to {b}"),
+        (Some(a), None) => format!("Ages {a} and over"),
+        (None, Some(b)) => format!("Up to age {b}"),
+        (None, None) => "All ages".to_string(),
+    };
+    match l.audience.gender {
+        Gender::Any => ages,
+        Gender::Women => format!("{ages}, women only"),
+        Gender::Men => format!("{ages}, men only"),
+    }
+}
+
+fn contact_list(l: &Listing) -> Markup {
+    let c = &l.join.contact;
+    let o = &l.organisation;
+    let phone = c.phone.as_ref().or(o.phone.as_ref());
+    let email = c.email.as_ref().or(o.email.as_ref());
+    let web = c.url.as_ref().or(o.website.as_ref());
+    html! {
+        ul.contact {
+            @if let Some(n) = &c.name { li { "Contact: " (n) } }
+            @if let Some(p) = phone {
+                li { "Phone: " a href={ "tel:" (p.replace(' ', "")) } { (p) } }
+            }
+            @if let Some(e) = email { li { "Email: " a href={ "mailto:" (e) } { (e) } } }
+            @if let Some(w) = web.filter(|w| w.starts_with("https://") || w.starts_with("http://")) {
+                li { "Website: " a href=(w) { (w) } }
+            }
+        }
+    }
+}
