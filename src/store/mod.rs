@@ -280,6 +280,21 @@ impl Store {
         })
     }
 
+    /// Published listing ids in id order, `limit` from `offset`, each with the date its
+    /// record last changed here (`YYYY-MM-DD`), for the sitemap's `lastmod`.
+    pub fn published_ids(&self, offset: u64, limit: u64) -> Result<Vec<(i64, Option<String>)>> {
+        self.with_reader(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT id, substr(updated_at, 1, 10)
+                 FROM listings WHERE status = 'published' ORDER BY id LIMIT ?1 OFFSET ?2",
+            )?;
+            let rows = st.query_map(params![limit as i64, offset as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            Ok(rows.collect::<std::result::Result<_, _>>()?)
+        })
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         self.with_reader(|conn| {
             Ok(conn

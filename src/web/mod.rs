@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/privacy", get(pages::privacy))
         .route("/accessibility", get(pages::accessibility))
         .route("/sitemap.xml", get(pages::sitemap))
+        .route("/sitemaps/{part}", get(pages::sitemap_part))
         .route("/robots.txt", get(pages::robots))
         .route("/api/search", get(api::search))
         .route("/api/listings/{id}", get(api::listing))

@@ -267,26 +267,18 @@ fn looks_like_email(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = base_url(&state, &headers);
-    let app = state.app.clone();
-    let ids = tokio::task::spawn_blocking(move || {
-        let mut ids = Vec::new();
-        app.store.for_each_published(|l| {
-            ids.push((l.id, l.provenance.verified_at.or(l.provenance.updated_at)));
-            Ok(())
-        })?;
-        Ok::<_, crate::store::StoreError>(ids)
-    })
-    .await;
-    let ids = match ids {
-        Ok(Ok(ids)) => ids,
-        Ok(Err(e)) => return WebError::internal(e).into_response(),
-        Err(e) => return WebError::internal(e).into_response(),
-    };
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
+/// Most URLs in one sitemap file; the protocol allows 50,000.
+pub const SITEMAP_CHUNK: u64 = 40_000;
+
+fn xml_response(xml: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
+}
+
+fn static_urls(state: &AppState, base: &str, xml: &mut String) {
     for path in ["/", "/categories", "/about", "/privacy", "/accessibility"] {
         xml.push_str(&format!("<url><loc>{base}{path}</loc></url>\n"));
     }
@@ -296,21 +288,80 @@ pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Respo
             t.slug
         ));
     }
+}
+
+async fn listing_urls(
+    state: &AppState,
+    base: &str,
+    offset: u64,
+    xml: &mut String,
+) -> Result<(), WebError> {
+    let app = state.app.clone();
+    let ids = tokio::task::spawn_blocking(move || app.store.published_ids(offset, SITEMAP_CHUNK))
+        .await
+        .map_err(WebError::internal)?
+        .map_err(WebError::internal)?;
     for (id, when) in ids {
         match when {
             Some(w) => xml.push_str(&format!(
-                "<url><loc>{base}/listings/{id}</loc><lastmod>{}</lastmod></url>\n",
-                w.format("%Y-%m-%d")
+                "<url><loc>{base}/listings/{id}</loc><lastmod>{w}</lastmod></url>\n"
             )),
             None => xml.push_str(&format!("<url><loc>{base}/listings/{id}</loc></url>\n")),
         }
     }
+    Ok(())
+}
+
+const URLSET: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+
+/// `/sitemap.xml`: every page worth finding. Past `SITEMAP_CHUNK` listings it becomes a
+/// sitemap index pointing at `/sitemaps/{n}.xml` files.
+pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&state, &headers);
+    // The index holds exactly the published listings.
+    let count = state.app.engine.index.num_docs();
+    if count <= SITEMAP_CHUNK {
+        let mut xml = String::from(URLSET);
+        static_urls(&state, &base, &mut xml);
+        if let Err(e) = listing_urls(&state, &base, 0, &mut xml).await {
+            return e.into_response();
+        }
+        xml.push_str("</urlset>\n");
+        return xml_response(xml);
+    }
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for n in 0..=count.div_ceil(SITEMAP_CHUNK) {
+        xml.push_str(&format!(
+            "<sitemap><loc>{base}/sitemaps/{n}.xml</loc></sitemap>\n"
+        ));
+    }
+    xml.push_str("</sitemapindex>\n");
+    xml_response(xml)
+}
+
+/// `/sitemaps/0.xml` is the fixed pages; `/sitemaps/{n}.xml` the nth block of listings.
+pub async fn sitemap_part(
+    State(state): State<AppState>,
+    Path(part): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(n) = part
+        .strip_suffix(".xml")
+        .and_then(|n| n.parse::<u64>().ok())
+    else {
+        return WebError::NotFound.into_response();
+    };
+    let base = base_url(&state, &headers);
+    let mut xml = String::from(URLSET);
+    if n == 0 {
+        static_urls(&state, &base, &mut xml);
+    } else if let Err(e) = listing_urls(&state, &base, (n - 1) * SITEMAP_CHUNK, &mut xml).await {
+        return e.into_response();
+    }
     xml.push_str("</urlset>\n");
-    (
-        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-        xml,
-    )
-        .into_response()
+    xml_response(xml)
 }
 
 pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -5,8 +5,9 @@
 //! rides along on every link and form, and a short code (`/h/c-19-7`, the ids in base
 //! 36) makes the link short enough to read out, text or print as a QR code.
 
-/// Most listings a shortlist holds: a handout is one A4 page.
-pub const MAX: usize = 8;
+/// Most listings a shortlist holds: four fit on one printed A4 page, and link workers
+/// aim to give people about three good options.
+pub const MAX: usize = 4;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Shortlist(Vec<i64>);

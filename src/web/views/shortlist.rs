@@ -94,7 +94,10 @@ pub fn shortlist_page(
                 h2 { "Hand it over" }
                 ul.actions {
                     li { a href={ "/shortlist/print?s=" (s.param()) } { "Print a handout" } }
-                    li { a href={ "/shortlist/print?s=" (s.param()) "&size=large" } { "Print a large-print handout" } }
+                    li {
+                        a href={ "/shortlist/print?s=" (s.param()) "&size=large" } { "Print a large-print handout" }
+                        " (about one page for every two activities)"
+                    }
                     li { a href={ "/shortlist/text?s=" (s.param()) } { "Text to paste into a message or email" } }
                 }
                 h3 { "Short link" }

@@ -1,0 +1,106 @@
+//! Accessibility in a real browser: axe-core on every page type, reflow at 320 px and
+//! 200% zoom, and the keyboard-only, JavaScript-off journey from search to a printed
+//! handout. The checks live in `tests/browser/check.mjs` (Playwright driving Debian's
+//! Chromium); this test serves the real router with the demo content and runs them.
+//!
+//! Needs `/usr/bin/chromium` (`apt-get install chromium`, as `.ci/run` does) and Node;
+//! the npm packages are installed from `tests/browser/package-lock.json` on first run.
+//! Set `SIGNPOST_SKIP_BROWSER=1` to skip on a machine without a browser: the test
+//! fails, rather than passing quietly, when the browser is missing.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::TestApp;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
+    if std::env::var_os("SIGNPOST_SKIP_BROWSER").is_some() {
+        eprintln!("SIGNPOST_SKIP_BROWSER is set: browser checks skipped");
+        return;
+    }
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "browser tests need Chromium at {chromium}: run `apt-get install chromium` (.ci/run does), \
+         or set SIGNPOST_SKIP_BROWSER=1"
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if !dir.join("node_modules/playwright-core").exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm is needed for the browser tests");
+        assert!(status.success(), "npm ci failed in {}", dir.display());
+    }
+
+    let t = TestApp::with_demo();
+    let v = t.search("q=walking&near=M33&mode=in-person").await;
+    let ids = common::ids(&v);
+    let (a, b) = (ids[0], ids[1]);
+    let four = ids[..4]
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(".");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, t.router.clone()).into_future());
+
+    let code = |n: i64| {
+        let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        let (mut n, mut out) = (n, Vec::new());
+        while n > 0 {
+            out.push(digits[(n % 36) as usize]);
+            n /= 36;
+        }
+        out.reverse();
+        String::from_utf8(out).unwrap()
+    };
+    let paths = vec![
+        "/".to_string(),
+        "/categories".into(),
+        "/search?q=walking&near=M33&within=5".into(),
+        "/search?q=zzzqqq&near=M33&free=1".into(),
+        "/search?near=QQ1+1QQ".into(),
+        "/search?q=walking&page=99".into(),
+        "/search?q=I+want+to+kill+myself".into(),
+        format!("/listings/{a}?s={b}"),
+        format!("/listings/{a}/report"),
+        "/shortlist".into(),
+        format!("/shortlist?s={a}.{b}"),
+        format!("/shortlist/print?s={a}.{b}"),
+        format!("/shortlist/print?s={a}.{b}&size=large"),
+        format!("/shortlist/print?s={four}"),
+        format!("/h/{}-{}", code(a), code(b)),
+        "/about".into(),
+        "/privacy".into(),
+        "/accessibility".into(),
+        "/no/such/page".into(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg("check.mjs")
+            .arg(&base)
+            .args(&paths)
+            .env("CHROMIUM", chromium)
+            .current_dir(&dir)
+            .output()
+            .expect("node is needed for the browser tests")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("keyboard journey without JavaScript: ok"));
+    assert_eq!(stdout.matches(": 0 violations").count(), 19);
+    assert_eq!(stdout.matches("1 A4 page(s)").count(), 2);
+}

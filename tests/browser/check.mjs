@@ -1,0 +1,133 @@
+// Accessibility checks in a real browser, run by tests/browser.rs against a live server.
+//
+//   node check.mjs BASE_URL PATH [PATH ...]
+//
+// 1. axe-core (WCAG 2.0, 2.1 and 2.2, levels A and AA) on every path given.
+// 2. Reflow: no horizontal scrolling at 320 CSS px wide (WCAG 1.4.10) and at a 1280 px
+//    screen zoomed to 200% (a 640 px viewport).
+// 3. The link worker's journey with JavaScript turned off and the keyboard alone:
+//    home -> search -> filter -> add to shortlist -> listing -> shortlist -> handout.
+//
+// Prints one line per finding and exits 1 if there were any.
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const [base, ...paths] = process.argv.slice(2);
+const problems = [];
+const problem = (msg) => {
+  problems.push(msg);
+  console.log("PROBLEM " + msg);
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+try {
+  // 1. axe. bypassCSP only lets the test inject axe; the pages themselves run no script.
+  const axeContext = await browser.newContext({ bypassCSP: true });
+  const page = await axeContext.newPage();
+  for (const path of paths) {
+    await page.goto(base + path);
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(async () =>
+      // eslint-disable-next-line no-undef
+      await axe.run(document, {
+        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+      }),
+    );
+    for (const v of result.violations) {
+      const where = v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ");
+      problem(`axe ${path}: ${v.id} (${v.impact}): ${v.help} at ${where}`);
+    }
+    console.log(`axe ${path}: ${result.violations.length} violations, ${result.passes.length} rules passed`);
+  }
+  await axeContext.close();
+
+  // A printed handout (normal size) fits on one A4 page.
+  const printPage = await browser.newPage();
+  for (const path of paths.filter((p) => p.startsWith("/shortlist/print") && !p.includes("size=large"))) {
+    await printPage.goto(base + path);
+    const pdf = await printPage.pdf({ format: "A4", preferCSSPageSize: true });
+    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
+    if (pages !== 1) problem(`print ${path}: the handout takes ${pages} A4 pages`);
+    console.log(`print ${path}: ${pages} A4 page(s)`);
+  }
+  await printPage.close();
+
+  // 2. Reflow at 320 px and at 200% zoom.
+  for (const [width, height, label] of [[320, 640, "320px"], [640, 400, "200% zoom"]]) {
+    const ctx = await browser.newContext({ viewport: { width, height }, javaScriptEnabled: true });
+    const p = await ctx.newPage();
+    for (const path of paths) {
+      await p.goto(base + path);
+      const [scroll, inner] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      if (scroll > inner) problem(`reflow ${label} ${path}: page is ${scroll}px wide in a ${inner}px window`);
+    }
+    console.log(`reflow ${label}: checked ${paths.length} pages`);
+    await ctx.close();
+  }
+
+  // 3. Keyboard only, no JavaScript.
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const p = await ctx.newPage();
+  // Presses Tab until an element matching `selector` has focus; returns its text.
+  async function tabTo(selector, what, textPart = null, limit = 200) {
+    for (let i = 0; i < limit; i++) {
+      await p.keyboard.press("Tab");
+      const f = p.locator(`${selector}:focus`);
+      if ((await f.count()) > 0) {
+        const text = (await f.textContent()) || "";
+        if (textPart === null || text.includes(textPart)) return text;
+      }
+    }
+    throw new Error(`keyboard: could not reach ${what} with Tab on ${p.url()}`);
+  }
+  try {
+    await p.goto(base + "/");
+    if ((await p.locator("#q:focus").count()) !== 1) problem("keyboard: the search box does not have focus on the home page");
+    await p.keyboard.type("walking");
+    await tabTo("#near", "the postcode box");
+    await p.keyboard.type("M33");
+    await Promise.all([p.waitForURL(/\/search\?/), p.keyboard.press("Enter")]);
+    if (!/q=walking/.test(p.url()) || !/near=M33/.test(p.url())) problem(`keyboard: search went to ${p.url()}`);
+    await tabTo("#free", "the Free only filter");
+    await p.keyboard.press("Space");
+    await tabTo("button", "Apply filters", "Apply filters");
+    await Promise.all([p.waitForURL(/free=1/), p.keyboard.press("Enter")]);
+    await tabTo("a", "an Add to shortlist link", "to shortlist");
+    await Promise.all([p.waitForURL(/[?&]s=\d/), p.keyboard.press("Enter")]);
+    const title = await tabTo(".card h3 a", "a result title");
+    await Promise.all([p.waitForURL(/\/listings\/\d+/), p.keyboard.press("Enter")]);
+    const h1 = await p.locator("h1").textContent();
+    if (h1.trim() !== title.trim()) problem(`keyboard: opened "${h1}" after choosing "${title}"`);
+    await tabTo("a", "View shortlist", "View shortlist");
+    await Promise.all([p.waitForURL(/\/shortlist\?s=/), p.keyboard.press("Enter")]);
+    await tabTo("a", "Print a handout", "Print a handout");
+    await Promise.all([p.waitForURL(/\/shortlist\/print\?s=/), p.keyboard.press("Enter")]);
+    const handout = await p.locator("h1").textContent();
+    if (handout !== "Activities suggested for you") problem(`keyboard: handout heading is "${handout}"`);
+    const entries = await p.locator("li.entry").count();
+    if (entries < 1) problem("keyboard: the handout lists nothing");
+    console.log(`keyboard journey without JavaScript: ok, handout lists ${entries}`);
+  } catch (e) {
+    problem(String(e.message || e));
+  }
+  await ctx.close();
+} finally {
+  await browser.close();
+}
+console.log(`${problems.length} problems`);
+process.exit(problems.length ? 1 : 0);
