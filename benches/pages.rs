@@ -156,7 +156,10 @@ fn main() {
             }),
         ),
         ("sitemap index", Box::new(|_| "/sitemap.xml".into())),
-        ("sitemap part (40,000 URLs)", Box::new(|_| "/sitemaps/1.xml".into())),
+        (
+            "sitemap part (40,000 URLs)",
+            Box::new(|_| "/sitemaps/1.xml".into()),
+        ),
         (
             "calendar file",
             Box::new(move |rng| format!("/listings/{}/calendar.ics", rng.i64(1..=max_id))),

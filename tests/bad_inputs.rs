@@ -110,3 +110,41 @@ async fn raw_bytes_that_are_not_utf8_are_harmless() {
         assert!(status.as_u16() < 500);
     }
 }
+
+#[tokio::test]
+async fn shortlist_listing_and_handover_parameters_survive_hostile_input() {
+    let t = TestApp::with_demo();
+    for s in hostile_strings() {
+        let e = enc(s);
+        for uri in [
+            format!("/?s={e}"),
+            format!("/search?q=walking&s={e}"),
+            format!("/shortlist?s={e}"),
+            format!("/shortlist/print?s=1&size={e}"),
+            format!("/shortlist/text?s=1.{e}"),
+            format!("/listings/1?s={e}&from={e}"),
+            format!("/listings/{e}"),
+            format!("/listings/{e}/calendar.ics"),
+            format!("/h/{e}"),
+            format!("/categories/{e}"),
+            format!("/sitemaps/{e}"),
+        ] {
+            let (status, _, body) = t.get(&uri).await;
+            assert!(status.as_u16() < 500, "{uri} gave {status}");
+            let data_blocks = body
+                .matches("<script type=\"application/ld+json\">")
+                .count();
+            assert_eq!(
+                body.matches("<script").count(),
+                data_blocks,
+                "{uri} reflected a script tag"
+            );
+            if s.contains('<') {
+                assert!(
+                    !body.contains(s.as_str()),
+                    "{uri} reflected input unescaped"
+                );
+            }
+        }
+    }
+}
