@@ -22,6 +22,11 @@ pub struct Config {
     /// The site's public address, for QR codes, short links and calendar files.
     /// Default: none (the request's Host header is used).
     pub public_url: Option<String>,
+    /// Harvest the configured sources in the background this often (minutes). Default:
+    /// never (harvest with `signpost crawl`).
+    pub harvest_every_minutes: Option<u64>,
+    /// The sources file. Default `content/sources.toml`.
+    pub sources: PathBuf,
 }
 
 impl Default for Config {
@@ -32,6 +37,8 @@ impl Default for Config {
             demo: true,
             index_interval_ms: 1_000,
             public_url: None,
+            harvest_every_minutes: None,
+            sources: PathBuf::from("content/sources.toml"),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The `signpost` command: parse arguments, set up logging, call the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,6 +44,12 @@ enum Command {
         /// codes, short links and calendar files (default: the request's Host).
         #[arg(long, env = "SIGNPOST_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Harvest the configured sources in the background every this many minutes.
+        #[arg(long, env = "SIGNPOST_HARVEST_EVERY")]
+        harvest_every: Option<u64>,
+        /// The sources file for background harvesting.
+        #[arg(long, default_value = "content/sources.toml")]
+        sources: PathBuf,
     },
     /// Import listings from a file or URL.
     Import {
@@ -58,6 +64,18 @@ enum Command {
         /// The source is complete: archive this source's listings that it no longer has.
         #[arg(long)]
         full: bool,
+        /// For a feed: stop after this many pages (the next run carries on from there).
+        #[arg(long)]
+        max_pages: Option<usize>,
+    },
+    /// Harvest every source configured in content/sources.toml (or --sources FILE).
+    Crawl {
+        /// The sources file.
+        #[arg(long, default_value = "content/sources.toml")]
+        sources: PathBuf,
+        /// Only the source with this name.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Rebuild the search index from the store.
     Reindex,
@@ -176,7 +194,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             addr,
             no_demo,
             public_url,
+            harvest_every,
+            sources,
         } => {
+            if let Some(m) = harvest_every {
+                config.harvest_every_minutes = Some(m);
+                config.sources = sources;
+            }
             if let Some(a) = addr {
                 config.addr = a;
             }
@@ -194,7 +218,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             source_name,
             full,
-        } => rt.block_on(import(&config, &source, format, source_name, full)),
+            max_pages,
+        } => rt.block_on(import(
+            &config,
+            &source,
+            format,
+            source_name,
+            full,
+            max_pages,
+        )),
+        Command::Crawl { sources, only } => rt.block_on(crawl(&config, &sources, only.as_deref())),
         Command::Reindex => reindex(&config),
         Command::ImportPostcodes { file } => import_postcodes(&config, &file),
         Command::Search(args) => search(&config, &args),
@@ -229,6 +262,13 @@ async fn serve(config: Config) -> Result<()> {
     );
     let indexer = Arc::new(Mutex::new(indexer));
     spawn_index_follower(app.clone(), indexer.clone(), config.index_interval_ms);
+    if let Some(m) = config.harvest_every_minutes.filter(|m| *m > 0) {
+        spawn_harvester(
+            app.clone(),
+            config.sources.clone(),
+            Duration::from_secs(m * 60),
+        );
+    }
 
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await
@@ -295,19 +335,39 @@ async fn import(
     format: Option<String>,
     source_name: Option<String>,
     full: bool,
+    max_pages: Option<usize>,
 ) -> Result<ExitCode> {
+    let name = source_name.unwrap_or_else(|| default_source_name(source));
+    let format = match format {
+        Some(f) => Some(
+            Format::from_name(&f)
+                .with_context(|| format!("unknown format '{f}'; known formats: signpost, rpde"))?,
+        ),
+        None => None,
+    };
+    if format == Some(Format::Rpde) {
+        let app = App::open(&config.data_dir)?;
+        let report = harvest_feed(&app, &name, source, max_pages, Duration::ZERO).await?;
+        println!("{report}");
+        index_now_or_later(&app)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let bytes = if ingest::fetch::is_url(source) {
         ingest::fetch::fetch_url(source).await?
     } else {
         ingest::fetch::read_file(source)?
     };
     let format = match format {
-        Some(f) => Format::from_name(&f)
-            .with_context(|| format!("unknown format '{f}'; known formats: signpost"))?,
+        Some(f) => f,
         None => Format::detect(&bytes)?,
     };
-    let name = source_name.unwrap_or_else(|| default_source_name(source));
     let app = App::open(&config.data_dir)?;
+    if format == Format::Rpde {
+        let report = harvest_feed(&app, &name, source, max_pages, Duration::ZERO).await?;
+        println!("{report}");
+        index_now_or_later(&app)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let candidates = ingest::decode(&bytes, format)?;
     let report = ingest::import(
         &app.store,
@@ -326,6 +386,132 @@ async fn import(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Harvests one RPDE feed with a progress spinner (drawn only on a terminal).
+async fn harvest_feed(
+    app: &App,
+    name: &str,
+    url: &str,
+    max_pages: Option<usize>,
+    delay: Duration,
+) -> Result<ingest::openactive::HarvestReport> {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
+            .expect("a valid template"),
+    );
+    bar.set_prefix(name.to_string());
+    let report = ingest::openactive::harvest(
+        &app.store,
+        app.taxonomy,
+        url,
+        &ingest::openactive::HarvestOptions {
+            source: name.to_string(),
+            max_pages,
+            delay,
+        },
+        signpost::clock::uk_now(),
+        |r| {
+            bar.set_message(format!(
+                "{} pages, {} items, {} new, {} updated, {} withdrawn, {} failed",
+                r.pages,
+                r.items,
+                r.created,
+                r.changed,
+                r.withdrawn,
+                r.failed.len()
+            ));
+            bar.tick();
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
+/// `signpost crawl`: every enabled source in turn, then one summary.
+async fn crawl(config: &Config, sources: &Path, only: Option<&str>) -> Result<ExitCode> {
+    let list = ingest::sources::Sources::load(sources).map_err(anyhow::Error::msg)?;
+    let app = App::open(&config.data_dir)?;
+    let chosen: Vec<_> = list
+        .sources
+        .iter()
+        .filter(|s| s.enabled && only.is_none_or(|o| o == s.name))
+        .collect();
+    if chosen.is_empty() {
+        println!("no sources to harvest in {}", sources.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut failed_sources = 0;
+    for s in chosen {
+        match harvest_source(&app, s).await {
+            Ok(summary) => println!("{summary}"),
+            Err(e) => {
+                failed_sources += 1;
+                println!("{}: failed: {e:#}", s.name);
+            }
+        }
+    }
+    index_now_or_later(&app)?;
+    Ok(if failed_sources > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn harvest_source(app: &App, s: &ingest::sources::Source) -> Result<String> {
+    match s.kind {
+        ingest::sources::Kind::Openactive => Ok(harvest_feed(
+            app,
+            &s.name,
+            &s.url,
+            None,
+            Duration::from_millis(s.delay_ms),
+        )
+        .await?
+        .to_string()),
+        ingest::sources::Kind::Signpost => {
+            let bytes = if ingest::fetch::is_url(&s.url) {
+                ingest::fetch::fetch_with_retries(&s.url).await?
+            } else {
+                ingest::fetch::read_file(&s.url)?
+            };
+            let candidates = ingest::decode(&bytes, Format::Signpost)?;
+            let report = ingest::import(
+                &app.store,
+                app.taxonomy,
+                candidates,
+                &ImportOptions {
+                    source: s.name.clone(),
+                    withdraw_missing: true,
+                },
+            )?;
+            Ok(report.to_string())
+        }
+    }
+}
+
+/// Background harvesting for `serve --harvest-every`: each round harvests every enabled
+/// source; the index follower then picks the changes up within a second.
+fn spawn_harvester(app: Arc<App>, sources: PathBuf, every: Duration) {
+    tokio::spawn(async move {
+        loop {
+            match ingest::sources::Sources::load(&sources) {
+                Ok(list) => {
+                    for s in list.sources.iter().filter(|s| s.enabled) {
+                        match harvest_source(&app, s).await {
+                            Ok(summary) => tracing::info!("harvested {summary}"),
+                            Err(e) => tracing::warn!(source = %s.name, "harvest failed: {e:#}"),
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("cannot harvest: {e}"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
 }
 
 fn default_source_name(source: &str) -> String {

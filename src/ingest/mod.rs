@@ -8,6 +8,8 @@
 
 pub mod fetch;
 pub mod native;
+pub mod openactive;
+pub mod sources;
 
 use serde::Serialize;
 
@@ -26,12 +28,15 @@ const BATCH: usize = 1_000;
 pub enum Format {
     /// Signpost's own JSON: an array of listings as `GET /api/listings/{id}` returns.
     Signpost,
+    /// An OpenActive RPDE feed: pages of `items` linked by `next`.
+    Rpde,
 }
 
 impl Format {
     pub fn from_name(name: &str) -> Option<Format> {
         match name {
             "signpost" | "json" => Some(Format::Signpost),
+            "rpde" | "openactive" => Some(Format::Rpde),
             _ => None,
         }
     }
@@ -43,11 +48,18 @@ impl Format {
             .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
         match start {
             Some(b'[') => Ok(Format::Signpost),
-            Some(b'{') => Err(IngestError::UnknownFormat(
-                "a JSON object (OpenActive and Open Referral feeds are not supported yet; \
-                 Signpost's own format is a JSON array of listings)"
-                    .into(),
-            )),
+            Some(b'{') => {
+                let v: serde_json::Value = serde_json::from_slice(bytes)?;
+                if v.get("items").is_some_and(|i| i.is_array()) {
+                    Ok(Format::Rpde)
+                } else {
+                    Err(IngestError::UnknownFormat(
+                        "a JSON object that is not an OpenActive RPDE page (no 'items' list); \
+                         Open Referral directories are not supported yet"
+                            .into(),
+                    ))
+                }
+            }
             Some(_) => Err(IngestError::UnknownFormat(
                 "not JSON (Signpost's own format is a JSON array of listings)".into(),
             )),
@@ -139,6 +151,9 @@ pub type Candidate = Result<Listing, ItemProblem>;
 pub fn decode(bytes: &[u8], format: Format) -> Result<Vec<Candidate>, IngestError> {
     match format {
         Format::Signpost => native::decode(bytes),
+        Format::Rpde => Err(IngestError::UnknownFormat(
+            "an RPDE feed, which is harvested page by page rather than decoded at once".into(),
+        )),
     }
 }
 
@@ -227,7 +242,10 @@ fn tally(report: &mut ImportReport, results: &[Upserted]) {
 }
 
 /// Normalises the venue postcode and fills in a position when the source gave none.
-fn geocode(geocoder: &Geocoder<'_>, l: &mut Listing) -> Result<Option<GeoPrecision>, String> {
+pub(crate) fn geocode(
+    geocoder: &Geocoder<'_>,
+    l: &mut Listing,
+) -> Result<Option<GeoPrecision>, String> {
     let Some(venue) = l.venue.as_mut() else {
         return Ok(None);
     };

@@ -172,6 +172,42 @@ impl Taxonomy {
     }
 
     /// Position of a type in the taxonomy, for a stable display order.
+    /// The accessibility features an OpenActive accessibility-support concept implies.
+    pub fn access_for_openactive(&self, concept_id: &str) -> Vec<&str> {
+        self.access
+            .iter()
+            .filter(|a| a.openactive.iter().any(|id| id == concept_id))
+            .map(|a| a.slug.as_str())
+            .collect()
+    }
+
+    /// The type a free-text activity name means ("Aquafit", "Group Cycling"): an exact
+    /// keyword first, then the longest keyword found as whole words inside it.
+    pub fn type_for_label(&self, label: &str) -> Option<&str> {
+        let l = label.to_lowercase();
+        let words: Vec<&str> = l
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let joined = words.join(" ");
+        let mut best: Option<(&str, usize)> = None;
+        for t in &self.types {
+            for k in &t.keywords {
+                let hit = if *k == joined {
+                    usize::MAX
+                } else if format!(" {joined} ").contains(&format!(" {k} ")) {
+                    k.len()
+                } else {
+                    continue;
+                };
+                if best.is_none_or(|(_, n)| hit > n) {
+                    best = Some((t.slug.as_str(), hit));
+                }
+            }
+        }
+        best.map(|(s, _)| s)
+    }
+
     pub fn type_position(&self, slug: &str) -> usize {
         self.type_index.get(slug).copied().unwrap_or(usize::MAX)
     }

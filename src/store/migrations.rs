@@ -42,6 +42,27 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     CREATE INDEX reports_status ON reports (status, id);",
+    // 3: raw items harvested from feeds, grouped into listings, and each feed's cursor.
+    "CREATE TABLE feed_items (
+        source TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        modified TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (source, feed, item_id)
+    );
+    CREATE INDEX feed_items_group ON feed_items (source, group_key);
+    CREATE TABLE feed_cursors (
+        source TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        next_url TEXT NOT NULL,
+        pages INTEGER NOT NULL DEFAULT 0,
+        items INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (source, feed)
+    );",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -11,7 +11,10 @@
 //! narrow (upsert, archive, get, changes since, postcodes) so a move to PostgreSQL
 //! stays small.
 
+mod feeds;
 mod migrations;
+
+pub use feeds::{Cursor, FeedTx, StoredItem};
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

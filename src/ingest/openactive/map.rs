@@ -1,0 +1,719 @@
+//! OpenActive items into listings.
+//!
+//! One listing per real activity: a `SessionSeries` (or `Event`, `CourseInstance`,
+//! `FacilityUse`, `HeadlineEvent`, `OnDemandEvent`, or the legacy pre-2.0 `Event` with
+//! `subEvent`) is the listing, and its `ScheduledSession`s / `Slot`s (embedded, or from
+//! another feed pointing at it by `superEvent` / `facilityUse`) become its dated
+//! sessions. Recurring `eventSchedule`s become weekly, fortnightly or monthly rules.
+//! Values are read leniently, because real publishers differ: ids or objects, strings
+//! or numbers, arrays or single values, schema.org URLs or bare names.
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono_tz::Europe::London;
+use serde_json::Value;
+
+use crate::listing::schedule::{OneOff, Repeat, Schedule, SessionRule};
+use crate::listing::{
+    Access, Audience, Contact, Cost, Day, Gender, Join, JoinMethod, Listing, Mode, Organisation,
+    Provenance, Taxonomy, Venue,
+};
+use crate::store::StoredItem;
+
+/// Types that are a listing in their own right.
+const PARENTS: &[&str] = &[
+    "SessionSeries",
+    "Event",
+    "CourseInstance",
+    "Course",
+    "FacilityUse",
+    "IndividualFacilityUse",
+    "HeadlineEvent",
+    "OnDemandEvent",
+    "EventSeries",
+];
+/// Types that are dated occurrences of a parent.
+const CHILDREN: &[&str] = &["ScheduledSession", "Slot"];
+
+/// At most this many upcoming dates are kept from a feed.
+const MAX_DATES: usize = 60;
+
+pub fn type_of(v: &Value) -> &str {
+    v.get("@type")
+        .or_else(|| v.get("type"))
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("")
+}
+
+/// An object's identity: `@id`, `id` or `identifier`.
+pub fn id_of(v: &Value) -> Option<String> {
+    for key in ["@id", "id", "identifier"] {
+        match v.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => return Some(s.trim().to_string()),
+            Some(Value::Number(n)) => return Some(n.to_string()),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The parent a child item points at (`superEvent` or `facilityUse`), as an id.
+pub fn parent_ref(data: &Value) -> Option<String> {
+    for key in ["superEvent", "facilityUse"] {
+        match data.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => return Some(s.trim().to_string()),
+            Some(v @ Value::Object(_)) => return id_of(v),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Which listing an item belongs to: its parent's id for a child, its own id for a
+/// parent. The RPDE item id is the fallback, qualified by feed so ids can't collide.
+pub fn group_key(feed: &str, item_id: &str, data: &Value) -> String {
+    if CHILDREN.contains(&type_of(data))
+        && let Some(p) = parent_ref(data)
+    {
+        return p;
+    }
+    id_of(data).unwrap_or_else(|| format!("{feed}#{item_id}"))
+}
+
+fn as_list(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(v) => vec![v],
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) => {
+            let t = strip_html(s);
+            (!t.is_empty()).then_some(t)
+        }
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Plain text from text that may contain HTML: tags dropped, block ends as paragraph
+/// breaks, the common entities decoded, whitespace tidied.
+pub fn strip_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        let Some(j) = rest[i..].find('>') else {
+            out.push_str(&rest[i..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[i + 1..i + j]
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
+        let name = tag
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or("");
+        if matches!(
+            name,
+            "p" | "br" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "tr"
+        ) {
+            out.push_str("\n\n");
+        }
+        rest = &rest[i + j + 1..];
+    }
+    out.push_str(rest);
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&pound;", "£");
+    decoded
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+fn summary_of(description: &str) -> String {
+    let first = description.split("\n\n").next().unwrap_or("");
+    if first.chars().count() <= 200 {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(200).collect();
+    match cut.rfind(". ") {
+        Some(i) if i > 60 => cut[..=i].to_string(),
+        _ => format!("{}…", cut[..cut.rfind(' ').unwrap_or(cut.len())].trim_end()),
+    }
+}
+
+fn day_of(v: &Value) -> Option<Day> {
+    let s = v.as_str()?.trim();
+    let name = s
+        .rsplit(['/', '#'])
+        .next()
+        .unwrap_or(s)
+        .to_ascii_lowercase();
+    Some(match name.get(..3)? {
+        "mon" => Day::Mon,
+        "tue" => Day::Tue,
+        "wed" => Day::Wed,
+        "thu" => Day::Thu,
+        "fri" => Day::Fri,
+        "sat" => Day::Sat,
+        "sun" => Day::Sun,
+        _ => return None,
+    })
+}
+
+fn time_of(v: Option<&Value>) -> Option<NaiveTime> {
+    let s = v?.as_str()?.trim();
+    NaiveTime::parse_from_str(s, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
+        .ok()
+}
+
+fn date_of(v: Option<&Value>) -> Option<NaiveDate> {
+    let s = v?.as_str()?.trim();
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// A date-time as UK local time. Values without an offset are taken as UK time already.
+fn local_datetime(v: Option<&Value>) -> Option<NaiveDateTime> {
+    let s = v?.as_str()?.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.with_timezone(&London).naive_local());
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .ok()
+}
+
+/// ISO 8601 durations as used by schedules: P7D, P1W, P14D, P2W, P1M.
+fn repeat_of(v: Option<&Value>) -> Option<Repeat> {
+    match v?.as_str()?.trim().to_ascii_uppercase().as_str() {
+        "P7D" | "P1W" => Some(Repeat::Weekly),
+        "P14D" | "P2W" => Some(Repeat::Fortnightly),
+        "P1M" => Some(Repeat::Monthly),
+        _ => None,
+    }
+}
+
+fn duration_minutes(v: Option<&Value>) -> Option<i64> {
+    let s = v?.as_str()?.trim().to_ascii_uppercase();
+    let t = s.strip_prefix("PT")?;
+    let (mut mins, mut num) = (0i64, String::new());
+    for c in t.chars() {
+        match c {
+            '0'..='9' => num.push(c),
+            'H' => mins += std::mem::take(&mut num).parse::<i64>().ok()? * 60,
+            'M' => mins += std::mem::take(&mut num).parse::<i64>().ok()?,
+            'S' => num.clear(),
+            _ => return None,
+        }
+    }
+    Some(mins)
+}
+
+fn rules_from(schedule: &Value) -> (Vec<SessionRule>, Vec<NaiveDate>) {
+    let mut rules = Vec::new();
+    let mut except = Vec::new();
+    let Some(repeat) = repeat_of(schedule.get("repeatFrequency")) else {
+        return (rules, except);
+    };
+    let Some(start) = time_of(schedule.get("startTime")) else {
+        return (rules, except);
+    };
+    let end = time_of(schedule.get("endTime")).or_else(|| {
+        duration_minutes(schedule.get("duration"))
+            .filter(|m| *m > 0 && *m < 24 * 60)
+            .and_then(|m| {
+                start
+                    .overflowing_add_signed(chrono::Duration::minutes(m))
+                    .0
+                    .into()
+            })
+            .filter(|e: &NaiveTime| *e > start)
+    });
+    let starting = date_of(schedule.get("startDate"));
+    let until = date_of(schedule.get("endDate"));
+    let week_of_month = schedule
+        .get("byMonthWeek")
+        .and_then(Value::as_i64)
+        .and_then(|w| i8::try_from(w).ok());
+    for d in as_list(schedule.get("byDay")) {
+        let Some(day) = day_of(d) else { continue };
+        // A fortnightly rule needs its first date on the right weekday.
+        let first = starting.map(|s| {
+            let mut s = s;
+            while s.weekday() != day.to_chrono() {
+                s = s.succ_opt().unwrap_or(s);
+            }
+            s
+        });
+        let rule = SessionRule {
+            repeat,
+            day,
+            week_of_month: if repeat == Repeat::Monthly {
+                Some(week_of_month.unwrap_or(1))
+            } else {
+                None
+            },
+            start,
+            end: end.filter(|e| *e > start),
+            starting: first,
+            until: until.filter(|u| first.is_none_or(|f| *u >= f)),
+        };
+        if rule.validate().is_ok() {
+            rules.push(rule);
+        }
+    }
+    for x in as_list(schedule.get("exceptDate")) {
+        if let Some(dt) = local_datetime(Some(x)) {
+            except.push(dt.date());
+        } else if let Some(d) = date_of(Some(x)) {
+            except.push(d);
+        }
+    }
+    (rules, except)
+}
+
+fn occurrence(v: &Value) -> Option<OneOff> {
+    let start = local_datetime(v.get("startDate"))?;
+    let end = local_datetime(v.get("endDate"))
+        .filter(|e| e.date() == start.date() && *e > start)
+        .map(|e| e.time())
+        .or_else(|| {
+            duration_minutes(v.get("duration"))
+                .map(|m| start + chrono::Duration::minutes(m))
+                .filter(|e| e.date() == start.date())
+                .map(|e| e.time())
+        });
+    Some(OneOff {
+        date: start.date(),
+        start: start.time().with_second(0)?,
+        end,
+    })
+}
+
+fn organisation_of(v: Option<&Value>) -> Organisation {
+    let Some(o) = as_list(v).into_iter().find(|o| o.is_object()) else {
+        return Organisation::default();
+    };
+    let s = |k: &str| {
+        o.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    Organisation {
+        name: s("name").unwrap_or_default(),
+        website: s("url").filter(|u| u.starts_with("http")),
+        email: s("email"),
+        phone: s("telephone"),
+    }
+}
+
+fn venue_of(loc: &Value) -> Option<Venue> {
+    if !loc.is_object() || type_of(loc) == "VirtualLocation" {
+        return None;
+    }
+    let s = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string()
+    };
+    let (address, mut postcode) = match loc.get("address") {
+        Some(Value::String(a)) => (a.trim().to_string(), None),
+        Some(a @ Value::Object(_)) => {
+            let parts: Vec<String> = ["streetAddress", "addressLocality", "addressRegion"]
+                .iter()
+                .map(|k| s(a.get(*k)))
+                .filter(|p| !p.is_empty())
+                .collect();
+            let pc = s(a.get("postalCode"));
+            (parts.join(", "), (!pc.is_empty()).then_some(pc))
+        }
+        _ => (String::new(), None),
+    };
+    if postcode.is_none() {
+        // Legacy feeds put the postcode inside a one-line address.
+        postcode = address
+            .split(',')
+            .map(str::trim)
+            .find(|p| crate::geo::postcode::Postcode::parse(p).is_ok())
+            .map(String::from);
+    }
+    let geo = loc.get("geo");
+    let num = |k: &str| {
+        geo.and_then(|g| g.get(k)).and_then(|v| {
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        })
+    };
+    let (lat, lon) = match (num("latitude"), num("longitude")) {
+        (Some(a), Some(b))
+            if (-90.0..=90.0).contains(&a)
+                && (-180.0..=180.0).contains(&b)
+                && (a, b) != (0.0, 0.0) =>
+        {
+            (Some(a), Some(b))
+        }
+        _ => (None, None),
+    };
+    Some(Venue {
+        name: s(loc.get("name")),
+        address,
+        postcode,
+        lat,
+        lon,
+        geo_precision: None,
+    })
+}
+
+fn cost_of(p: &Value) -> Cost {
+    let mut offers = as_list(p.get("offers"));
+    offers.extend(as_list(p.get("offer")));
+    let prices: Vec<f64> = offers
+        .iter()
+        .filter_map(|o| {
+            let v = o.get("price")?;
+            v.as_f64().or_else(|| {
+                v.as_str()
+                    .and_then(|s| s.trim().trim_start_matches('£').parse().ok())
+            })
+        })
+        .filter(|p| p.is_finite() && *p >= 0.0)
+        .collect();
+    let free_flag = p.get("isAccessibleForFree").and_then(Value::as_bool) == Some(true);
+    let min = prices.iter().copied().fold(f64::INFINITY, f64::min);
+    if free_flag || (!prices.is_empty() && prices.iter().all(|p| *p == 0.0)) {
+        return Cost {
+            free: true,
+            ..Default::default()
+        };
+    }
+    if min.is_finite() {
+        let pence = (min * 100.0).round() as u32;
+        let mut price = format!("£{}.{:02}", pence / 100, pence % 100);
+        if prices.len() > 1 && prices.iter().any(|p| *p > min) {
+            price = format!("From {price}");
+        }
+        return Cost {
+            free: false,
+            price: Some(price),
+            amount_pence: Some(pence),
+            ..Default::default()
+        };
+    }
+    Cost::default()
+}
+
+fn types_of(p: &Value, taxonomy: &Taxonomy) -> (Vec<String>, Vec<String>) {
+    let mut types: Vec<String> = Vec::new();
+    let mut labels = Vec::new();
+    for a in as_list(p.get("activity")) {
+        let (id, label) = match a {
+            Value::String(s) => (None, s.trim().to_string()),
+            Value::Object(_) => (
+                id_of(a),
+                a.get("prefLabel")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            ),
+            _ => continue,
+        };
+        let t = id
+            .as_deref()
+            .and_then(|id| taxonomy.type_for_openactive(id))
+            .or_else(|| taxonomy.type_for_label(&label));
+        if let Some(t) = t
+            && !types.iter().any(|x| x == t)
+        {
+            types.push(t.to_string());
+        }
+        if !label.is_empty() {
+            labels.push(label);
+        }
+    }
+    if types.is_empty()
+        && let Some(t) = p
+            .get("name")
+            .and_then(Value::as_str)
+            .and_then(|n| taxonomy.type_for_label(n))
+    {
+        types.push(t.to_string());
+    }
+    types.truncate(3);
+    (types, labels)
+}
+
+/// Builds the listing for one group of stored items. `Ok(None)` means the group has no
+/// parent yet (sessions whose series has not arrived), so there is nothing to list.
+pub fn listing_for_group(
+    source: &str,
+    group_key: &str,
+    items: &[StoredItem],
+    taxonomy: &Taxonomy,
+    now: NaiveDateTime,
+) -> Result<Option<Listing>, String> {
+    let values: Vec<Value> = items
+        .iter()
+        .filter_map(|i| serde_json::from_str(&i.data).ok())
+        .collect();
+    let is_parent = |v: &Value| {
+        PARENTS.contains(&type_of(v))
+            && parent_ref(v).is_none_or(|_| !CHILDREN.contains(&type_of(v)))
+    };
+    let parent = values
+        .iter()
+        .find(|v| is_parent(v) && id_of(v).as_deref() == Some(group_key))
+        .or_else(|| values.iter().find(|v| is_parent(v)))
+        .cloned()
+        .or_else(|| {
+            // A child that embeds its parent is enough on its own.
+            values.iter().find_map(
+                |v| match v.get("superEvent").or_else(|| v.get("facilityUse")) {
+                    Some(o @ Value::Object(_)) => Some(o.clone()),
+                    _ => None,
+                },
+            )
+        });
+    let Some(p) = parent else {
+        return Ok(None);
+    };
+    let children: Vec<&Value> = values
+        .iter()
+        .filter(|v| CHILDREN.contains(&type_of(v)))
+        .chain(as_list(p.get("subEvent")))
+        .chain(as_list(p.get("event")))
+        .collect();
+
+    // Fields a child may carry when the parent leaves them out.
+    let field = |k: &str| -> Option<&Value> {
+        p.get(k).filter(|v| !v.is_null()).or_else(|| {
+            children
+                .iter()
+                .find_map(|c| c.get(k).filter(|v| !v.is_null()))
+        })
+    };
+    let title = text(field("name")).ok_or("the activity has no name")?;
+    let description = text(field("description")).unwrap_or_default();
+    let (types, labels) = types_of(&p, taxonomy);
+    if types.is_empty() {
+        let what = if labels.is_empty() {
+            "it names no activity".to_string()
+        } else {
+            format!(
+                "its activity ({}) is not one of Signpost's types",
+                labels.join(", ")
+            )
+        };
+        return Err(format!("'{title}' was skipped: {what}"));
+    }
+
+    let mode_word = field("eventAttendanceMode")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let location = field("location");
+    let venue = location.and_then(venue_of);
+    let mut modes = Vec::new();
+    let online = type_of(&p) == "OnDemandEvent"
+        || mode_word.ends_with("OnlineEventAttendanceMode")
+        || mode_word.ends_with("MixedEventAttendanceMode")
+        || location.is_some_and(|l| type_of(l) == "VirtualLocation")
+        || p.get("virtualLocation").is_some();
+    if !mode_word.ends_with("OnlineEventAttendanceMode")
+        && type_of(&p) != "OnDemandEvent"
+        && venue.is_some()
+    {
+        modes.push(Mode::InPerson);
+    }
+    if online {
+        modes.push(Mode::Online);
+    }
+    if modes.is_empty() {
+        return Err(format!(
+            "'{title}' was skipped: it has no place and is not online"
+        ));
+    }
+
+    let mut schedule = Schedule::default();
+    for s in as_list(p.get("eventSchedule")) {
+        let (rules, except) = rules_from(s);
+        schedule.sessions.extend(rules);
+        schedule.except.extend(except);
+    }
+    let today = now.date();
+    let had_dates = !children.is_empty() || occurrence(&p).is_some();
+    let mut dates: Vec<OneOff> = children
+        .iter()
+        .filter_map(|c| occurrence(c))
+        .chain(occurrence(&p))
+        .filter(|d| d.date >= today)
+        .collect();
+    dates.sort_by_key(|d| (d.date, d.start));
+    dates.dedup_by_key(|d| (d.date, d.start));
+    dates.truncate(MAX_DATES);
+    schedule.dates = dates;
+    schedule.except.sort();
+    schedule.except.dedup();
+    if had_dates && schedule.sessions.is_empty() && schedule.dates.is_empty() {
+        return Err(format!(
+            "'{title}' was skipped: all of its sessions are in the past"
+        ));
+    }
+
+    let mut access = Access::default();
+    for a in as_list(field("accessibilitySupport")) {
+        if let Some(id) = id_of(a) {
+            for slug in taxonomy.access_for_openactive(&id) {
+                if !access.features.iter().any(|f| f == slug) {
+                    access.features.push(slug.to_string());
+                }
+            }
+        }
+    }
+    if let Some(loc) = location {
+        for f in as_list(loc.get("amenityFeature")) {
+            if type_of(f) == "Parking"
+                && f.get("value").and_then(Value::as_bool) == Some(true)
+                && !access.features.iter().any(|x| x == "parking")
+            {
+                access.features.push("parking".into());
+            }
+        }
+    }
+    if let Some(info) = text(field("accessibilityInformation")) {
+        access.notes = info;
+    }
+
+    let mut audience = Audience::default();
+    if let Some(r) = field("ageRange") {
+        let n = |k: &str| {
+            r.get(k)
+                .and_then(Value::as_u64)
+                .filter(|a| *a <= 120)
+                .map(|a| a as u8)
+        };
+        audience.age_min = n("minValue").filter(|a| *a > 0);
+        audience.age_max = n("maxValue").filter(|m| audience.age_min.is_none_or(|a| *m >= a));
+    }
+    let gender = field("genderRestriction")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    audience.gender = if gender.ends_with("femaleonly") || gender == "female" {
+        Gender::Women
+    } else if gender.ends_with("maleonly") || gender == "male" {
+        Gender::Men
+    } else {
+        Gender::Any
+    };
+
+    let url = field("url")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|u| u.starts_with("http"))
+        .map(String::from);
+    let organisation = {
+        let mut o = organisation_of(field("organizer"));
+        if o.name.is_empty() {
+            o = organisation_of(field("provider"));
+        }
+        o
+    };
+    let join = Join {
+        method: if url.is_some() {
+            JoinMethod::Book
+        } else {
+            JoinMethod::DropIn
+        },
+        details: if url.is_some() {
+            "Book or check availability on the provider's website.".into()
+        } else {
+            String::new()
+        },
+        contact: Contact {
+            url: url.clone(),
+            ..Default::default()
+        },
+    };
+
+    Ok(Some(Listing {
+        id: 0,
+        title,
+        summary: summary_of(&description),
+        description,
+        organisation,
+        types,
+        modes,
+        venue,
+        area_served: Default::default(),
+        schedule,
+        cost: cost_of(&p),
+        access,
+        audience,
+        join,
+        provenance: Provenance {
+            source: source.to_string(),
+            source_id: group_key.to_string(),
+            source_url: url,
+            updated_at: None,
+            verified_at: None,
+        },
+        status: Default::default(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_becomes_clean_text() {
+        assert_eq!(
+            strip_html("<p>Fun &amp; games</p><p>Bring  <b>shoes</b>.<br>Tea&nbsp;after</p>"),
+            "Fun & games\n\nBring shoes.\n\nTea after"
+        );
+        assert_eq!(strip_html("a < b"), "a < b");
+    }
+
+    #[test]
+    fn schedules_map_to_rules() {
+        let s: Value = serde_json::json!({
+            "byDay": ["https://schema.org/Thursday", "Monday"],
+            "startTime": "11:00", "duration": "PT3H", "repeatFrequency": "P14D",
+            "startDate": "2026-01-01", "exceptDate": ["2026-07-23T10:00:00.000Z"]
+        });
+        let (rules, except) = rules_from(&s);
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].day, Day::Thu);
+        assert_eq!(rules[0].repeat, Repeat::Fortnightly);
+        assert_eq!(rules[0].starting, NaiveDate::from_ymd_opt(2026, 1, 1));
+        assert_eq!(rules[1].starting, NaiveDate::from_ymd_opt(2026, 1, 5));
+        assert_eq!(rules[0].end, NaiveTime::from_hms_opt(14, 0, 0));
+        assert_eq!(except, vec![NaiveDate::from_ymd_opt(2026, 7, 23).unwrap()]);
+    }
+
+    #[test]
+    fn times_are_uk_local() {
+        let v = serde_json::json!({"startDate": "2026-07-01T09:00:00Z", "endDate": "2026-07-01T10:30:00Z"});
+        let o = occurrence(&v).unwrap();
+        assert_eq!(o.start, NaiveTime::from_hms_opt(10, 0, 0).unwrap());
+        assert_eq!(o.end, NaiveTime::from_hms_opt(11, 30, 0));
+    }
+}

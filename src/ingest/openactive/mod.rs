@@ -1,0 +1,409 @@
+//! Harvesting OpenActive RPDE feeds.
+//!
+//! RPDE (Realtime Paged Data Exchange) is a list of pages, each with `items` and a
+//! `next` URL; the last page has no items and a `next` pointing at itself, which is
+//! where a harvester keeps polling for changes. Items are `updated` (with `data`) or
+//! `deleted`. The ordering (modified + id, or change number) is the publisher's; we only
+//! follow `next`, so both work.
+//!
+//! Each page is applied in one store transaction together with the cursor, so a harvest
+//! killed at any moment resumes at the first page not yet committed. An item whose
+//! `modified` is older than the one stored is ignored, so replaying a page is harmless.
+
+pub mod map;
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use serde_json::Value;
+
+use super::{IngestError, ItemProblem, fetch, geocode};
+use crate::geo::locate::Geocoder;
+use crate::listing::Taxonomy;
+use crate::listing::validate::tidy_and_check;
+use crate::store::{FeedTx, Store, Upserted};
+
+/// One RPDE item, as read from a page.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: String,
+    pub kind: String,
+    pub deleted: bool,
+    pub modified: String,
+    pub data: Option<Value>,
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub items: Vec<Result<Item, ItemProblem>>,
+    pub next: Option<String>,
+}
+
+fn scalar(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Parses one RPDE page. A page that is not a JSON object with `items` is an error
+/// (the harvest cannot know where to go next); a bad item is reported and skipped.
+pub fn parse_page(bytes: &[u8]) -> Result<Page, String> {
+    let v: Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("the page is not valid JSON: {e}"))?;
+    let items = v
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or("the page has no 'items' list, so it is not an RPDE feed page")?;
+    let next = scalar(v.get("next"));
+    let items = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let problem = |why: &str| ItemProblem {
+                position: i + 1,
+                source_id: scalar(it.get("id")),
+                reasons: vec![why.to_string()],
+            };
+            let id = scalar(it.get("id")).ok_or_else(|| problem("the item has no id"))?;
+            let state = it.get("state").and_then(Value::as_str).unwrap_or("");
+            let modified = scalar(it.get("modified"))
+                .ok_or_else(|| problem("the item has no 'modified' value"))?;
+            match state {
+                "deleted" => Ok(Item {
+                    id,
+                    kind: scalar(it.get("kind")).unwrap_or_default(),
+                    deleted: true,
+                    modified,
+                    data: None,
+                }),
+                "updated" => {
+                    let data = it
+                        .get("data")
+                        .filter(|d| d.is_object())
+                        .cloned()
+                        .ok_or_else(|| problem("an updated item has no 'data' object"))?;
+                    Ok(Item {
+                        id,
+                        kind: scalar(it.get("kind")).unwrap_or_default(),
+                        deleted: false,
+                        modified,
+                        data: Some(data),
+                    })
+                }
+                other => Err(problem(&format!(
+                    "the item's state is '{other}', not 'updated' or 'deleted'"
+                ))),
+            }
+        })
+        .collect();
+    Ok(Page { items, next })
+}
+
+/// RPDE `modified` values are numbers or strings; numbers compare as numbers.
+fn newer_or_same(new: &str, old: &str) -> bool {
+    match (new.parse::<i128>(), old.parse::<i128>()) {
+        (Ok(a), Ok(b)) => a >= b,
+        _ => new >= old,
+    }
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct HarvestReport {
+    pub source: String,
+    pub pages: usize,
+    pub items: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    pub stale: usize,
+    pub created: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub withdrawn: usize,
+    pub failed: Vec<ItemProblem>,
+    /// True when the harvest reached the end of the feed (polling from there on).
+    pub caught_up: bool,
+}
+
+impl std::fmt::Display for HarvestReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} pages, {} items ({} updated, {} deleted, {} already newer); listings: new {}, updated {}, unchanged {}, withdrawn {}, failed {}{}",
+            self.source,
+            self.pages,
+            self.items,
+            self.updated,
+            self.deleted,
+            self.stale,
+            self.created,
+            self.changed,
+            self.unchanged,
+            self.withdrawn,
+            self.failed.len(),
+            if self.caught_up { "; up to date" } else { "" }
+        )?;
+        for p in self.failed.iter().take(50) {
+            write!(f, "\n  item {}", p.position)?;
+            if let Some(id) = &p.source_id {
+                write!(f, " ({id})")?;
+            }
+            write!(f, ": {}", p.reasons.join("; "))?;
+        }
+        if self.failed.len() > 50 {
+            write!(f, "\n  … and {} more", self.failed.len() - 50)?;
+        }
+        Ok(())
+    }
+}
+
+pub struct HarvestOptions {
+    /// Name recorded as each listing's source.
+    pub source: String,
+    /// Stop after this many pages (the cursor is kept, so the next run goes on).
+    pub max_pages: Option<usize>,
+    /// Pause between pages, to be polite to the publisher.
+    pub delay: Duration,
+}
+
+/// Reads one page from a URL (with retries) or a local file.
+async fn read_page(url: &str) -> Result<Vec<u8>, IngestError> {
+    if fetch::is_url(url) {
+        fetch::fetch_with_retries(url).await
+    } else {
+        let path = url.strip_prefix("file://").unwrap_or(url).to_string();
+        tokio::task::spawn_blocking(move || fetch::read_file(&path))
+            .await
+            .map_err(|e| IngestError::Read(url.into(), std::io::Error::other(e)))?
+    }
+}
+
+/// Harvests `start` (an RPDE feed URL, or a file holding one page) from where the last
+/// run stopped, until the feed is caught up or `max_pages` is reached. `progress` is
+/// called after each committed page.
+pub async fn harvest(
+    store: &Store,
+    taxonomy: &'static Taxonomy,
+    start: &str,
+    opts: &HarvestOptions,
+    now: NaiveDateTime,
+    mut progress: impl FnMut(&HarvestReport),
+) -> Result<HarvestReport, IngestError> {
+    let mut report = HarvestReport {
+        source: opts.source.clone(),
+        ..Default::default()
+    };
+    let feed = start.to_string();
+    let mut url = store
+        .cursor(&opts.source, &feed)?
+        .map(|c| c.next_url)
+        .unwrap_or_else(|| start.to_string());
+    let mut position_base = 0;
+    loop {
+        if opts.max_pages.is_some_and(|m| report.pages >= m) {
+            break;
+        }
+        let bytes = read_page(&url).await?;
+        let page = parse_page(&bytes).map_err(|e| IngestError::Fetch(url.clone(), e))?;
+        let n = page.items.len();
+        // A page pointing at itself, or with no next, is the end of the feed. For a
+        // file there is no next page to read.
+        let next = page
+            .next
+            .clone()
+            .filter(|n| fetch::is_url(&url) && fetch::is_url(n))
+            .map(|n| resolve(&url, &n));
+        let at_end = n == 0 || next.as_deref().is_none_or(|n| n == url);
+        let cursor = next.clone().unwrap_or_else(|| url.clone());
+        let source = opts.source.clone();
+        let feed_key = feed.clone();
+        let page_report = tokio::task::block_in_place(|| {
+            apply_page(
+                store,
+                taxonomy,
+                &source,
+                &feed_key,
+                page,
+                &cursor,
+                position_base,
+                now,
+            )
+        })?;
+        merge(&mut report, page_report);
+        report.pages += 1;
+        position_base += n;
+        progress(&report);
+        if at_end {
+            report.caught_up = true;
+            break;
+        }
+        url = cursor;
+        if !opts.delay.is_zero() {
+            tokio::time::sleep(opts.delay).await;
+        }
+    }
+    Ok(report)
+}
+
+/// A `next` link may be relative to the page it came from.
+fn resolve(base: &str, next: &str) -> String {
+    reqwest::Url::parse(base)
+        .and_then(|b| b.join(next))
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| next.to_string())
+}
+
+fn merge(into: &mut HarvestReport, page: HarvestReport) {
+    into.items += page.items;
+    into.updated += page.updated;
+    into.deleted += page.deleted;
+    into.stale += page.stale;
+    into.created += page.created;
+    into.changed += page.changed;
+    into.unchanged += page.unchanged;
+    into.withdrawn += page.withdrawn;
+    into.failed.extend(page.failed);
+}
+
+/// Applies one page: raw items, the listings they make, and the cursor, in one
+/// transaction.
+#[allow(clippy::too_many_arguments)]
+fn apply_page(
+    store: &Store,
+    taxonomy: &Taxonomy,
+    source: &str,
+    feed: &str,
+    page: Page,
+    next_url: &str,
+    position_base: usize,
+    now: NaiveDateTime,
+) -> Result<HarvestReport, IngestError> {
+    let geocoder = Geocoder::new(store);
+    let mut report = HarvestReport::default();
+    let n = page.items.len();
+    store
+        .feed_transaction(|tx| {
+            // Groups touched on this page, in first-seen order, with the position of the
+            // item that touched them (for messages).
+            let mut groups: Vec<(String, usize)> = Vec::new();
+            let mut touch = |g: String, pos: usize| {
+                if !groups.iter().any(|(x, _)| *x == g) {
+                    groups.push((g, pos));
+                }
+            };
+            for (i, item) in page.items.into_iter().enumerate() {
+                report.items += 1;
+                let item = match item {
+                    Ok(item) => item,
+                    Err(mut p) => {
+                        p.position += position_base;
+                        report.failed.push(p);
+                        continue;
+                    }
+                };
+                let pos = position_base + i + 1;
+                let prev = tx.item_state(source, feed, &item.id)?;
+                if let Some((old, _)) = &prev
+                    && !newer_or_same(&item.modified, old)
+                {
+                    report.stale += 1;
+                    continue;
+                }
+                if let Some((_, old_group)) = &prev {
+                    touch(old_group.clone(), pos);
+                }
+                match &item.data {
+                    None => {
+                        report.deleted += 1;
+                        tx.delete_item(source, feed, &item.id)?;
+                    }
+                    Some(data) => {
+                        report.updated += 1;
+                        let group = map::group_key(feed, &item.id, data);
+                        tx.put_item(
+                            source,
+                            feed,
+                            &item.id,
+                            &item.kind,
+                            &item.modified,
+                            &group,
+                            &data.to_string(),
+                        )?;
+                        touch(group, pos);
+                    }
+                }
+            }
+            let mut listings = Vec::new();
+            for (group, pos) in &groups {
+                rebuild(
+                    &tx,
+                    taxonomy,
+                    &geocoder,
+                    source,
+                    group,
+                    *pos,
+                    now,
+                    &mut listings,
+                    &mut report,
+                )?;
+            }
+            for r in tx.upsert_listings(&listings)? {
+                match r {
+                    Upserted::Created(_) => report.created += 1,
+                    Upserted::Updated(_) => report.changed += 1,
+                    Upserted::Unchanged(_) => report.unchanged += 1,
+                }
+            }
+            tx.set_cursor(source, feed, next_url, n)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .map_err(IngestError::Store)?;
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rebuild(
+    tx: &FeedTx<'_>,
+    taxonomy: &Taxonomy,
+    geocoder: &Geocoder<'_>,
+    source: &str,
+    group: &str,
+    position: usize,
+    now: NaiveDateTime,
+    out: &mut Vec<crate::listing::Listing>,
+    report: &mut HarvestReport,
+) -> Result<(), crate::store::StoreError> {
+    let items = tx.group(source, group)?;
+    let fail = |reasons: Vec<String>| ItemProblem {
+        position,
+        source_id: Some(group.to_string()),
+        reasons,
+    };
+    match map::listing_for_group(source, group, &items, taxonomy, now) {
+        Ok(Some(mut l)) => {
+            let mut reasons: Vec<String> = tidy_and_check(&mut l, taxonomy)
+                .into_iter()
+                .map(|p| p.to_string())
+                .collect();
+            if reasons.is_empty()
+                && let Err(r) = geocode(geocoder, &mut l)
+            {
+                reasons.push(r);
+            }
+            if reasons.is_empty() {
+                out.push(l);
+                return Ok(());
+            }
+            report.failed.push(fail(reasons));
+        }
+        Ok(None) => {}
+        Err(reason) => report.failed.push(fail(vec![reason])),
+    }
+    // Nothing listable any more (deleted, or now invalid): take it out of search.
+    if tx.withdraw(source, group)? {
+        report.withdrawn += 1;
+    }
+    Ok(())
+}

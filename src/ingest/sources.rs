@@ -1,0 +1,88 @@
+//! Configured sources (`content/sources.toml`), harvested together by `signpost crawl`.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// An OpenActive RPDE feed URL, followed page by page and kept up to date.
+    Openactive,
+    /// A file or URL of Signpost JSON, imported whole (listings it drops are withdrawn).
+    Signpost,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Short name recorded as each listing's source; unique.
+    pub name: String,
+    pub kind: Kind,
+    /// Feed URL, or file path for `signpost`.
+    pub url: String,
+    /// Pause between pages, in milliseconds (default 200).
+    #[serde(default = "default_delay")]
+    pub delay_ms: u64,
+    /// Switch a source off without deleting it.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn default_delay() -> u64 {
+    200
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sources {
+    #[serde(default, rename = "source")]
+    pub sources: Vec<Source>,
+}
+
+impl Sources {
+    pub fn parse(text: &str) -> Result<Sources, String> {
+        let s: Sources = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut names = std::collections::HashSet::new();
+        for src in &s.sources {
+            if src.name.trim().is_empty() {
+                return Err("a source has an empty name".into());
+            }
+            if !names.insert(src.name.as_str()) {
+                return Err(format!("the source name '{}' is used twice", src.name));
+            }
+        }
+        Ok(s)
+    }
+
+    pub fn load(path: &Path) -> Result<Sources, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+        Sources::parse(&text).map_err(|e| format!("{} is not valid: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_sources_file_parses() {
+        Sources::parse(include_str!("../../content/sources.toml")).unwrap();
+        let s = Sources::parse(
+            "[[source]]\nname = \"a\"\nkind = \"openactive\"\nurl = \"https://x/feed\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.sources[0].delay_ms, 200);
+        assert!(Sources::parse("[[source]]\nname = \"a\"\nkind = \"ftp\"\nurl = \"x\"\n").is_err());
+        assert!(
+            Sources::parse(
+                "[[source]]\nname = \"a\"\nkind = \"signpost\"\nurl = \"x\"\n[[source]]\nname = \"a\"\nkind = \"signpost\"\nurl = \"y\"\n"
+            )
+            .is_err()
+        );
+    }
+}

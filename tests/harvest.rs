@@ -1,0 +1,457 @@
+//! Harvesting OpenActive RPDE feeds from a local HTTP server that serves the real files
+//! in `../shared/data/openactive/`, split into pages: paging to the end, updates and
+//! deletes, stale items, sessions that point at a series in another feed, faults
+//! (429, 500, malformed JSON, redirect loops), and a kill in the middle of a harvest.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use signpost::App;
+use signpost::ingest::openactive::{HarvestOptions, HarvestReport, harvest};
+use signpost::listing::{Status, Taxonomy};
+
+/// A fault to answer with instead of the page, once.
+#[derive(Clone)]
+enum Fault {
+    Status(u16, Option<u64>),
+    Body(&'static str),
+    RedirectLoop,
+}
+
+#[derive(Default)]
+struct Feeds {
+    /// feed name -> pages of items
+    pages: HashMap<String, Vec<Vec<Value>>>,
+    /// (feed, page) -> faults to serve first, in order
+    faults: HashMap<(String, usize), Vec<Fault>>,
+    /// Requests served, by (feed, page).
+    hits: HashMap<(String, usize), usize>,
+    /// Delay before each page, to let a test kill a harvest part way.
+    delay: Duration,
+}
+
+type Shared = Arc<Mutex<Feeds>>;
+
+async fn page(
+    State(feeds): State<Shared>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let n: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let host = headers["host"].to_str().unwrap().to_string();
+    let (delay, fault, body) = {
+        let mut f = feeds.lock().unwrap();
+        *f.hits.entry((name.clone(), n)).or_default() += 1;
+        let fault = f
+            .faults
+            .get_mut(&(name.clone(), n))
+            .and_then(|v| (!v.is_empty()).then(|| v.remove(0)));
+        let Some(pages) = f.pages.get(&name) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let items = pages.get(n).cloned().unwrap_or_default();
+        // The last page points at itself: that is where a harvester keeps polling.
+        let next = if n < pages.len() { n + 1 } else { n };
+        let body = json!({
+            "next": format!("http://{host}/feeds/{name}?page={next}"),
+            "items": items,
+            "license": "https://creativecommons.org/licenses/by/4.0/"
+        });
+        (f.delay, fault, body)
+    };
+    tokio::time::sleep(delay).await;
+    match fault {
+        Some(Fault::Status(code, retry_after)) => {
+            let mut resp = StatusCode::from_u16(code).unwrap().into_response();
+            if let Some(s) = retry_after {
+                resp.headers_mut()
+                    .insert("retry-after", s.to_string().parse().unwrap());
+            }
+            resp
+        }
+        Some(Fault::Body(b)) => ([("content-type", "application/json")], b).into_response(),
+        Some(Fault::RedirectLoop) => (
+            StatusCode::FOUND,
+            [("location", format!("/feeds/{name}?page={n}"))],
+        )
+            .into_response(),
+        None => axum::Json(body).into_response(),
+    }
+}
+
+async fn serve(feeds: Shared) -> String {
+    let app = Router::new()
+        .route("/feeds/{name}", axum::routing::get(page))
+        .with_state(feeds);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, app).into_future());
+    base
+}
+
+fn newham_items() -> Vec<Value> {
+    let text = std::fs::read_to_string(common::shared(
+        "openactive/real-feeds/active-newham_sessions_20200102.rpde.json",
+    ))
+    .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["items"].as_array().unwrap().clone()
+}
+
+fn fixture(name: &str) -> Value {
+    let text = std::fs::read_to_string(common::shared(&format!(
+        "openactive/feed-normaliser-fixtures/{name}"
+    )))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn paged(items: Vec<Value>, per_page: usize) -> Vec<Vec<Value>> {
+    items.chunks(per_page).map(|c| c.to_vec()).collect()
+}
+
+/// The Newham feed page was harvested on 2 January 2020.
+fn newham_now() -> chrono::NaiveDateTime {
+    signpost::clock::parse_now("2020-01-02T09:00").unwrap()
+}
+
+async fn run(app: &App, url: &str, now: chrono::NaiveDateTime) -> HarvestReport {
+    run_at(app, url, now).await.unwrap()
+}
+
+async fn run_at(
+    app: &App,
+    url: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<HarvestReport, signpost::ingest::IngestError> {
+    harvest(
+        &app.store,
+        Taxonomy::embedded(),
+        url,
+        &HarvestOptions {
+            source: "newham".into(),
+            max_pages: None,
+            delay: Duration::ZERO,
+        },
+        now,
+        |_| {},
+    )
+    .await
+}
+
+fn published(app: &App) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    app.store
+        .for_each_published(|l| {
+            out.push((l.provenance.source_id.clone(), l.title.clone()));
+            Ok(())
+        })
+        .unwrap();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_feed_is_harvested_page_by_page_then_polled() {
+    let feeds: Shared = Arc::default();
+    feeds
+        .lock()
+        .unwrap()
+        .pages
+        .insert("newham".into(), paged(newham_items(), 40));
+    let base = serve(feeds.clone()).await;
+    let url = format!("{base}/feeds/newham");
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+
+    let r = run(&app, &url, newham_now()).await;
+    assert!(r.caught_up);
+    assert_eq!(r.pages, 8, "7 pages of items and the empty last page");
+    assert_eq!(r.items, 269);
+    assert_eq!((r.updated, r.deleted), (198, 71));
+    assert_eq!(r.created, 193);
+    // Items without any address or position are reported, not imported as garbage.
+    assert_eq!(r.failed.len(), 5, "{r}");
+    assert!(r.failed.iter().all(|p| p.reasons[0].contains("postcode")));
+    assert_eq!(published(&app).len(), 193);
+
+    // A listing carries what the feed said.
+    let mut found = None;
+    app.store
+        .for_each_published(|l| {
+            if l.provenance.source_id == "N1CLXFT17000819" {
+                found = Some(l);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let l = found.expect("Crossfit Open Box is listed");
+    assert_eq!(l.title, "Crossfit Open Box");
+    assert_eq!(l.organisation.name, "Active Newham");
+    assert_eq!(l.types, vec!["sport-fitness"]);
+    let v = l.venue.unwrap();
+    assert_eq!(v.postcode.as_deref(), Some("E13 8SD"));
+    assert_eq!((v.lat, v.lon), (Some(51.51872), Some(0.036202)));
+    assert_eq!(l.schedule.dates[0].date.to_string(), "2020-01-06");
+    assert_eq!(l.schedule.dates[0].start.to_string(), "17:00:00");
+    assert!(l.cost.free);
+
+    // Polling again reads only the last page and changes nothing.
+    let before = feeds.lock().unwrap().hits.clone();
+    let r = run(&app, &url, newham_now()).await;
+    assert_eq!((r.pages, r.items, r.created, r.changed), (1, 0, 0, 0));
+    let after = feeds.lock().unwrap().hits.clone();
+    let new_requests: usize = after.values().sum::<usize>() - before.values().sum::<usize>();
+    assert_eq!(new_requests, 1);
+
+    // The publisher adds a page: an update, a delete and a stale replay.
+    let mut items = newham_items();
+    let updated_item = items
+        .iter()
+        .find(|i| i["id"] == "N1CLXFT17000819")
+        .unwrap()
+        .clone();
+    let deleted_id = items
+        .iter()
+        .find(|i| {
+            i["state"] == "updated"
+                && i["id"] != "N1CLXFT17000819"
+                && i["data"]["location"]["address"]
+                    .as_str()
+                    .is_some_and(|a| a.contains("E13"))
+        })
+        .unwrap()["id"]
+        .clone();
+    let mut newer = updated_item.clone();
+    newer["modified"] = json!(updated_item["modified"].as_i64().unwrap() + 1000);
+    newer["data"]["name"] = json!("Crossfit Open Box (new time)");
+    let mut stale = updated_item.clone();
+    stale["modified"] = json!(updated_item["modified"].as_i64().unwrap() - 1000);
+    stale["data"]["name"] = json!("An old copy that must not win");
+    let delete = json!({"id": deleted_id, "kind": "session", "state": "deleted", "modified": 1577999999999u64});
+    items.truncate(0);
+    {
+        let mut f = feeds.lock().unwrap();
+        let pages = f.pages.get_mut("newham").unwrap();
+        pages.push(vec![newer, delete, stale]);
+    }
+    let r = run(&app, &url, newham_now()).await;
+    assert_eq!((r.updated, r.deleted, r.stale), (1, 1, 1), "{r}");
+    assert_eq!((r.changed, r.withdrawn), (1, 1), "{r}");
+    let titles: Vec<String> = published(&app).into_iter().map(|(_, t)| t).collect();
+    assert!(titles.contains(&"Crossfit Open Box (new time)".to_string()));
+    assert!(!titles.iter().any(|t| t.contains("old copy")));
+    assert_eq!(titles.len(), 192);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_join_their_series_from_another_feed() {
+    let feeds: Shared = Arc::default();
+    {
+        let mut f = feeds.lock().unwrap();
+        f.pages.insert(
+            "sessions".into(),
+            vec![vec![fixture("scheduledsession-referenced-superevent.json")]],
+        );
+        f.pages
+            .insert("series".into(), vec![vec![fixture("sessionseries.json")]]);
+    }
+    let base = serve(feeds).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    let now = signpost::clock::parse_now("2019-11-01T09:00").unwrap();
+
+    // The session arrives first: nothing to list until its series is known.
+    let r = run(&app, &format!("{base}/feeds/sessions"), now).await;
+    assert_eq!((r.updated, r.created, r.failed.len()), (1, 0, 0), "{r}");
+    let r = run(&app, &format!("{base}/feeds/series"), now).await;
+    assert_eq!(r.created, 1, "{r}");
+    let listings = published(&app);
+    assert_eq!(listings.len(), 1);
+    assert_eq!(
+        listings[0].0,
+        "https://playwaze.com/SessionSeries/jifgh8dinma"
+    );
+    let id = app
+        .store
+        .ids_for_source("newham")
+        .unwrap()
+        .first()
+        .unwrap()
+        .0;
+    let l = app.store.get(id).unwrap().unwrap();
+    assert_eq!(l.types, vec!["sport-fitness"], "badminton");
+    assert_eq!(l.schedule.dates.len(), 1);
+    assert_eq!(l.schedule.dates[0].date.to_string(), "2019-11-28");
+    assert_eq!(l.schedule.dates[0].start.to_string(), "19:00:00");
+    assert_eq!(
+        l.schedule.dates[0].end.map(|e| e.to_string()).as_deref(),
+        Some("23:00:00")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_are_retried_or_reported_and_nothing_is_skipped() {
+    let feeds: Shared = Arc::default();
+    {
+        let mut f = feeds.lock().unwrap();
+        f.pages.insert("newham".into(), paged(newham_items(), 90));
+        f.faults.insert(
+            ("newham".into(), 0),
+            vec![Fault::Status(429, Some(1)), Fault::Status(503, None)],
+        );
+        f.faults
+            .insert(("newham".into(), 1), vec![Fault::Status(500, None)]);
+        f.faults.insert(
+            ("newham".into(), 2),
+            vec![
+                Fault::Body("{\"items\": [{\"id\": \"x\", \"sta"),
+                Fault::Body("not json at all"),
+            ],
+        );
+    }
+    let base = serve(feeds.clone()).await;
+    let url = format!("{base}/feeds/newham");
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+
+    // 429 (with Retry-After) and 5xx are retried; a truncated page stops the harvest
+    // with the cursor left on it, so nothing after it is skipped.
+    let err = run_result(&app, &url).await.unwrap_err().to_string();
+    assert!(err.contains("not valid JSON"), "{err}");
+    {
+        let f = feeds.lock().unwrap();
+        assert_eq!(
+            f.hits[&("newham".to_string(), 0)],
+            3,
+            "429, 503, then the page"
+        );
+        assert_eq!(f.hits[&("newham".to_string(), 1)], 2);
+    }
+    let cursor = app.store.cursor("newham", &url).unwrap().unwrap();
+    assert!(cursor.next_url.ends_with("page=2"), "{}", cursor.next_url);
+    assert_eq!(cursor.pages, 2);
+    // The next run meets the second bad body, then the page itself on the run after.
+    assert!(run_result(&app, &url).await.is_err());
+    let r = run(&app, &url, newham_now()).await;
+    assert!(r.caught_up);
+    assert_eq!(published(&app).len(), 193);
+
+    // A redirect loop is an error with a clear reason, not a hang.
+    feeds
+        .lock()
+        .unwrap()
+        .faults
+        .insert(("loop".into(), 0), vec![Fault::RedirectLoop; 20]);
+    feeds
+        .lock()
+        .unwrap()
+        .pages
+        .insert("loop".into(), vec![vec![]]);
+    let err = run_result(&app, &format!("{base}/feeds/loop"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("redirect"), "{err}");
+    // A page that is JSON but not RPDE says so.
+    feeds
+        .lock()
+        .unwrap()
+        .faults
+        .insert(("newham".into(), 3), vec![Fault::Body("{\"data\": []}")]);
+    let dir2 = tempfile::tempdir().unwrap();
+    let app2 = App::open(dir2.path()).unwrap();
+    let err = loop {
+        match run_result(&app2, &url).await {
+            Err(e) => break e.to_string(),
+            Ok(r) if r.caught_up => panic!("the bad page was not met"),
+            Ok(_) => {}
+        }
+    };
+    assert!(err.contains("no 'items' list"), "{err}");
+}
+
+async fn run_result(app: &App, url: &str) -> Result<HarvestReport, signpost::ingest::IngestError> {
+    run_at(app, url, newham_now()).await
+}
+
+/// Kill `signpost import` (SIGKILL) part way through a harvest, start it again, and
+/// end with exactly what an uninterrupted harvest gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_harvest_resumes_with_nothing_lost_or_doubled() {
+    let feeds: Shared = Arc::default();
+    {
+        let mut f = feeds.lock().unwrap();
+        f.pages.insert("newham".into(), paged(newham_items(), 20));
+        f.delay = Duration::from_millis(150);
+    }
+    let base = serve(feeds.clone()).await;
+    let url = format!("{base}/feeds/newham");
+    let bin = env!("CARGO_BIN_EXE_signpost");
+    let cmd = |data: &std::path::Path| {
+        let mut c = std::process::Command::new(bin);
+        c.args([
+            "import",
+            &url,
+            "--format",
+            "rpde",
+            "--source-name",
+            "newham",
+            "--data-dir",
+        ])
+        .arg(data)
+        .env("SIGNPOST_NOW", "2020-01-02T09:00")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        c
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let interrupted = dir.path().join("interrupted");
+    let mut child = cmd(&interrupted).spawn().unwrap();
+    // Wait until a few pages have been served, then kill without warning.
+    loop {
+        let served: usize = feeds.lock().unwrap().hits.values().sum();
+        if served >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    {
+        let app = App::open(&interrupted).unwrap();
+        let partial = published(&app).len();
+        assert!(partial > 0 && partial < 193, "killed part way: {partial}");
+        let c = app.store.cursor("newham", &url).unwrap().unwrap();
+        assert!(c.pages >= 3 && c.pages < 15, "{c:?}");
+    }
+    feeds.lock().unwrap().delay = Duration::ZERO;
+    let status = cmd(&interrupted).status().unwrap();
+    assert!(status.success());
+
+    let clean = dir.path().join("clean");
+    assert!(cmd(&clean).status().unwrap().success());
+
+    let a = App::open(&interrupted).unwrap();
+    let b = App::open(&clean).unwrap();
+    assert_eq!(published(&a), published(&b));
+    assert_eq!(published(&a).len(), 193);
+    assert_eq!(
+        a.store.feed_item_count("newham").unwrap(),
+        b.store.feed_item_count("newham").unwrap()
+    );
+    // Deleted items never became listings, and nothing is archived twice over.
+    for (id, _) in a.store.ids_for_source("newham").unwrap() {
+        assert_eq!(a.store.get(id).unwrap().unwrap().status, Status::Published);
+    }
+}
