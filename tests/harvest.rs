@@ -455,3 +455,69 @@ async fn a_killed_harvest_resumes_with_nothing_lost_or_doubled() {
         assert_eq!(a.store.get(id).unwrap().unwrap().status, Status::Published);
     }
 }
+
+/// Every official OpenActive example page: parents become listings (with their dates,
+/// times and places), children and places on their own wait for a parent, and nothing
+/// fails without a reason a person can act on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_official_example_maps_or_says_why() {
+    let dir = common::shared("openactive/data-models/2.x/examples");
+    let now = signpost::clock::parse_now("2017-01-01T09:00").unwrap();
+    let mut listed = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.ends_with("_example_1.json") {
+            continue;
+        }
+        let data = tempfile::tempdir().unwrap();
+        let app = App::open(data.path()).unwrap();
+        let r = run_at(&app, path.to_str().unwrap(), now).await.unwrap();
+        assert_eq!(r.items, 1, "{name}");
+        for p in &r.failed {
+            assert!(!p.reasons.is_empty() && !p.reasons[0].is_empty(), "{name}");
+        }
+        assert!(r.failed.is_empty(), "{name}: {r}");
+        if r.created == 1 {
+            let (id, _) = app.store.ids_for_source("newham").unwrap()[0].clone();
+            listed.push((name, app.store.get(id).unwrap().unwrap()));
+        }
+    }
+    let kinds: Vec<&str> = listed.iter().map(|(n, _)| n.as_str()).collect();
+    for want in [
+        "sessionseries_example_1.json",
+        "scheduledsession_example_1.json",
+        "courseinstance_example_1.json",
+        "event_example_1.json",
+        "event_eventseries_example_1.json",
+        "facilityuse_example_1.json",
+        "ondemandevent_example_1.json",
+        "sessionseries-split-virtual_example_1.json",
+    ] {
+        assert!(kinds.contains(&want), "{want} made no listing: {kinds:?}");
+    }
+    for (name, l) in &listed {
+        assert!(!l.title.is_empty() && !l.types.is_empty(), "{name}");
+        assert!(
+            !l.schedule.sessions.is_empty()
+                || !l.schedule.dates.is_empty()
+                || name.contains("ondemand")
+                || name.contains("facilityuse"),
+            "{name} has no schedule: {:?}",
+            l.schedule
+        );
+    }
+    let (_, ondemand) = listed.iter().find(|(n, _)| n.contains("ondemand")).unwrap();
+    assert_eq!(ondemand.modes, vec![signpost::listing::Mode::Online]);
+    let (_, series) = listed
+        .iter()
+        .find(|(n, _)| *n == "sessionseries_example_1.json")
+        .unwrap();
+    assert_eq!(
+        series.venue.as_ref().unwrap().postcode.as_deref(),
+        Some("TS4 3AE")
+    );
+    assert_eq!(series.organisation.name, "Everyone Active");
+    assert!(series.access.features.iter().any(|f| f == "parking"));
+    assert_eq!(series.audience.age_min, Some(16));
+}

@@ -63,6 +63,11 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL,
         PRIMARY KEY (source, feed)
     );",
+    // 4: a group's items are read in (feed, item_id) order; without these columns in
+    // the index SQLite walks the whole source in primary-key order instead, which made
+    // harvesting quadratic.
+    "DROP INDEX feed_items_group;
+    CREATE INDEX feed_items_group ON feed_items (source, group_key, feed, item_id);",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

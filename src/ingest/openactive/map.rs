@@ -224,14 +224,41 @@ fn duration_minutes(v: Option<&Value>) -> Option<i64> {
     Some(mins)
 }
 
-fn rules_from(schedule: &Value) -> (Vec<SessionRule>, Vec<NaiveDate>) {
+/// What an `eventSchedule` entry says: weekly, fortnightly or monthly rules, dates off,
+/// and for daily schedules (a course or camp on consecutive days) the dates themselves.
+type ScheduleParts = (Vec<SessionRule>, Vec<NaiveDate>, Vec<OneOff>);
+
+fn rules_from(schedule: &Value) -> ScheduleParts {
     let mut rules = Vec::new();
     let mut except = Vec::new();
-    let Some(repeat) = repeat_of(schedule.get("repeatFrequency")) else {
-        return (rules, except);
-    };
     let Some(start) = time_of(schedule.get("startTime")) else {
-        return (rules, except);
+        return (rules, except, Vec::new());
+    };
+    let daily = schedule
+        .get("repeatFrequency")
+        .and_then(Value::as_str)
+        .is_some_and(|f| f.trim().eq_ignore_ascii_case("P1D"));
+    if daily {
+        let end = time_of(schedule.get("endTime")).filter(|e| *e > start);
+        let mut dates = Vec::new();
+        if let (Some(first), Some(last)) = (
+            date_of(schedule.get("startDate")),
+            date_of(schedule.get("endDate")),
+        ) {
+            let mut d = first;
+            while d <= last && dates.len() < MAX_DATES {
+                dates.push(OneOff {
+                    date: d,
+                    start,
+                    end,
+                });
+                d = d.succ_opt().unwrap_or(last.succ_opt().unwrap_or(last));
+            }
+        }
+        return (rules, except, dates);
+    }
+    let Some(repeat) = repeat_of(schedule.get("repeatFrequency")) else {
+        return (rules, except, Vec::new());
     };
     let end = time_of(schedule.get("endTime")).or_else(|| {
         duration_minutes(schedule.get("duration"))
@@ -284,7 +311,7 @@ fn rules_from(schedule: &Value) -> (Vec<SessionRule>, Vec<NaiveDate>) {
             except.push(d);
         }
     }
-    (rules, except)
+    (rules, except, Vec::new())
 }
 
 fn occurrence(v: &Value) -> Option<OneOff> {
@@ -461,6 +488,32 @@ fn types_of(p: &Value, taxonomy: &Taxonomy) -> (Vec<String>, Vec<String>) {
     (types, labels)
 }
 
+/// The parent with what it leaves out filled in from what it is an instance of: an
+/// embedded `superEvent` (an `EventSeries`) or `instanceOfCourse` (a `Course`). Its own
+/// values win.
+fn inherit(p: Value) -> Value {
+    let mut merged = serde_json::Map::new();
+    for key in ["superEvent", "instanceOfCourse"] {
+        if let Some(Value::Object(up)) = p.get(key) {
+            for (k, v) in up {
+                if !v.is_null()
+                    && !matches!(k.as_str(), "@id" | "id" | "identifier" | "@type" | "type")
+                {
+                    merged.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    if let Value::Object(own) = p {
+        for (k, v) in own {
+            if !v.is_null() {
+                merged.insert(k, v);
+            }
+        }
+    }
+    Value::Object(merged)
+}
+
 /// Builds the listing for one group of stored items. `Ok(None)` means the group has no
 /// parent yet (sessions whose series has not arrived), so there is nothing to list.
 pub fn listing_for_group(
@@ -495,6 +548,7 @@ pub fn listing_for_group(
     let Some(p) = parent else {
         return Ok(None);
     };
+    let p = inherit(p);
     let children: Vec<&Value> = values
         .iter()
         .filter(|v| CHILDREN.contains(&type_of(v)))
@@ -552,17 +606,20 @@ pub fn listing_for_group(
     }
 
     let mut schedule = Schedule::default();
+    let mut daily = Vec::new();
     for s in as_list(p.get("eventSchedule")) {
-        let (rules, except) = rules_from(s);
+        let (rules, except, dates) = rules_from(s);
         schedule.sessions.extend(rules);
         schedule.except.extend(except);
+        daily.extend(dates);
     }
     let today = now.date();
-    let had_dates = !children.is_empty() || occurrence(&p).is_some();
+    let had_dates = !children.is_empty() || occurrence(&p).is_some() || !daily.is_empty();
     let mut dates: Vec<OneOff> = children
         .iter()
         .filter_map(|c| occurrence(c))
         .chain(occurrence(&p))
+        .chain(daily)
         .filter(|d| d.date >= today)
         .collect();
     dates.sort_by_key(|d| (d.date, d.start));
@@ -699,7 +756,7 @@ mod tests {
             "startTime": "11:00", "duration": "PT3H", "repeatFrequency": "P14D",
             "startDate": "2026-01-01", "exceptDate": ["2026-07-23T10:00:00.000Z"]
         });
-        let (rules, except) = rules_from(&s);
+        let (rules, except, _) = rules_from(&s);
         assert_eq!(rules.len(), 2);
         assert_eq!(rules[0].day, Day::Thu);
         assert_eq!(rules[0].repeat, Repeat::Fortnightly);
