@@ -51,7 +51,7 @@ fn item(feed: &Feed, n: usize) -> Value {
             "location": {
                 "@type": "Place",
                 "name": format!("Centre {}", n % 1499),
-                "address": {"@type": "PostalAddress", "streetAddress": "1 High Street", "postalCode": district},
+                "address": {"@type": "PostalAddress", "streetAddress": "1 High Street", "postalCode": format!("{district} {}A{}", n % 10, ["B", "D", "E", "F"][n % 4])},
                 "geo": {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}
             },
             "eventSchedule": [{

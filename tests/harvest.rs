@@ -98,6 +98,18 @@ async fn serve(feeds: Shared) -> String {
     base
 }
 
+/// The real Newham page served in pages of `per_page`: the feeds and the feed's URL.
+async fn newham_feed(per_page: usize) -> (Shared, String) {
+    let feeds: Shared = Arc::default();
+    feeds
+        .lock()
+        .unwrap()
+        .pages
+        .insert("newham".into(), paged(newham_items(), per_page));
+    let base = serve(feeds.clone()).await;
+    (feeds, format!("{base}/feeds/newham"))
+}
+
 fn newham_items() -> Vec<Value> {
     let text = std::fs::read_to_string(common::shared(
         "openactive/real-feeds/active-newham_sessions_20200102.rpde.json",
@@ -162,14 +174,7 @@ fn published(app: &App) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_feed_is_harvested_page_by_page_then_polled() {
-    let feeds: Shared = Arc::default();
-    feeds
-        .lock()
-        .unwrap()
-        .pages
-        .insert("newham".into(), paged(newham_items(), 40));
-    let base = serve(feeds.clone()).await;
-    let url = format!("{base}/feeds/newham");
+    let (feeds, url) = newham_feed(40).await;
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(dir.path()).unwrap();
 
@@ -520,4 +525,154 @@ async fn every_official_example_maps_or_says_why() {
     assert_eq!(series.organisation.name, "Everyone Active");
     assert!(series.access.features.iter().any(|f| f == "parking"));
     assert_eq!(series.audience.age_min, Some(16));
+}
+
+/// The same session published by a leisure operator's feed (the real Newham feed) and a
+/// council directory (Signpost JSON) is listed once, with both sources; a different
+/// time at the same place, or the same title online, is not merged; when the feed
+/// withdraws its copy, the council's copy is searchable again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_activity_from_a_feed_and_a_directory_is_listed_once() {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use signpost::ingest::{self, Format, ImportOptions};
+    use tower::ServiceExt;
+
+    let (feeds, url) = newham_feed(100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = Arc::new(App::open(dir.path()).unwrap());
+    run(&app, &url, newham_now()).await;
+
+    let council = json!([
+        {   // Same place, same date and time, title written differently: merged.
+            "provenance": {"source_id": "svc-17", "source_url": "https://directory.example.gov.uk/services/17"},
+            "title": "CrossFit (Open Box)",
+            "types": ["sport-fitness"], "modes": ["in-person"],
+            "venue": {"name": "Open Box", "address": "Newham", "postcode": "e13 8sd", "lat": 51.51872, "lon": 0.036202},
+            "schedule": {"dates": [{"date": "2020-01-06", "start": "17:00"}]},
+            "access": {"features": ["wheelchair"]}
+        },
+        {   // Same place and title, another time: a different session, kept.
+            "provenance": {"source_id": "svc-18"},
+            "title": "Crossfit Open Box",
+            "types": ["sport-fitness"], "modes": ["in-person"],
+            "venue": {"name": "Open Box", "address": "Newham", "postcode": "E13 8SD", "lat": 51.51872, "lon": 0.036202},
+            "schedule": {"dates": [{"date": "2020-01-06", "start": "07:00"}]}
+        },
+        {   // Online: never merged.
+            "provenance": {"source_id": "svc-19"},
+            "title": "Crossfit Open Box",
+            "types": ["sport-fitness"], "modes": ["online"]
+        }
+    ]);
+    let import_council = || {
+        let candidates = ingest::decode(council.to_string().as_bytes(), Format::Signpost).unwrap();
+        let opts = ImportOptions {
+            source: "council".into(),
+            withdraw_missing: false,
+        };
+        ingest::import(&app.store, Taxonomy::embedded(), candidates, &opts).unwrap()
+    };
+    let report = import_council();
+    assert!(report.failed.is_empty(), "{report}");
+
+    let mut indexer = app.indexer().unwrap();
+    app.sync(&mut indexer).unwrap();
+    let router = signpost::web::router(
+        signpost::web::AppState::new(app.clone()).with_clock(Arc::new(newham_now)),
+    );
+    let get = |uri: String| {
+        let router = router.clone();
+        async move {
+            let resp = router
+                .oneshot(axum::http::Request::get(&uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let status = resp.status();
+            let location = resp
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string());
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, location, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let search = |q: &'static str| async move {
+        let (_, _, body) = get(format!("/api/search?q={q}")).await;
+        serde_json::from_str::<Value>(&body).unwrap()
+    };
+    let crossfit = search("crossfit+open+box").await;
+    let hits: Vec<(String, Vec<String>)> = crossfit["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["title"].as_str().unwrap().to_string(),
+                serde_json::from_value(h["mode"].clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let open_box = hits
+        .iter()
+        .filter(|(t, _)| t.to_lowercase().contains("open box"))
+        .count();
+    assert_eq!(
+        open_box, 3,
+        "the feed's copy, the 7am session and the online one: {hits:?}"
+    );
+
+    let id_of = |source: &str, source_id: &str| {
+        let mut id = None;
+        for (i, sid) in app.store.ids_for_source(source).unwrap() {
+            if sid == source_id {
+                id = Some(i);
+            }
+        }
+        id.unwrap()
+    };
+    let feed_id = id_of("newham", "N1CLXFT17000819");
+    let dup_id = id_of("council", "svc-17");
+    assert!(feed_id < dup_id);
+    assert_eq!(app.store.merged_into(dup_id).unwrap(), Some(feed_id));
+    assert_eq!(
+        app.store.merged_into(id_of("council", "svc-18")).unwrap(),
+        None
+    );
+    let ids = common::ids(&crossfit);
+    assert!(ids.contains(&feed_id) && !ids.contains(&dup_id));
+
+    // The listing page names both sources; the duplicate's address moves to it.
+    let (status, _, page) = get(format!("/listings/{feed_id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("listed by more than one source"), "{page}");
+    assert!(page.contains("https://directory.example.gov.uk/services/17"));
+    let (status, location, _) = get(format!("/listings/{dup_id}?s={dup_id}")).await;
+    assert_eq!(status, 308);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/listings/{feed_id}?s={dup_id}").as_str())
+    );
+    let (status, _, shortlist) = get(format!("/shortlist?s={dup_id}")).await;
+    assert_eq!(status, 200);
+    assert!(shortlist.contains(&format!("/listings/{feed_id}")));
+
+    // Re-importing the same directory changes nothing and merges nothing new.
+    let before = app.store.max_seq().unwrap();
+    import_council();
+    assert_eq!(app.store.max_seq().unwrap(), before);
+
+    // The feed deletes its copy: the council's copy is the listing now.
+    feeds.lock().unwrap().pages.get_mut("newham").unwrap().push(vec![json!({
+        "id": "N1CLXFT17000819", "kind": "session", "state": "deleted", "modified": 1577999999999u64
+    })]);
+    let r = run(&app, &url, newham_now()).await;
+    assert_eq!(r.withdrawn, 1, "{r}");
+    assert_eq!(app.store.merged_into(dup_id).unwrap(), None);
+    app.sync(&mut indexer).unwrap();
+    let crossfit = search("crossfit+open+box").await;
+    let ids = common::ids(&crossfit);
+    assert!(ids.contains(&dup_id) && !ids.contains(&feed_id));
+    let (status, _, _) = get(format!("/listings/{dup_id}")).await;
+    assert_eq!(status, 200);
 }

@@ -131,6 +131,7 @@ impl FeedTx<'_> {
                 id
             ],
         )?;
+        super::merge::recluster_one(&self.tx, id)?;
         Ok(true)
     }
 

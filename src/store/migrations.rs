@@ -68,6 +68,15 @@ const MIGRATIONS: &[&str] = &[
     // harvesting quadratic.
     "DROP INDEX feed_items_group;
     CREATE INDEX feed_items_group ON feed_items (source, group_key, feed, item_id);",
+    // 5: the same activity from two sources is shown once (see listing::same):
+    // `match_key` finds candidates, `merged_into` points a duplicate at the listing
+    // people see. Keys for existing rows are filled in by `merge::backfill`.
+    "ALTER TABLE listings ADD COLUMN match_key TEXT;
+    ALTER TABLE listings ADD COLUMN merged_into INTEGER;
+    CREATE INDEX listings_match ON listings (match_key) WHERE match_key IS NOT NULL;
+    CREATE INDEX listings_merged ON listings (merged_into) WHERE merged_into IS NOT NULL;
+    INSERT INTO meta (key, value) VALUES ('match_keys', 'stale')
+      ON CONFLICT (key) DO UPDATE SET value = 'stale';",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -12,6 +12,7 @@
 //! stays small.
 
 mod feeds;
+mod merge;
 mod migrations;
 
 pub use feeds::{Cursor, FeedTx, StoredItem};
@@ -102,6 +103,7 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
+        merge::backfill(&mut conn)?;
         Ok(Store {
             path: path.to_path_buf(),
             writer: Mutex::new(conn),
@@ -169,6 +171,7 @@ impl Store {
                 "UPDATE listings SET status = ?1, data = ?2, seq = ?3, updated_at = ?4 WHERE id = ?5",
                 params![status.as_str(), to_json(&listing), seq, now(), id],
             )?;
+            merge::recluster_one(&tx, id)?;
             tx.commit()?;
             Ok(true)
         })
@@ -198,7 +201,8 @@ impl Store {
     pub fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, seq, status, data FROM listings WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                "SELECT id, seq, status, data, merged_into IS NOT NULL FROM listings
+                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![after, limit as i64], |r| {
                 Ok((
@@ -206,12 +210,14 @@ impl Store {
                     r.get::<_, i64>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, bool>(4)?,
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, seq, status, data) = row?;
-                let listing = if status == Status::Published.as_str() {
+                let (id, seq, status, data, merged) = row?;
+                // A duplicate merged into another listing is not searched on its own.
+                let listing = if status == Status::Published.as_str() && !merged {
                     Some(from_json(id, &data)?)
                 } else {
                     None
@@ -226,8 +232,10 @@ impl Store {
     /// in memory (a full rebuild of a million listings stays flat).
     pub fn for_each_published(&self, mut f: impl FnMut(Listing) -> Result<()>) -> Result<()> {
         self.with_reader(|conn| {
-            let mut stmt = conn
-                .prepare("SELECT id, data FROM listings WHERE status = 'published' ORDER BY id")?;
+            let mut stmt = conn.prepare(
+                "SELECT id, data FROM listings
+                 WHERE status = 'published' AND merged_into IS NULL ORDER BY id",
+            )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let id: i64 = r.get(0)?;
@@ -289,7 +297,8 @@ impl Store {
         self.with_reader(|conn| {
             let mut st = conn.prepare_cached(
                 "SELECT id, substr(updated_at, 1, 10)
-                 FROM listings WHERE status = 'published' ORDER BY id LIMIT ?1 OFFSET ?2",
+                 FROM listings WHERE status = 'published' AND merged_into IS NULL
+                 ORDER BY id LIMIT ?1 OFFSET ?2",
             )?;
             let rows = st.query_map(params![limit as i64, offset as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -402,20 +411,24 @@ fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec
     let mut seq = next_seq(tx)?;
     let now = now();
     let mut out = Vec::with_capacity(listings.len());
-    let mut find =
-        tx.prepare_cached("SELECT id, data FROM listings WHERE source = ?1 AND source_id = ?2")?;
+    let mut find = tx.prepare_cached(
+        "SELECT id, data, match_key FROM listings WHERE source = ?1 AND source_id = ?2",
+    )?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO listings (source, source_id, status, seq, data, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        "INSERT INTO listings (source, source_id, status, seq, data, created_at, updated_at, match_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
     )?;
     let mut update = tx.prepare_cached(
-        "UPDATE listings SET status = ?1, seq = ?2, data = ?3, updated_at = ?4 WHERE id = ?5",
+        "UPDATE listings SET status = ?1, seq = ?2, data = ?3, updated_at = ?4, match_key = ?6
+         WHERE id = ?5",
     )?;
+    // Keys of listings that changed, before and after: their clusters are redone.
+    let mut keys = std::collections::BTreeSet::new();
     for l in listings {
         let p = &l.provenance;
-        let existing: Option<(i64, String)> = find
+        let existing: Option<(i64, String, Option<String>)> = find
             .query_row(params![p.source, p.source_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
         // A source that gives no change time gets "now" only when something really
@@ -423,24 +436,27 @@ fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec
         let mut l = std::borrow::Cow::Borrowed(l);
         if l.provenance.updated_at.is_none() {
             let recorded = match &existing {
-                Some((id, old)) => from_json(*id, old)?.provenance.updated_at,
+                Some((id, old, _)) => from_json(*id, old)?.provenance.updated_at,
                 None => None,
             };
             l.to_mut().provenance.updated_at = recorded;
             if recorded.is_none()
                 || existing
                     .as_ref()
-                    .is_some_and(|(_, old)| *old != to_json(&l))
+                    .is_some_and(|(_, old, _)| *old != to_json(&l))
             {
                 l.to_mut().provenance.updated_at = Some(chrono::Utc::now());
             }
         }
         let data = to_json(&l);
         let p = &l.provenance;
+        let key = merge_key(&l);
         match existing {
-            Some((id, old)) if old == data => out.push(Upserted::Unchanged(id)),
-            Some((id, _)) => {
-                update.execute(params![l.status.as_str(), seq, data, now, id])?;
+            Some((id, old, _)) if old == data => out.push(Upserted::Unchanged(id)),
+            Some((id, _, old_key)) => {
+                update.execute(params![l.status.as_str(), seq, data, now, id, key])?;
+                keys.extend(old_key);
+                keys.extend(key);
                 seq += 1;
                 out.push(Upserted::Updated(id));
             }
@@ -451,14 +467,26 @@ fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec
                     l.status.as_str(),
                     seq,
                     data,
-                    now
+                    now,
+                    key
                 ])?;
+                keys.extend(key);
                 seq += 1;
                 out.push(Upserted::Created(tx.last_insert_rowid()));
             }
         }
     }
+    drop((find, insert, update));
+    merge::recluster(tx, &keys)?;
     Ok(out)
+}
+
+/// Only published listings take part in merging; a pending or archived one keeps no
+/// key, so it can never hide a live listing.
+fn merge_key(l: &Listing) -> Option<String> {
+    (l.status == Status::Published)
+        .then(|| crate::listing::same::match_key(l))
+        .flatten()
 }
 
 #[cfg(test)]

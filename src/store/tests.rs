@@ -95,3 +95,80 @@ fn newer_schema_is_refused() {
     let err = Store::open(&path).unwrap_err();
     assert!(err.to_string().contains("newer Signpost"));
 }
+
+fn at_venue(source: &str, source_id: &str, title: &str) -> Listing {
+    serde_json::from_value(serde_json::json!({
+        "title": title,
+        "types": ["walking"],
+        "modes": ["in-person"],
+        "venue": {"name": "Hall", "address": "1 High Street", "postcode": "M33 7ZF"},
+        "schedule": {"sessions": [{"repeat": "weekly", "day": "tue", "start": "10:00"}]},
+        "provenance": {"source": source, "source_id": source_id}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn duplicates_from_another_source_merge_and_unmerge() {
+    let (_dir, store) = temp_store();
+    let a = store
+        .upsert(&at_venue("leisure", "1", "Walking Football"))
+        .unwrap()
+        .id();
+    let b = store
+        .upsert(&at_venue("council", "x", "Walking football club"))
+        .unwrap()
+        .id();
+    assert_eq!(store.merged_into(b).unwrap(), Some(a));
+    assert_eq!(store.get_current(b).unwrap().unwrap().id, a);
+    assert_eq!(store.merged_from(a).unwrap()[0].source, "council");
+    let searchable: Vec<i64> = store
+        .changes_since(0, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.listing.is_some())
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(searchable, vec![a]);
+    // Archiving the one people see brings the other back.
+    store.set_status(a, Status::Archived).unwrap();
+    assert_eq!(store.merged_into(b).unwrap(), None);
+    // Publishing it again merges them again, the older one first.
+    store.set_status(a, Status::Published).unwrap();
+    assert_eq!(store.merged_into(b).unwrap(), Some(a));
+    // A retitled copy is no longer the same activity.
+    let mut renamed = at_venue("council", "x", "Walking netball");
+    renamed.status = Status::Published;
+    store.upsert(&renamed).unwrap();
+    assert_eq!(store.merged_into(b).unwrap(), None);
+}
+
+#[test]
+fn keys_are_filled_in_for_rows_written_before_merging_existed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = {
+        let store = Store::open_dir(dir.path()).unwrap();
+        let a = store
+            .upsert(&at_venue("leisure", "1", "Tai chi"))
+            .unwrap()
+            .id();
+        let b = store
+            .upsert(&at_venue("council", "x", "Tai Chi"))
+            .unwrap()
+            .id();
+        // As an older build would have left them: no keys, nothing merged.
+        store
+            .with_writer(|c| {
+                c.execute_batch(
+                    "UPDATE listings SET match_key = NULL, merged_into = NULL;
+                     UPDATE meta SET value = 'stale' WHERE key = 'match_keys';",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(store.merged_into(b).unwrap(), None);
+        (a, b)
+    };
+    let store = Store::open_dir(dir.path()).unwrap();
+    assert_eq!(store.merged_into(b).unwrap(), Some(a));
+}

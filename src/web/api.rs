@@ -52,12 +52,13 @@ pub async fn health(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// Loads a published listing by the id in a URL (which may carry anything at all).
+/// The id of a duplicate merged into another listing loads that listing.
 pub async fn load_listing(state: &AppState, raw_id: &str) -> Result<Listing, WebError> {
     let Ok(id) = raw_id.parse::<i64>() else {
         return Err(WebError::NotFound);
     };
     let app = state.app.clone();
-    let found = tokio::task::spawn_blocking(move || app.store.get(id))
+    let found = tokio::task::spawn_blocking(move || app.store.get_current(id))
         .await
         .map_err(WebError::internal)?
         .map_err(WebError::internal)?;

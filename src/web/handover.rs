@@ -11,15 +11,17 @@ use super::shortlist::{self, Shortlist};
 use super::{AppState, WebError, views};
 use crate::listing::{Listing, Status};
 
-/// The published listings on a shortlist, in its order; withdrawn ones are skipped.
+/// The published listings on a shortlist, in its order; withdrawn ones are skipped and
+/// merged duplicates become the listing they were merged into.
 async fn load(state: &AppState, s: &Shortlist) -> Result<Vec<Listing>, WebError> {
     let app = state.app.clone();
     let ids = s.ids().to_vec();
     tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
         for id in ids {
-            if let Some(l) = app.store.get(id).map_err(WebError::internal)?
+            if let Some(l) = app.store.get_current(id).map_err(WebError::internal)?
                 && l.status == Status::Published
+                && !out.iter().any(|o: &Listing| o.id == l.id)
             {
                 out.push(l);
             }

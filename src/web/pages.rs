@@ -99,6 +99,21 @@ pub async fn listing(
         Ok(l) => l,
         Err(e) => return e.into_response(),
     };
+    // A merged duplicate's old address moves permanently to the listing people see,
+    // keeping the shortlist and back link.
+    if id.parse::<i64>().ok() != Some(l.id) {
+        let query = raw.map(|q| format!("?{q}")).unwrap_or_default();
+        return Redirect::permanent(&format!("/listings/{}{query}", l.id)).into_response();
+    }
+    let also_from = {
+        let app = state.app.clone();
+        let id = l.id;
+        match tokio::task::spawn_blocking(move || app.store.merged_from(id)).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return WebError::internal(e).into_response(),
+            Err(e) => return WebError::internal(e).into_response(),
+        }
+    };
     let now = (state.clock)();
     // "from" is the search this page was opened from. It is parsed and written out
     // again, so only a valid search can come back out of it.
@@ -117,6 +132,7 @@ pub async fn listing(
         from,
         json_ld: jsonld::listing(&l, &page_url, now),
         page_url,
+        also_from,
     };
     views::listing_page(&l, &ctx, state.app.taxonomy, now).into_response()
 }

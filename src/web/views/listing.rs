@@ -83,6 +83,8 @@ pub struct ListingContext {
     pub from: Option<String>,
     pub page_url: String,
     pub json_ld: String,
+    /// Other sources publishing the same activity (merged into this listing).
+    pub also_from: Vec<crate::listing::Provenance>,
 }
 
 pub fn listing_page(
@@ -223,9 +225,35 @@ pub fn listing_page(
                 }
                 "Times can change, so check with the group before you go."
             }
+            (sources(l, &ctx.also_from))
             p { a href={ "/listings/" (l.id) "/report" } { "Report a problem with this listing" } }
         },
     )
+}
+
+/// Where the details come from; more than one source when the same activity was
+/// published by several and merged.
+fn sources(l: &Listing, also: &[crate::listing::Provenance]) -> Markup {
+    let one = |p: &crate::listing::Provenance| match &p.source_url {
+        Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
+            html! { a href=(u) { (p.source) } }
+        }
+        _ => html! { (p.source) },
+    };
+    html! {
+        @if also.is_empty() {
+            @if l.provenance.source_url.is_some() {
+                p.meta { "Source: " (one(&l.provenance)) "." }
+            }
+        } @else {
+            p.meta {
+                "This activity is listed by more than one source and is shown once: "
+                (one(&l.provenance))
+                @for p in also { ", " (one(p)) }
+                "."
+            }
+        }
+    }
 }
 
 fn who_for(l: &Listing) -> String {
