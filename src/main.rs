@@ -446,7 +446,15 @@ async fn crawl(config: &Config, sources: &Path, only: Option<&str>) -> Result<Ex
     let mut failed_sources = 0;
     for s in chosen {
         match harvest_source(&app, s).await {
-            Ok(summary) => println!("{summary}"),
+            Ok(summary) => {
+                println!("{summary}");
+                let merged = app.store.merged_count(&s.name)?;
+                if merged > 0 {
+                    println!(
+                        "  {merged} of its listings are merged with the same activity from another source"
+                    );
+                }
+            }
             Err(e) => {
                 failed_sources += 1;
                 println!("{}: failed: {e:#}", s.name);

@@ -676,3 +676,101 @@ async fn same_activity_from_a_feed_and_a_directory_is_listed_once() {
     let (status, _, _) = get(format!("/listings/{dup_id}")).await;
     assert_eq!(status, 200);
 }
+
+/// `signpost crawl` harvests every enabled source in a sources file, prints a summary
+/// per source (including merges across sources), carries on past a failing source and
+/// says why it failed, and exits non-zero when one did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_runs_every_source_and_sums_up() {
+    let (_feeds, url) = newham_feed(100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let council = dir.path().join("council.json");
+    std::fs::write(
+        &council,
+        json!([{
+            "provenance": {"source_id": "svc-17"},
+            "title": "CrossFit (Open Box)",
+            "types": ["sport-fitness"], "modes": ["in-person"],
+            "venue": {"name": "Open Box", "address": "Newham", "postcode": "E13 8SD", "lat": 51.51872, "lon": 0.036202},
+            "schedule": {"dates": [{"date": "2020-01-06", "start": "17:00"}]}
+        }])
+        .to_string(),
+    )
+    .unwrap();
+    let sources = dir.path().join("sources.toml");
+    std::fs::write(
+        &sources,
+        format!(
+            r#"
+[[source]]
+name = "newham"
+kind = "openactive"
+url = "{url}"
+delay_ms = 0
+
+[[source]]
+name = "council"
+kind = "signpost"
+url = "{council}"
+
+[[source]]
+name = "gone"
+kind = "openactive"
+url = "{base}/feeds/no-such-feed"
+delay_ms = 0
+
+[[source]]
+name = "switched-off"
+kind = "openactive"
+url = "{base}/feeds/no-such-feed"
+enabled = false
+"#,
+            council = council.display(),
+            base = url.trim_end_matches("/feeds/newham"),
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let crawl = |only: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_signpost"));
+        c.arg("crawl")
+            .arg("--sources")
+            .arg(&sources)
+            .arg("--data-dir")
+            .arg(&data)
+            .env("SIGNPOST_NOW", "2020-01-02T09:00");
+        if let Some(o) = only {
+            c.args(["--only", o]);
+        }
+        c.output().unwrap()
+    };
+    let out = tokio::task::block_in_place(|| crawl(None));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    println!("{text}");
+    assert!(!out.status.success(), "one source failed: {text}");
+    assert!(text.contains("newham"), "{text}");
+    assert!(text.contains("193"), "listings created are counted: {text}");
+    assert!(text.contains("council"), "{text}");
+    assert!(
+        text.contains("merged with the same activity from another source"),
+        "{text}"
+    );
+    assert!(
+        text.contains("gone: failed") && text.contains("404"),
+        "{text}"
+    );
+    assert!(!text.contains("switched-off"), "{text}");
+    let app = App::open(&data).unwrap();
+    assert_eq!(published(&app).len(), 193, "the duplicate is merged");
+    assert_eq!(app.store.merged_count("council").unwrap(), 1);
+    drop(app);
+
+    // --only runs one source; nothing changed, so it says so and succeeds.
+    let out = tokio::task::block_in_place(|| crawl(Some("council")));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("council") && !text.contains("newham"),
+        "{text}"
+    );
+}

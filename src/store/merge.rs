@@ -119,6 +119,20 @@ impl Store {
         }
     }
 
+    /// How many of a source's listings are merged with the same activity from another
+    /// source (either side of the merge), for harvest summaries.
+    pub fn merged_count(&self, source: &str) -> Result<i64> {
+        self.with_reader(|conn| {
+            Ok(conn.query_row(
+                "SELECT COUNT(*) FROM listings l WHERE l.source = ?1 AND (
+                   l.merged_into IS NOT NULL
+                   OR EXISTS (SELECT 1 FROM listings d WHERE d.merged_into = l.id))",
+                [source],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     /// The listing a duplicate was merged into, if it was.
     pub fn merged_into(&self, id: i64) -> Result<Option<i64>> {
         self.with_reader(|conn| {
