@@ -68,6 +68,14 @@ const MIGRATIONS: &[&str] = &[
     // harvesting quadratic.
     "DROP INDEX feed_items_group;
     CREATE INDEX feed_items_group ON feed_items (source, group_key, feed, item_id);",
+    // ETag / Last-Modified per fetched URL, for conditional requests (If-None-Match,
+    // If-Modified-Since) on group web pages and caught-up feed pages.
+    "CREATE TABLE http_cache (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        fetched_at TEXT NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
