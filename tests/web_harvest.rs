@@ -443,11 +443,13 @@ async fn json_ld_pages_become_listings_and_stay_fresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robots_txt_disallow_and_crawl_delay_are_honoured() {
-    let mut site = Site::default();
-    site.robots = Some(
-        "User-agent: *\nDisallow: /\n\nUser-agent: Signpost\nDisallow: /private\nCrawl-delay: 1\n"
-            .into(),
-    );
+    let mut site = Site {
+        robots: Some(
+            "User-agent: *\nDisallow: /\n\nUser-agent: Signpost\nDisallow: /private\nCrawl-delay: 1\n"
+                .into(),
+        ),
+        ..Site::default()
+    };
     site.pages.insert("/a".into(), html(WALKS));
     site.pages.insert("/b".into(), html(CHOIR));
     site.pages.insert("/private/c".into(), html(CHOIR));
@@ -524,8 +526,10 @@ async fn robots_txt_disallow_and_crawl_delay_are_honoured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_to_one_host_are_capped() {
-    let mut site = Site::default();
-    site.delay = Duration::from_millis(200);
+    let mut site = Site {
+        delay: Duration::from_millis(200),
+        ..Site::default()
+    };
     for i in 0..8 {
         site.pages.insert(format!("/p{i}"), html("<p>hi</p>"));
     }
@@ -884,4 +888,25 @@ async fn cli_imports_web_pages_and_dataset_sites() {
         text.contains("its JSON-LD has no Dataset or DataCatalog"),
         "{text}"
     );
+}
+
+#[test]
+fn sources_file_takes_web_pages_and_dataset_sites() {
+    use signpost::ingest::sources::{Kind, Sources};
+    let s = Sources::parse(
+        "[[source]]\nname = \"groups\"\nkind = \"webpages\"\nurls = [\"https://a.example/\", \"https://b.example/x\"]\n\
+         [[source]]\nname = \"leisure\"\nkind = \"openactive-dataset\"\nurl = \"https://c.example/openactive/\"\n",
+    )
+    .unwrap();
+    assert_eq!(s.sources[0].kind, Kind::Webpages);
+    assert_eq!(s.sources[0].urls.len(), 2);
+    assert_eq!(s.sources[1].kind, Kind::OpenactiveDataset);
+    let err = Sources::parse("[[source]]\nname = \"g\"\nkind = \"webpages\"\n").unwrap_err();
+    assert!(err.contains("needs urls"), "{err}");
+    let err = Sources::parse("[[source]]\nname = \"f\"\nkind = \"openactive\"\n").unwrap_err();
+    assert!(err.contains("has no url"), "{err}");
+    let pages =
+        signpost::ingest::webpage::page_list(&["https://a.example/".into()], "https://b.example/")
+            .unwrap();
+    assert_eq!(pages, vec!["https://a.example/", "https://b.example/"]);
 }

@@ -79,6 +79,8 @@ impl Default for Policy {
     }
 }
 
+static GLOBAL: OnceLock<Http> = OnceLock::new();
+
 /// Longest wait before a retry, whatever `Retry-After` asks for.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
@@ -184,10 +186,18 @@ impl Http {
         })
     }
 
-    /// The process's shared client with the default [`Policy`].
+    /// The process's shared client, with the default [`Policy`] unless
+    /// [`Http::set_global`] chose another before first use.
     pub fn global() -> &'static Http {
-        static HTTP: OnceLock<Http> = OnceLock::new();
-        HTTP.get_or_init(|| Http::new(Policy::default()).expect("the HTTP client builds"))
+        GLOBAL.get_or_init(|| Http::new(Policy::default()).expect("the HTTP client builds"))
+    }
+
+    /// Sets the shared client's policy; fails (returning it) once the client is in use.
+    /// For benchmarks against a local server, where our own gap between requests
+    /// would measure the gap rather than the harvester.
+    pub fn set_global(policy: Policy) -> Result<(), Policy> {
+        let http = Http::new(policy.clone()).map_err(|_| policy.clone())?;
+        GLOBAL.set(http).map_err(|_| policy)
     }
 
     pub fn policy(&self) -> &Policy {
