@@ -117,6 +117,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // The feed is local: no gap of our own between pages, so this measures the harvester.
+    let _ = signpost::ingest::http::Http::set_global(signpost::ingest::http::Policy {
+        min_interval: Duration::ZERO,
+        ..Default::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     rt.block_on(async move {
         let app = Router::new()

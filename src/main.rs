@@ -55,7 +55,9 @@ enum Command {
     Import {
         /// A file path or an http(s) URL.
         source: String,
-        /// Format of the source (detected when left out): signpost.
+        /// Format of the source (detected when left out): signpost, rpde, webpage (a
+        /// group's page with JSON-LD, or a file of page URLs), dataset-site (an
+        /// OpenActive dataset site or data catalog).
         #[arg(long)]
         format: Option<String>,
         /// Name to record as the listings' source (default: the file name).
@@ -339,12 +341,14 @@ async fn import(
 ) -> Result<ExitCode> {
     let name = source_name.unwrap_or_else(|| default_source_name(source));
     let format = match format {
-        Some(f) => Some(
-            Format::from_name(&f)
-                .with_context(|| format!("unknown format '{f}'; known formats: signpost, rpde"))?,
-        ),
+        Some(f) => Some(Format::from_name(&f).with_context(|| {
+            format!("unknown format '{f}'; known formats: signpost, rpde, webpage, dataset-site")
+        })?),
         None => None,
     };
+    if let Some(code) = import_web(config, source, format, &name, max_pages).await? {
+        return Ok(code);
+    }
     if format == Some(Format::Rpde) {
         let app = App::open(&config.data_dir)?;
         let report = harvest_feed(&app, &name, source, max_pages, Duration::ZERO).await?;
@@ -386,6 +390,71 @@ async fn import(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `import --format webpage` and `--format dataset-site`; `None` for other formats.
+async fn import_web(
+    config: &Config,
+    source: &str,
+    format: Option<Format>,
+    name: &str,
+    max_pages: Option<usize>,
+) -> Result<Option<ExitCode>> {
+    let summary = match format {
+        Some(Format::Webpage) => {
+            let app = App::open(&config.data_dir)?;
+            let urls = ingest::webpage::page_list(&[], source)?;
+            let r = harvest_webpages(&app, name, &urls).await?;
+            let ok = r.pages.iter().any(|p| {
+                !matches!(
+                    p.result,
+                    ingest::webpage::PageResult::Failed(_)
+                        | ingest::webpage::PageResult::NoActivities(_)
+                )
+            });
+            (r.to_string(), ok, app)
+        }
+        Some(Format::DatasetSite) => {
+            let app = App::open(&config.data_dir)?;
+            let r = ingest::dataset_site::harvest_dataset(
+                &app.store,
+                app.taxonomy,
+                ingest::http::Http::global(),
+                name,
+                source,
+                max_pages,
+                signpost::clock::uk_now(),
+            )
+            .await;
+            let ok = !r.feeds.is_empty() && r.failed_feeds() < r.feeds.len();
+            (r.to_string(), ok, app)
+        }
+        _ => return Ok(None),
+    };
+    let (text, ok, app) = summary;
+    println!("{text}");
+    index_now_or_later(&app)?;
+    Ok(Some(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }))
+}
+
+async fn harvest_webpages(
+    app: &App,
+    name: &str,
+    urls: &[String],
+) -> Result<ingest::webpage::WebReport> {
+    Ok(ingest::webpage::harvest_pages(
+        &app.store,
+        app.taxonomy,
+        ingest::http::Http::global(),
+        name,
+        urls,
+        signpost::clock::uk_now(),
+    )
+    .await?)
 }
 
 /// Harvests one RPDE feed with a progress spinner (drawn only on a terminal).
@@ -497,6 +566,26 @@ async fn harvest_source(app: &App, s: &ingest::sources::Source) -> Result<String
                 },
             )?;
             Ok(report.to_string())
+        }
+        ingest::sources::Kind::Webpages => {
+            let urls = ingest::webpage::page_list(&s.urls, &s.url)?;
+            Ok(harvest_webpages(app, &s.name, &urls).await?.to_string())
+        }
+        ingest::sources::Kind::OpenactiveDataset => {
+            let r = ingest::dataset_site::harvest_dataset(
+                &app.store,
+                app.taxonomy,
+                ingest::http::Http::global(),
+                &s.name,
+                &s.url,
+                None,
+                signpost::clock::uk_now(),
+            )
+            .await;
+            if r.feeds.is_empty() {
+                bail!("{r}");
+            }
+            Ok(r.to_string())
         }
     }
 }

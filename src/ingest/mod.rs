@@ -6,10 +6,14 @@
 //! bad item is reported with its position and reasons and skipped; the rest import.
 //! The demo content shipped in `content/demo/` goes through exactly this path.
 
+pub mod dataset_site;
 pub mod fetch;
+pub mod http;
+pub mod jsonld;
 pub mod native;
 pub mod openactive;
 pub mod sources;
+pub mod webpage;
 
 use serde::Serialize;
 
@@ -30,6 +34,11 @@ pub enum Format {
     Signpost,
     /// An OpenActive RPDE feed: pages of `items` linked by `next`.
     Rpde,
+    /// A group's web page (or a file listing such pages' URLs, one a line) with
+    /// schema.org JSON-LD.
+    Webpage,
+    /// An OpenActive dataset site or data catalog: its RPDE feeds are found and harvested.
+    DatasetSite,
 }
 
 impl Format {
@@ -37,6 +46,8 @@ impl Format {
         match name {
             "signpost" | "json" => Some(Format::Signpost),
             "rpde" | "openactive" => Some(Format::Rpde),
+            "webpage" | "webpages" | "jsonld" => Some(Format::Webpage),
+            "dataset-site" | "openactive-dataset" | "data-catalog" => Some(Format::DatasetSite),
             _ => None,
         }
     }
@@ -153,6 +164,9 @@ pub fn decode(bytes: &[u8], format: Format) -> Result<Vec<Candidate>, IngestErro
         Format::Signpost => native::decode(bytes),
         Format::Rpde => Err(IngestError::UnknownFormat(
             "an RPDE feed, which is harvested page by page rather than decoded at once".into(),
+        )),
+        Format::Webpage | Format::DatasetSite => Err(IngestError::UnknownFormat(
+            "web pages and dataset sites are fetched and harvested, not decoded from bytes".into(),
         )),
     }
 }

@@ -11,6 +11,12 @@ pub enum Kind {
     Openactive,
     /// A file or URL of Signpost JSON, imported whole (listings it drops are withdrawn).
     Signpost,
+    /// Group web pages with schema.org JSON-LD: `urls = [...]`, or `url` naming a file
+    /// of page URLs, one a line.
+    Webpages,
+    /// An OpenActive dataset site or data catalog URL; its RPDE feeds are discovered
+    /// and harvested.
+    OpenactiveDataset,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -20,7 +26,11 @@ pub struct Source {
     pub name: String,
     pub kind: Kind,
     /// Feed URL, or file path for `signpost`.
+    #[serde(default)]
     pub url: String,
+    /// Page URLs, for `webpages`.
+    #[serde(default)]
+    pub urls: Vec<String>,
     /// Pause between pages, in milliseconds (default 200).
     #[serde(default = "default_delay")]
     pub delay_ms: u64,
@@ -53,6 +63,17 @@ impl Sources {
             }
             if !names.insert(src.name.as_str()) {
                 return Err(format!("the source name '{}' is used twice", src.name));
+            }
+            let has_url = !src.url.trim().is_empty();
+            if src.kind == Kind::Webpages {
+                if !has_url && src.urls.is_empty() {
+                    return Err(format!(
+                        "the source '{}' needs urls = [...] (or url = a file of page URLs)",
+                        src.name
+                    ));
+                }
+            } else if !has_url {
+                return Err(format!("the source '{}' has no url", src.name));
             }
         }
         Ok(s)

@@ -102,6 +102,16 @@ impl FeedTx<'_> {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// Every item of one feed (for a web page: what it described last time), as
+    /// `(item_id, group_key)`.
+    pub fn feed_items(&self, source: &str, feed: &str) -> Result<Vec<(String, String)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT item_id, group_key FROM feed_items WHERE source = ?1 AND feed = ?2 ORDER BY item_id",
+        )?;
+        let rows = st.query_map(params![source, feed], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     pub fn upsert_listings(&self, listings: &[Listing]) -> Result<Vec<Upserted>> {
         upsert_in(&self.tx, listings)
     }

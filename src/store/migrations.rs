@@ -77,6 +77,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX listings_merged ON listings (merged_into) WHERE merged_into IS NOT NULL;
     INSERT INTO meta (key, value) VALUES ('match_keys', 'stale')
       ON CONFLICT (key) DO UPDATE SET value = 'stale';",
+    // 6: ETag / Last-Modified per fetched URL, for conditional requests (If-None-Match,
+    // If-Modified-Since) on group web pages and caught-up feed pages.
+    "CREATE TABLE http_cache (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        fetched_at TEXT NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -12,6 +12,7 @@
 //! stays small.
 
 mod feeds;
+mod http_cache;
 mod merge;
 mod migrations;
 

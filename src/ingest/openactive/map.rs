@@ -30,6 +30,8 @@ const PARENTS: &[&str] = &[
     "HeadlineEvent",
     "OnDemandEvent",
     "EventSeries",
+    // A schema.org Service on a group's web page (see `ingest::webpage`).
+    "Service",
 ];
 /// Types that are dated occurrences of a parent.
 const CHILDREN: &[&str] = &["ScheduledSession", "Slot"];

@@ -17,6 +17,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
+use super::http::{Fetched, Http, Validators};
 use super::{IngestError, ItemProblem, fetch, geocode};
 use crate::geo::locate::Geocoder;
 use crate::listing::Taxonomy;
@@ -124,6 +125,8 @@ pub struct HarvestReport {
     pub failed: Vec<ItemProblem>,
     /// True when the harvest reached the end of the feed (polling from there on).
     pub caught_up: bool,
+    /// The caught-up last page answered 304 Not Modified to a conditional request.
+    pub not_modified: bool,
 }
 
 impl std::fmt::Display for HarvestReport {
@@ -142,7 +145,13 @@ impl std::fmt::Display for HarvestReport {
             self.unchanged,
             self.withdrawn,
             self.failed.len(),
-            if self.caught_up { "; up to date" } else { "" }
+            if self.not_modified {
+                "; up to date (not modified since the last poll)"
+            } else if self.caught_up {
+                "; up to date"
+            } else {
+                ""
+            }
         )?;
         for p in self.failed.iter().take(50) {
             write!(f, "\n  item {}", p.position)?;
@@ -167,15 +176,23 @@ pub struct HarvestOptions {
     pub delay: Duration,
 }
 
-/// Reads one page from a URL (with retries) or a local file.
-async fn read_page(url: &str) -> Result<Vec<u8>, IngestError> {
+/// Reads one page from a URL (through the polite client, with retries, conditional
+/// when we kept validators for it) or a local file. `None` means 304 Not Modified.
+async fn read_page(store: &Store, url: &str) -> Result<Option<(Vec<u8>, Validators)>, IngestError> {
     if fetch::is_url(url) {
-        fetch::fetch_with_retries(url).await
+        let known = store.http_validators(url)?;
+        let http = Http::global();
+        match http.get(url, known.as_ref()).await {
+            Ok(Fetched::NotModified) => Ok(None),
+            Ok(Fetched::Body(b)) => Ok(Some((b.bytes, b.validators))),
+            Err(e) => Err(fetch::fetch_error(url, &e, http.policy().attempts)),
+        }
     } else {
         let path = url.strip_prefix("file://").unwrap_or(url).to_string();
-        tokio::task::spawn_blocking(move || fetch::read_file(&path))
+        let bytes = tokio::task::spawn_blocking(move || fetch::read_file(&path))
             .await
-            .map_err(|e| IngestError::Read(url.into(), std::io::Error::other(e)))?
+            .map_err(|e| IngestError::Read(url.into(), std::io::Error::other(e)))??;
+        Ok(Some((bytes, Validators::default())))
     }
 }
 
@@ -204,7 +221,12 @@ pub async fn harvest(
         if opts.max_pages.is_some_and(|m| report.pages >= m) {
             break;
         }
-        let bytes = read_page(&url).await?;
+        let Some((bytes, validators)) = read_page(store, &url).await? else {
+            // The end page we polled last time has not changed.
+            report.caught_up = true;
+            report.not_modified = true;
+            break;
+        };
         let page = parse_page(&bytes).map_err(|e| IngestError::Fetch(url.clone(), e))?;
         let n = page.items.len();
         // A page pointing at itself, or with no next, is the end of the feed. For a
@@ -235,6 +257,11 @@ pub async fn harvest(
         position_base += n;
         progress(&report);
         if at_end {
+            // This page is where polling goes on: remember its validators (after its
+            // items are committed) so the next poll can be a conditional request.
+            if fetch::is_url(&url) {
+                store.set_http_validators(&url, &validators)?;
+            }
             report.caught_up = true;
             break;
         }
@@ -363,8 +390,10 @@ fn apply_page(
     Ok(report)
 }
 
+/// Rebuilds the listing of one group from its stored items (withdrawing it when
+/// nothing listable is left). Shared with `ingest::webpage`.
 #[allow(clippy::too_many_arguments)]
-fn rebuild(
+pub(crate) fn rebuild(
     tx: &FeedTx<'_>,
     taxonomy: &Taxonomy,
     geocoder: &Geocoder<'_>,

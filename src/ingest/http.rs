@@ -1,0 +1,492 @@
+//! Polite, bounded HTTP for every fetch Signpost makes.
+//!
+//! Signpost reads other people's servers: small community groups' websites on cheap
+//! hosting as much as big booking systems. So every request, whatever asks for it,
+//! goes through one [`Http`] per process that:
+//!
+//! - says who we are (an honest User-Agent naming Signpost and where to read about it);
+//! - reads each host's `robots.txt` once (cached for a day), skips what it disallows
+//!   for us, and honours its `Crawl-delay`;
+//! - keeps to a per-host concurrency cap and a minimum interval between requests to a
+//!   host (the larger of our own and the host's crawl delay), shared by all harvests;
+//! - bounds time (connect and total) and size (counted while streaming, so a huge
+//!   body is cut off without ever being held in memory);
+//! - sends `If-None-Match` / `If-Modified-Since` when the caller has validators from
+//!   last time, so an unchanged page costs the publisher a 304 and us nothing;
+//! - retries only what can get better (429, 5xx, timeouts, dropped connections) with
+//!   backoff, honouring `Retry-After`.
+//!
+//! Failures come back as [`HttpError`], which says whether trying again later might
+//! help ([`HttpError::is_transient`]): callers use that to decide between "the page is
+//! gone, withdraw its listings" and "keep what we have and try next run".
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use reqwest::header;
+use tokio::sync::{Mutex as AsyncMutex, Semaphore};
+
+/// Sent with every request: who we are and where to find out more.
+pub const USER_AGENT: &str = concat!(
+    "Signpost/",
+    env!("CARGO_PKG_VERSION"),
+    " (community activity directory; open source; +",
+    env!("CARGO_PKG_REPOSITORY"),
+    ")"
+);
+/// The product token robots.txt rules are matched against.
+pub const ROBOTS_TOKEN: &str = "Signpost";
+/// The most of a robots.txt we read (RFC 9309 asks crawlers to read at least 500 KiB).
+const ROBOTS_MAX_BYTES: usize = 512 * 1024;
+
+/// Limits and manners; [`Policy::default`] is what the command line uses.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Requests in flight to one host at once.
+    pub max_per_host: usize,
+    /// Shortest gap between the starts of two requests to one host.
+    pub min_interval: Duration,
+    /// A robots.txt `Crawl-delay` is honoured up to this (a typo of 86400 would
+    /// otherwise stop a harvest for a day).
+    pub max_crawl_delay: Duration,
+    pub connect_timeout: Duration,
+    /// Whole request, body included.
+    pub timeout: Duration,
+    /// Largest body read; a longer one is cut off with [`HttpError::TooLarge`].
+    pub max_bytes: usize,
+    /// Attempts per request (the first and the retries).
+    pub attempts: u32,
+    /// First wait before a retry; doubled each time, at most a minute.
+    pub first_retry_wait: Duration,
+    /// How long a host's robots.txt is trusted before it is read again.
+    pub robots_ttl: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            max_per_host: 2,
+            min_interval: Duration::from_millis(100),
+            max_crawl_delay: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_bytes: 64 * 1024 * 1024,
+            attempts: 5,
+            first_retry_wait: Duration::from_millis(500),
+            robots_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+static GLOBAL: OnceLock<Http> = OnceLock::new();
+
+/// Longest wait before a retry, whatever `Retry-After` asks for.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    #[error("it is not a web address Signpost can fetch")]
+    BadUrl,
+    #[error("the site's robots.txt asks robots like Signpost not to fetch this address")]
+    Disallowed,
+    #[error("the site's robots.txt could not be read ({0}), so nothing was fetched from it")]
+    RobotsUnavailable(String),
+    #[error("the response is larger than {} MB, so it was cut off", .0 / 1024 / 1024)]
+    TooLarge(usize),
+    #[error("the server took too long to answer")]
+    Timeout,
+    #[error("too many redirects")]
+    Redirects,
+    #[error("the server answered {0}")]
+    Status(u16),
+    #[error("{0}")]
+    Network(String),
+}
+
+impl HttpError {
+    /// True when the same request may well work later: nothing should be withdrawn
+    /// because of it.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HttpError::Status(s) => *s == 429 || *s >= 500 || *s == 408,
+            HttpError::Timeout | HttpError::Network(_) | HttpError::RobotsUnavailable(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The page is gone for good (404 Not Found, 410 Gone).
+    pub fn is_gone(&self) -> bool {
+        matches!(self, HttpError::Status(404 | 410))
+    }
+}
+
+/// What the server said about a resource last time, for a conditional request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+#[derive(Debug)]
+pub struct Body {
+    pub bytes: Vec<u8>,
+    pub validators: Validators,
+    pub content_type: Option<String>,
+    /// Where the body came from after redirects.
+    pub url: String,
+}
+
+#[derive(Debug)]
+pub enum Fetched {
+    Body(Body),
+    /// 304: unchanged since the validators we sent.
+    NotModified,
+}
+
+/// A host's robots.txt as we understood it.
+enum Robots {
+    AllowAll,
+    Rules(Box<texting_robots::Robot>),
+    Unavailable(String),
+}
+
+struct Host {
+    slots: Semaphore,
+    next: AsyncMutex<Option<Instant>>,
+    robots: AsyncMutex<Option<(Instant, Arc<Robots>)>>,
+}
+
+/// The polite client; one per process ([`Http::global`]) so limits hold across
+/// harvests running side by side.
+pub struct Http {
+    policy: Policy,
+    client: reqwest::Client,
+    hosts: Mutex<HashMap<String, Arc<Host>>>,
+}
+
+impl Http {
+    pub fn new(policy: Policy) -> Result<Http, HttpError> {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(policy.connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| HttpError::Network(e.to_string()))?;
+        Ok(Http {
+            policy,
+            client,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The process's shared client, with the default [`Policy`] unless
+    /// [`Http::set_global`] chose another before first use.
+    pub fn global() -> &'static Http {
+        GLOBAL.get_or_init(|| Http::new(Policy::default()).expect("the HTTP client builds"))
+    }
+
+    /// Sets the shared client's policy; fails (returning it) once the client is in use.
+    /// For benchmarks against a local server, where our own gap between requests
+    /// would measure the gap rather than the harvester.
+    pub fn set_global(policy: Policy) -> Result<(), Policy> {
+        let http = Http::new(policy.clone()).map_err(|_| policy.clone())?;
+        GLOBAL.set(http).map_err(|_| policy)
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    fn host(&self, origin: &str) -> Arc<Host> {
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts
+            .entry(origin.to_string())
+            .or_insert_with(|| {
+                Arc::new(Host {
+                    slots: Semaphore::new(self.policy.max_per_host.max(1)),
+                    next: AsyncMutex::new(None),
+                    robots: AsyncMutex::new(None),
+                })
+            })
+            .clone()
+    }
+
+    /// Waits for this host's next turn, `interval` after the previous request started.
+    async fn wait_turn(host: &Host, interval: Duration) {
+        let mut next = host.next.lock().await;
+        if let Some(t) = *next {
+            tokio::time::sleep_until(t.into()).await;
+        }
+        *next = Some(Instant::now() + interval);
+    }
+
+    async fn robots(&self, host: &Host, origin: &str) -> Arc<Robots> {
+        let mut cached = host.robots.lock().await;
+        if let Some((at, r)) = cached.as_ref() {
+            let ttl = match **r {
+                // Try an unreadable robots.txt again sooner.
+                Robots::Unavailable(_) => self.policy.robots_ttl.min(Duration::from_secs(600)),
+                _ => self.policy.robots_ttl,
+            };
+            if at.elapsed() < ttl {
+                return r.clone();
+            }
+        }
+        let url = format!("{origin}/robots.txt");
+        let robots = {
+            let _slot = host.slots.acquire().await;
+            Self::wait_turn(host, self.policy.min_interval).await;
+            match self
+                .send(&url, None, ROBOTS_MAX_BYTES)
+                .await
+                .map_err(HttpError::from)
+            {
+                Ok(Fetched::Body(b)) => match texting_robots::Robot::new(ROBOTS_TOKEN, &b.bytes) {
+                    Ok(r) => Robots::Rules(Box::new(r)),
+                    // Unparseable rules forbid nothing we can read.
+                    Err(_) => Robots::AllowAll,
+                },
+                Ok(Fetched::NotModified) => Robots::AllowAll,
+                // RFC 9309: a robots.txt that is not there (4xx) allows everything...
+                Err(HttpError::Status(s)) if (400..500).contains(&s) && s != 429 => {
+                    Robots::AllowAll
+                }
+                // ...and one that cannot be reached (5xx, network) allows nothing.
+                Err(HttpError::TooLarge(_)) => Robots::AllowAll,
+                Err(e) => Robots::Unavailable(e.to_string()),
+            }
+        };
+        let r = Arc::new(robots);
+        *cached = Some((Instant::now(), r.clone()));
+        r
+    }
+
+    /// Fetches `url` politely; `validators` make it a conditional request.
+    /// Client errors (404, 410, ...) come back as [`HttpError::Status`] at once;
+    /// 429, 5xx and network failures are retried first.
+    pub async fn get(
+        &self,
+        url: &str,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, HttpError> {
+        self.get_limited(url, validators, self.policy.max_bytes)
+            .await
+    }
+
+    /// As [`Http::get`], with a smaller size limit for this request.
+    pub async fn get_limited(
+        &self,
+        url: &str,
+        validators: Option<&Validators>,
+        max_bytes: usize,
+    ) -> Result<Fetched, HttpError> {
+        self.fetch(url, validators, max_bytes, self.policy.attempts)
+            .await
+    }
+
+    /// As [`Http::get`], without retries (for a person waiting at the command line).
+    pub async fn get_once(&self, url: &str) -> Result<Fetched, HttpError> {
+        self.fetch(url, None, self.policy.max_bytes, 1).await
+    }
+
+    async fn fetch(
+        &self,
+        url: &str,
+        validators: Option<&Validators>,
+        max_bytes: usize,
+        attempts: u32,
+    ) -> Result<Fetched, HttpError> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| HttpError::BadUrl)?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(HttpError::BadUrl);
+        }
+        let origin = parsed.origin().ascii_serialization();
+        let host = self.host(&origin);
+        let robots = self.robots(&host, &origin).await;
+        let crawl_delay = match &*robots {
+            Robots::AllowAll => None,
+            Robots::Unavailable(why) => return Err(HttpError::RobotsUnavailable(why.clone())),
+            Robots::Rules(r) => {
+                if !r.allowed(parsed.as_str()) {
+                    return Err(HttpError::Disallowed);
+                }
+                r.delay
+            }
+        };
+        let interval = crawl_delay
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .map(|d| Duration::from_secs_f32(d).min(self.policy.max_crawl_delay))
+            .unwrap_or_default()
+            .max(self.policy.min_interval);
+        let attempts = attempts.max(1);
+        let mut wait = self.policy.first_retry_wait;
+        let mut last = HttpError::Network("no attempt was made".into());
+        for attempt in 1..=attempts {
+            let retry_after;
+            {
+                let _slot = host.slots.acquire().await;
+                Self::wait_turn(&host, interval).await;
+                match self.send(url, validators, max_bytes).await {
+                    Ok(f) => return Ok(f),
+                    Err(Retry::Now(e)) => return Err(e),
+                    Err(Retry::After(e, after)) => {
+                        last = e;
+                        retry_after = after;
+                    }
+                }
+            }
+            if attempt == attempts {
+                break;
+            }
+            let pause = retry_after.unwrap_or(wait).min(MAX_RETRY_WAIT);
+            tracing::warn!(url, attempt, wait_ms = pause.as_millis() as u64, reason = %last, "retrying");
+            tokio::time::sleep(pause).await;
+            wait = (wait * 2).min(MAX_RETRY_WAIT);
+        }
+        Err(last)
+    }
+
+    /// One request, no politeness (the caller holds the host's slot).
+    async fn send(
+        &self,
+        url: &str,
+        validators: Option<&Validators>,
+        max_bytes: usize,
+    ) -> Result<Fetched, Retry> {
+        let mut req = self.client.get(url).timeout(self.policy.timeout);
+        if let Some(v) = validators {
+            if let Some(e) = &v.etag {
+                req = req.header(header::IF_NONE_MATCH, e);
+            }
+            if let Some(m) = &v.last_modified {
+                req = req.header(header::IF_MODIFIED_SINCE, m);
+            }
+        }
+        let mut resp = req.send().await.map_err(|e| {
+            if e.is_redirect() {
+                Retry::Now(HttpError::Redirects)
+            } else if e.is_timeout() {
+                Retry::After(HttpError::Timeout, None)
+            } else {
+                Retry::After(HttpError::Network(plain(&e)), None)
+            }
+        })?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            let e = HttpError::Status(status.as_u16());
+            if status.as_u16() == 429 || status.is_server_error() {
+                let after = resp
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                return Err(Retry::After(e, after));
+            }
+            return Err(Retry::Now(e));
+        }
+        if resp.content_length().is_some_and(|n| n > max_bytes as u64) {
+            return Err(Retry::Now(HttpError::TooLarge(max_bytes)));
+        }
+        let head = |name: header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators = Validators {
+            etag: head(header::ETAG),
+            last_modified: head(header::LAST_MODIFIED),
+        };
+        let content_type = head(header::CONTENT_TYPE);
+        let final_url = resp.url().to_string();
+        let mut bytes = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > max_bytes {
+                        return Err(Retry::Now(HttpError::TooLarge(max_bytes)));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => return Err(Retry::After(HttpError::Timeout, None)),
+                Err(e) => {
+                    return Err(Retry::After(
+                        HttpError::Network(format!(
+                            "the connection broke while reading: {}",
+                            plain(&e)
+                        )),
+                        None,
+                    ));
+                }
+            }
+        }
+        Ok(Fetched::Body(Body {
+            bytes,
+            validators,
+            content_type,
+            url: final_url,
+        }))
+    }
+}
+
+enum Retry {
+    /// Asking again will not help.
+    Now(HttpError),
+    /// Worth another try, after the server's `Retry-After` if it sent one.
+    After(HttpError, Option<Duration>),
+}
+
+impl From<Retry> for HttpError {
+    fn from(r: Retry) -> HttpError {
+        match r {
+            Retry::Now(e) | Retry::After(e, _) => e,
+        }
+    }
+}
+
+/// A reqwest error with its causes, without the URL (callers add it once).
+fn plain(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(u) = e.url() {
+        s = s.replace(&format!(" ({u})"), "");
+    }
+    let mut src = std::error::Error::source(e);
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_names_signpost_and_a_contact() {
+        assert!(USER_AGENT.starts_with("Signpost/"));
+        assert!(USER_AGENT.contains("+http"));
+    }
+
+    #[test]
+    fn only_failures_that_may_pass_are_transient() {
+        assert!(HttpError::Status(503).is_transient());
+        assert!(HttpError::Timeout.is_transient());
+        assert!(!HttpError::Status(404).is_transient());
+        assert!(HttpError::Status(410).is_gone());
+        assert!(!HttpError::Disallowed.is_transient());
+    }
+}
