@@ -11,6 +11,11 @@ pub enum Kind {
     Openactive,
     /// A file or URL of Signpost JSON, imported whole (listings it drops are withdrawn).
     Signpost,
+    /// An Open Referral (HSDS / ORUK 1.0 or 3.0) directory API's address, or a JSON
+    /// file of services; services it drops are withdrawn.
+    Openreferral,
+    /// A CSV file or URL read through `mapping`; rows it drops are withdrawn.
+    Csv,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -24,6 +29,9 @@ pub struct Source {
     /// Pause between pages, in milliseconds (default 200).
     #[serde(default = "default_delay")]
     pub delay_ms: u64,
+    /// For `csv`: the column mapping file (TOML).
+    #[serde(default)]
+    pub mapping: Option<std::path::PathBuf>,
     /// Switch a source off without deleting it.
     #[serde(default = "yes")]
     pub enabled: bool,
