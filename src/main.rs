@@ -535,9 +535,14 @@ async fn harvest_source(app: &App, s: &ingest::sources::Source) -> Result<String
             let mapping = ingest::table::Mapping::load(mapping, app.taxonomy)?;
             let bytes = read_source(&s.url).await?;
             let d = ingest::table::decode(&bytes, &mapping, app.taxonomy)?;
-            let mut report = import_decoded(app, &s.name, d.candidates, true)?;
-            report.warnings.extend(d.warnings);
-            report.unit = "row";
+            let report = d.import(
+                &app.store,
+                app.taxonomy,
+                &ImportOptions {
+                    source: s.name.clone(),
+                    withdraw_missing: true,
+                },
+            )?;
             Ok(report.to_string())
         }
     }
@@ -629,6 +634,30 @@ async fn import_directory_or_table(
         },
     };
     let app = App::open(&config.data_dir)?;
+    if format == Format::Csv {
+        let Some(mapping) = mapping else {
+            bail!(
+                "a CSV file needs a column mapping: add --mapping FILE (see docs/import-format.md)"
+            );
+        };
+        let mapping = ingest::table::Mapping::load(mapping, app.taxonomy)?;
+        let report = ingest::table::decode(&bytes, &mapping, app.taxonomy)?.import(
+            &app.store,
+            app.taxonomy,
+            &ImportOptions {
+                source: name.to_string(),
+                withdraw_missing: full,
+            },
+        )?;
+        println!("{report}");
+        index_now_or_later(&app)?;
+        let imported = report.created + report.updated + report.unchanged;
+        return Ok(Some(if imported == 0 && !report.failed.is_empty() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }));
+    }
     let (candidates, warnings) = match format {
         Format::OpenReferral => {
             if is_url {
@@ -657,9 +686,6 @@ async fn import_directory_or_table(
     };
     let mut report = import_decoded(&app, name, candidates, full)?;
     report.warnings.extend(warnings);
-    if format == Format::Csv {
-        report.unit = "row";
-    }
     println!("{report}");
     index_now_or_later(&app)?;
     let imported = report.created + report.updated + report.unchanged;

@@ -253,8 +253,35 @@ pub fn looks_like_csv(bytes: &[u8]) -> bool {
 /// Decoded rows and warnings about the file or rows.
 #[derive(Debug, Default)]
 pub struct Decoded {
+    /// One per data row; problems carry the candidate's 1-based index until
+    /// [`Decoded::import`] turns them into row numbers.
     pub candidates: Vec<Candidate>,
+    /// The spreadsheet row number of each candidate.
+    pub rows: Vec<usize>,
+    /// Warnings, already by row number.
     pub warnings: Vec<ItemProblem>,
+}
+
+impl Decoded {
+    /// Imports the rows and reports every problem and warning by spreadsheet row.
+    pub fn import(
+        self,
+        store: &crate::store::Store,
+        taxonomy: &Taxonomy,
+        opts: &super::ImportOptions,
+    ) -> Result<super::ImportReport, IngestError> {
+        let rows = self.rows;
+        let mut report = super::import(store, taxonomy, self.candidates, opts)?;
+        for p in &mut report.failed {
+            if let Some(r) = p.position.checked_sub(1).and_then(|i| rows.get(i)) {
+                p.position = *r;
+            }
+        }
+        report.failed.sort_by_key(|p| p.position);
+        report.warnings.extend(self.warnings);
+        report.unit = "row";
+        Ok(report)
+    }
 }
 
 /// Windows-1252's characters for bytes 0x80-0x9F (the rest match Latin-1).
@@ -521,8 +548,9 @@ pub fn decode(
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
+                out.rows.push(row_no);
                 out.candidates.push(Err(ItemProblem {
-                    position: row_no,
+                    position: out.rows.len(),
                     source_id: None,
                     reasons: vec![format!("the row could not be read: {e}")],
                 }));
@@ -554,12 +582,14 @@ pub fn decode(
                         reasons: warnings,
                     });
                 }
+                out.rows.push(row_no);
                 out.candidates.push(Ok(l));
             }
             Err((id, mut reasons)) => {
                 reasons.extend(warnings);
+                out.rows.push(row_no);
                 out.candidates.push(Err(ItemProblem {
-                    position: row_no,
+                    position: out.rows.len(),
                     source_id: id,
                     reasons,
                 }));
@@ -832,7 +862,9 @@ fn row_to_listing(
                     schedule.sessions.push(rule);
                 }
             }
-            (None, _) => reasons.push("start: the row gives days but no start time".into()),
+            (None, _) if row.get(&c.start).is_none() => {
+                reasons.push("start: the row gives days but no start time".into())
+            }
             _ => {}
         }
     }
