@@ -600,4 +600,31 @@ async fn cli_imports_a_file_and_a_directory_api() {
         text.contains("item 3 (103): the service has no name"),
         "{text}"
     );
+
+    // The same directory as a configured source: a second run changes nothing.
+    let sources = dir.path().join("sources.toml");
+    std::fs::write(
+        &sources,
+        format!("[[source]]\nname = \"council\"\nkind = \"openreferral\"\nurl = {base:?}\ndelay_ms = 0\n"),
+    )
+    .unwrap();
+    let dir2 = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        signpost_cmd(&dir2)
+            .args(["crawl", "--sources", sources.to_str().unwrap()])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("council: 3 pages, 5 services fetched; council: read 5, new 0, updated 0, unchanged 3, withdrawn 0, failed 2"),
+        "{text}"
+    );
 }

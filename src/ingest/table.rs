@@ -453,7 +453,7 @@ fn parse_price(s: &str) -> (bool, Option<u32>) {
         .trim()
         .trim_end_matches(|c: char| !c.is_ascii_digit());
     match num.parse::<f64>() {
-        Ok(v) if v == 0.0 => (true, None),
+        Ok(0.0) => (true, None),
         Ok(v) if v.is_finite() && v > 0.0 => (false, Some((v * 100.0).round() as u32)),
         _ => (false, None),
     }
@@ -735,7 +735,7 @@ fn row_to_listing(
     let postcode = row.get(&c.postcode);
     let address = row.get(&c.address).unwrap_or_default();
     let venue_name = row.get(&c.venue_name).unwrap_or_default();
-    let venue = (postcode.is_some() || lat.is_some() || !address.is_empty()).then(|| Venue {
+    let venue = (postcode.is_some() || lat.is_some() || !address.is_empty()).then_some(Venue {
         name: venue_name,
         address,
         postcode,
@@ -877,7 +877,7 @@ fn row_to_listing(
         cost.amount_pence = pence;
         if !free {
             cost.price = Some(match pence {
-                Some(p) if p % 100 == 0 => format!("£{}", p / 100),
+                Some(p) if p.is_multiple_of(100) => format!("£{}", p / 100),
                 Some(p) => format!("£{}.{:02}", p / 100, p % 100),
                 None => truncate(&p, 300),
             });

@@ -381,7 +381,7 @@ fn cost_of(s: &Value, warnings: &mut Vec<String>) -> Cost {
     }
     let money = |a: f64| {
         let p = (a * 100.0).round() as u32;
-        if p % 100 == 0 {
+        if p.is_multiple_of(100) {
             format!("£{}", p / 100)
         } else {
             format!("£{}.{:02}", p / 100, p % 100)
