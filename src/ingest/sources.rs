@@ -85,6 +85,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.sources[0].delay_ms, 200);
+        let s = Sources::parse(
+            "[[source]]\nname = \"c\"\nkind = \"csv\"\nurl = \"x.csv\"\nmapping = \"m.toml\"\n\n[[source]]\nname = \"d\"\nkind = \"openreferral\"\nurl = \"https://x/api\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.sources[0].kind, Kind::Csv);
+        assert_eq!(s.sources[0].mapping.as_deref(), Some(Path::new("m.toml")));
+        assert_eq!(s.sources[1].kind, Kind::Openreferral);
         assert!(Sources::parse("[[source]]\nname = \"a\"\nkind = \"ftp\"\nurl = \"x\"\n").is_err());
         assert!(
             Sources::parse(
