@@ -55,11 +55,15 @@ enum Command {
     Import {
         /// A file path or an http(s) URL.
         source: String,
-        /// Format of the source (detected when left out): signpost, rpde, webpage (a
-        /// group's page with JSON-LD, or a file of page URLs), dataset-site (an
-        /// OpenActive dataset site or data catalog).
+        /// Format of the source (detected when left out): signpost, rpde, openreferral
+        /// (HSDS / Open Referral UK: a file, or a directory API's address), csv (with
+        /// --mapping), webpage (a group's page with JSON-LD, or a file of page URLs),
+        /// dataset-site (an OpenActive dataset site or data catalog).
         #[arg(long)]
         format: Option<String>,
+        /// For a CSV file: the TOML column mapping (see docs/import-format.md).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
         /// Name to record as the listings' source (default: the file name).
         #[arg(long)]
         source_name: Option<String>,
@@ -218,17 +222,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import {
             source,
             format,
+            mapping,
             source_name,
             full,
             max_pages,
-        } => rt.block_on(import(
-            &config,
-            &source,
-            format,
-            source_name,
-            full,
-            max_pages,
-        )),
+        } => rt.block_on(async {
+            let name = source_name
+                .clone()
+                .unwrap_or_else(|| default_source_name(&source));
+            match import_directory_or_table(
+                &config,
+                &source,
+                format.as_deref(),
+                &name,
+                full,
+                mapping.as_deref(),
+                max_pages,
+            )
+            .await?
+            {
+                Some(code) => Ok(code),
+                None => import(&config, &source, format, source_name, full, max_pages).await,
+            }
+        }),
         Command::Crawl { sources, only } => rt.block_on(crawl(&config, &sources, only.as_deref())),
         Command::Reindex => reindex(&config),
         Command::ImportPostcodes { file } => import_postcodes(&config, &file),
@@ -342,7 +358,9 @@ async fn import(
     let name = source_name.unwrap_or_else(|| default_source_name(source));
     let format = match format {
         Some(f) => Some(Format::from_name(&f).with_context(|| {
-            format!("unknown format '{f}'; known formats: signpost, rpde, webpage, dataset-site")
+            format!(
+                "unknown format '{f}'; known formats: signpost, rpde, openreferral, csv, webpage, dataset-site"
+            )
         })?),
         None => None,
     };
@@ -587,7 +605,195 @@ async fn harvest_source(app: &App, s: &ingest::sources::Source) -> Result<String
             }
             Ok(r.to_string())
         }
+        ingest::sources::Kind::Openreferral => {
+            let today = signpost::clock::uk_now().date();
+            if ingest::fetch::is_url(&s.url) && !s.url.ends_with(".json") {
+                let r = ingest::openreferral::harvest_api(
+                    &app.store,
+                    app.taxonomy,
+                    &s.url,
+                    &ingest::openreferral::ApiOptions {
+                        source: s.name.clone(),
+                        delay: Duration::from_millis(s.delay_ms),
+                        max_pages: None,
+                    },
+                    today,
+                )
+                .await?;
+                return Ok(format!("{}: {r}", s.name));
+            }
+            let bytes = read_source(&s.url).await?;
+            let d = ingest::openreferral::decode(&bytes, app.taxonomy, today)?;
+            let mut report = import_decoded(app, &s.name, d.candidates, true)?;
+            report.warnings.extend(d.warnings);
+            Ok(report.to_string())
+        }
+        ingest::sources::Kind::Csv => {
+            let Some(mapping) = &s.mapping else {
+                bail!("a csv source needs mapping = \"path/to/mapping.toml\"");
+            };
+            let mapping = ingest::table::Mapping::load(mapping, app.taxonomy)?;
+            let bytes = read_source(&s.url).await?;
+            let d = ingest::table::decode(&bytes, &mapping, app.taxonomy)?;
+            let report = d.import(
+                &app.store,
+                app.taxonomy,
+                &ImportOptions {
+                    source: s.name.clone(),
+                    withdraw_missing: true,
+                },
+            )?;
+            Ok(report.to_string())
+        }
     }
+}
+
+async fn read_source(source: &str) -> Result<Vec<u8>> {
+    Ok(if ingest::fetch::is_url(source) {
+        ingest::fetch::fetch_with_retries(source).await?
+    } else {
+        ingest::fetch::read_file(source)?
+    })
+}
+
+fn import_decoded(
+    app: &App,
+    name: &str,
+    candidates: Vec<ingest::Candidate>,
+    full: bool,
+) -> Result<ingest::ImportReport> {
+    Ok(ingest::import(
+        &app.store,
+        app.taxonomy,
+        candidates,
+        &ImportOptions {
+            source: name.to_string(),
+            withdraw_missing: full,
+        },
+    )?)
+}
+
+/// `signpost import` for Open Referral and CSV sources. `None` means the source is
+/// another format, for [`import`].
+async fn import_directory_or_table(
+    config: &Config,
+    source: &str,
+    format: Option<&str>,
+    name: &str,
+    full: bool,
+    mapping: Option<&Path>,
+    max_pages: Option<usize>,
+) -> Result<Option<ExitCode>> {
+    let format = match format {
+        Some(f) => Some(Format::from_name(f).with_context(|| {
+            format!("unknown format '{f}'; known formats: signpost, rpde, openreferral, csv")
+        })?),
+        None => None,
+    };
+    if matches!(format, Some(Format::Signpost | Format::Rpde)) {
+        return Ok(None);
+    }
+    let is_url = ingest::fetch::is_url(source);
+    let today = signpost::clock::uk_now().date();
+    let api = |app: App, base: String| async move {
+        let r = ingest::openreferral::harvest_api(
+            &app.store,
+            app.taxonomy,
+            &base,
+            &ingest::openreferral::ApiOptions {
+                source: name.to_string(),
+                delay: Duration::ZERO,
+                max_pages,
+            },
+            today,
+        )
+        .await?;
+        println!("{name}: {r}");
+        index_now_or_later(&app)?;
+        let imported = r.import.created + r.import.updated + r.import.unchanged;
+        anyhow::Ok(if imported == 0 && !r.import.failed.is_empty() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        })
+    };
+    // An API address (not a .json file) with --format openreferral: read the directory.
+    if format == Some(Format::OpenReferral)
+        && is_url
+        && !source.split('?').next().unwrap_or("").ends_with(".json")
+    {
+        let app = App::open(&config.data_dir)?;
+        return Ok(Some(api(app, source.to_string()).await?));
+    }
+    let bytes = read_source(source).await?;
+    let format = match format {
+        Some(f) => f,
+        None => match Format::detect(&bytes) {
+            Ok(f @ (Format::OpenReferral | Format::Csv)) => f,
+            _ => return Ok(None),
+        },
+    };
+    let app = App::open(&config.data_dir)?;
+    if format == Format::Csv {
+        let Some(mapping) = mapping else {
+            bail!(
+                "a CSV file needs a column mapping: add --mapping FILE (see docs/import-format.md)"
+            );
+        };
+        let mapping = ingest::table::Mapping::load(mapping, app.taxonomy)?;
+        let report = ingest::table::decode(&bytes, &mapping, app.taxonomy)?.import(
+            &app.store,
+            app.taxonomy,
+            &ImportOptions {
+                source: name.to_string(),
+                withdraw_missing: full,
+            },
+        )?;
+        println!("{report}");
+        index_now_or_later(&app)?;
+        let imported = report.created + report.updated + report.unchanged;
+        return Ok(Some(if imported == 0 && !report.failed.is_empty() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }));
+    }
+    let (candidates, warnings) = match format {
+        Format::OpenReferral => {
+            if is_url {
+                let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                if ingest::openreferral::is_api_details(&v)
+                    || ingest::openreferral::page_contents(&v).is_some()
+                        && !source.split('?').next().unwrap_or("").ends_with(".json")
+                {
+                    return Ok(Some(api(app, source.to_string()).await?));
+                }
+            }
+            let d = ingest::openreferral::decode(&bytes, app.taxonomy, today)?;
+            (d.candidates, d.warnings)
+        }
+        Format::Csv => {
+            let Some(mapping) = mapping else {
+                bail!(
+                    "a CSV file needs a column mapping: add --mapping FILE (see docs/import-format.md)"
+                );
+            };
+            let mapping = ingest::table::Mapping::load(mapping, app.taxonomy)?;
+            let d = ingest::table::decode(&bytes, &mapping, app.taxonomy)?;
+            (d.candidates, d.warnings)
+        }
+        _ => return Ok(None),
+    };
+    let mut report = import_decoded(&app, name, candidates, full)?;
+    report.warnings.extend(warnings);
+    println!("{report}");
+    index_now_or_later(&app)?;
+    let imported = report.created + report.updated + report.unchanged;
+    Ok(Some(if imported == 0 && !report.failed.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }))
 }
 
 /// Background harvesting for `serve --harvest-every`: each round harvests every enabled

@@ -12,7 +12,10 @@ pub mod http;
 pub mod jsonld;
 pub mod native;
 pub mod openactive;
+pub mod openreferral;
 pub mod sources;
+pub mod table;
+pub mod text;
 pub mod webpage;
 
 use serde::Serialize;
@@ -39,6 +42,11 @@ pub enum Format {
     Webpage,
     /// An OpenActive dataset site or data catalog: its RPDE feeds are found and harvested.
     DatasetSite,
+    /// Open Referral (HSDS 3.0, ORUK 3.0 or 1.0): a service, a list or page of
+    /// services, or a directory API.
+    OpenReferral,
+    /// A CSV spreadsheet, read through a column mapping.
+    Csv,
 }
 
 impl Format {
@@ -48,6 +56,8 @@ impl Format {
             "rpde" | "openactive" => Some(Format::Rpde),
             "webpage" | "webpages" | "jsonld" => Some(Format::Webpage),
             "dataset-site" | "openactive-dataset" | "data-catalog" => Some(Format::DatasetSite),
+            "openreferral" | "open-referral" | "hsds" | "oruk" => Some(Format::OpenReferral),
+            "csv" | "spreadsheet" => Some(Format::Csv),
             _ => None,
         }
     }
@@ -58,25 +68,39 @@ impl Format {
             .iter()
             .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
         match start {
-            Some(b'[') => Ok(Format::Signpost),
+            Some(b'[') => {
+                let v: serde_json::Value = serde_json::from_slice(native_bytes(bytes))?;
+                if openreferral::looks_like(&v) {
+                    Ok(Format::OpenReferral)
+                } else {
+                    Ok(Format::Signpost)
+                }
+            }
             Some(b'{') => {
-                let v: serde_json::Value = serde_json::from_slice(bytes)?;
+                let v: serde_json::Value = serde_json::from_slice(native_bytes(bytes))?;
                 if v.get("items").is_some_and(|i| i.is_array()) {
                     Ok(Format::Rpde)
+                } else if openreferral::looks_like(&v) {
+                    Ok(Format::OpenReferral)
                 } else {
                     Err(IngestError::UnknownFormat(
-                        "a JSON object that is not an OpenActive RPDE page (no 'items' list); \
-                         Open Referral directories are not supported yet"
+                        "a JSON object that is neither an OpenActive RPDE page (no 'items' list) \
+                         nor an Open Referral service or page of services"
                             .into(),
                     ))
                 }
             }
+            Some(_) if table::looks_like_csv(bytes) => Ok(Format::Csv),
             Some(_) => Err(IngestError::UnknownFormat(
-                "not JSON (Signpost's own format is a JSON array of listings)".into(),
+                "not JSON (Signpost's own format is a JSON array of listings) and not CSV".into(),
             )),
             None => Err(IngestError::UnknownFormat("an empty file".into())),
         }
     }
+}
+
+fn native_bytes(b: &[u8]) -> &[u8] {
+    b.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(b)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +113,8 @@ pub enum IngestError {
     Read(String, std::io::Error),
     #[error("could not fetch {0}: {1}")]
     Fetch(String, String),
+    #[error("{0}")]
+    Mapping(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -114,6 +140,13 @@ pub struct ImportReport {
     /// Venues placed only at their postcode district's centre.
     pub approximate: usize,
     pub failed: Vec<ItemProblem>,
+    /// Items imported with something left out or guessed, and what.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<ItemProblem>,
+    /// What a position counts: "item" (default) or "row" for spreadsheets, where the
+    /// header is row 1.
+    #[serde(skip)]
+    pub unit: &'static str,
 }
 
 impl std::fmt::Display for ImportReport {
@@ -136,12 +169,27 @@ impl std::fmt::Display for ImportReport {
                 self.approximate
             )?;
         }
+        let unit = if self.unit.is_empty() {
+            "item"
+        } else {
+            self.unit
+        };
         for p in &self.failed {
-            write!(f, "\n  item {}", p.position)?;
+            write!(f, "\n  {unit} {}", p.position)?;
             if let Some(id) = &p.source_id {
                 write!(f, " ({id})")?;
             }
             write!(f, ": {}", p.reasons.join("; "))?;
+        }
+        if !self.warnings.is_empty() {
+            write!(f, "\nwarnings ({}):", self.warnings.len())?;
+            for p in self.warnings.iter().take(100) {
+                write!(f, "\n  {unit} {}", p.position)?;
+                if let Some(id) = &p.source_id {
+                    write!(f, " ({id})")?;
+                }
+                write!(f, ": {}", p.reasons.join("; "))?;
+            }
         }
         Ok(())
     }
@@ -168,6 +216,15 @@ pub fn decode(bytes: &[u8], format: Format) -> Result<Vec<Candidate>, IngestErro
         Format::Webpage | Format::DatasetSite => Err(IngestError::UnknownFormat(
             "web pages and dataset sites are fetched and harvested, not decoded from bytes".into(),
         )),
+        Format::OpenReferral => {
+            Ok(
+                openreferral::decode(bytes, Taxonomy::embedded(), crate::clock::uk_now().date())?
+                    .candidates,
+            )
+        }
+        Format::Csv => Err(IngestError::Mapping(
+            "a CSV file needs a column mapping (--mapping FILE); see docs/import-format.md".into(),
+        )),
     }
 }
 
@@ -178,6 +235,18 @@ pub fn import(
     taxonomy: &Taxonomy,
     candidates: Vec<Candidate>,
     opts: &ImportOptions,
+) -> Result<ImportReport, IngestError> {
+    import_keeping(store, taxonomy, candidates, opts, &Default::default())
+}
+
+/// [`import`], but a full import leaves the listings whose source ids are in `keep`
+/// alone: items the source still has but that could not be read this time.
+pub fn import_keeping(
+    store: &Store,
+    taxonomy: &Taxonomy,
+    candidates: Vec<Candidate>,
+    opts: &ImportOptions,
+    keep: &std::collections::HashSet<String>,
 ) -> Result<ImportReport, IngestError> {
     let mut report = ImportReport {
         source: opts.source.clone(),
@@ -234,6 +303,7 @@ pub fn import(
     if opts.withdraw_missing {
         for (id, source_id) in store.ids_for_source(&opts.source)? {
             if !seen.contains(&source_id)
+                && !keep.contains(&source_id)
                 && let Some(l) = store.get(id)?
                 && l.status == Status::Published
             {

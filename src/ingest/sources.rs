@@ -17,6 +17,11 @@ pub enum Kind {
     /// An OpenActive dataset site or data catalog URL; its RPDE feeds are discovered
     /// and harvested.
     OpenactiveDataset,
+    /// An Open Referral (HSDS / ORUK 1.0 or 3.0) directory API's address, or a JSON
+    /// file of services; services it drops are withdrawn.
+    Openreferral,
+    /// A CSV file or URL read through `mapping`; rows it drops are withdrawn.
+    Csv,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +39,9 @@ pub struct Source {
     /// Pause between pages, in milliseconds (default 200).
     #[serde(default = "default_delay")]
     pub delay_ms: u64,
+    /// For `csv`: the column mapping file (TOML).
+    #[serde(default)]
+    pub mapping: Option<std::path::PathBuf>,
     /// Switch a source off without deleting it.
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -98,6 +106,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.sources[0].delay_ms, 200);
+        let s = Sources::parse(
+            "[[source]]\nname = \"c\"\nkind = \"csv\"\nurl = \"x.csv\"\nmapping = \"m.toml\"\n\n[[source]]\nname = \"d\"\nkind = \"openreferral\"\nurl = \"https://x/api\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.sources[0].kind, Kind::Csv);
+        assert_eq!(s.sources[0].mapping.as_deref(), Some(Path::new("m.toml")));
+        assert_eq!(s.sources[1].kind, Kind::Openreferral);
         assert!(Sources::parse("[[source]]\nname = \"a\"\nkind = \"ftp\"\nurl = \"x\"\n").is_err());
         assert!(
             Sources::parse(

@@ -101,62 +101,8 @@ fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Plain text from text that may contain HTML: tags dropped, block ends as paragraph
-/// breaks, the common entities decoded, whitespace tidied.
-pub fn strip_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        let Some(j) = rest[i..].find('>') else {
-            out.push_str(&rest[i..]);
-            rest = "";
-            break;
-        };
-        let tag = rest[i + 1..i + j]
-            .trim_start_matches('/')
-            .to_ascii_lowercase();
-        let name = tag
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .next()
-            .unwrap_or("");
-        if matches!(
-            name,
-            "p" | "br" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "tr"
-        ) {
-            out.push_str("\n\n");
-        }
-        rest = &rest[i + j + 1..];
-    }
-    out.push_str(rest);
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'")
-        .replace("&pound;", "£");
-    decoded
-        .split("\n\n")
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n")
-}
-
-fn summary_of(description: &str) -> String {
-    let first = description.split("\n\n").next().unwrap_or("");
-    if first.chars().count() <= 200 {
-        return first.to_string();
-    }
-    let cut: String = first.chars().take(200).collect();
-    match cut.rfind(". ") {
-        Some(i) if i > 60 => cut[..=i].to_string(),
-        _ => format!("{}…", cut[..cut.rfind(' ').unwrap_or(cut.len())].trim_end()),
-    }
-}
+pub use crate::ingest::text::strip_html;
+use crate::ingest::text::summary_of;
 
 fn day_of(v: &Value) -> Option<Day> {
     let s = v.as_str()?.trim();

@@ -1,0 +1,897 @@
+//! One Open Referral service record into a listing.
+//!
+//! HSDS 3.0 / ORUK 3.0 nest everything under the service (organization,
+//! service_at_locations → location → addresses, schedules, cost_options); ORUK 1.0 uses
+//! older names for the same things (regular_schedules, physical_addresses,
+//! accessibility_for_disabilities, eligibilitys, service_taxonomys). Both are read here,
+//! leniently where a value is merely untidy (HTML, quotes around phone numbers) and
+//! strictly where it is wrong (no name, an email that is not an email): a wrong record
+//! is reported with every reason at once, the way the ORUK validator reports it, rather
+//! than imported as garbage. Problems we can work around (an unplaceable location when
+//! the service is also online, a schedule that ended years ago) become warnings.
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use serde_json::Value;
+
+use crate::geo::postcode::Postcode;
+use crate::ingest::text::{
+    access_features_in, email_address, phone_number, strip_html, summary_of, truncate, web_address,
+};
+use crate::listing::schedule::{OneOff, Repeat, SessionRule};
+use crate::listing::{
+    Access, Audience, Contact, Cost, Day, Join, JoinMethod, Listing, Mode, Organisation,
+    Provenance, Schedule, Taxonomy, Venue,
+};
+
+/// A mapped service and what we had to leave out or guess.
+#[derive(Debug)]
+pub struct Mapped {
+    pub listing: Listing,
+    pub warnings: Vec<String>,
+}
+
+/// Why a record was not imported.
+#[derive(Debug)]
+pub struct Rejected {
+    pub id: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+fn list(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter(|x| !x.is_null()).collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(v) => vec![v],
+    }
+}
+
+/// A text field, cleaned; placeholders that just repeat the field's own name (real
+/// example data has `"wait_time": "wait_time"`) count as empty.
+fn text(v: &Value, key: &str) -> Option<String> {
+    let s = match v.get(key)? {
+        Value::String(s) => strip_html(s),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty() && !s.eq_ignore_ascii_case(key)).then_some(s)
+}
+
+/// The record's id as text (numbers are allowed: ORUK 1.0 feeds often use them).
+pub fn id_of(v: &Value) -> Option<String> {
+    match v.get("id")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn number(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().trim_start_matches('£').trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|f: &f64| f.is_finite())
+}
+
+fn time(v: Option<&Value>) -> Option<NaiveTime> {
+    let s = v?.as_str()?.trim();
+    let s = s
+        .get(..8)
+        .filter(|_| s.len() > 8 && s.as_bytes()[8] != b':')
+        .unwrap_or(s);
+    NaiveTime::parse_from_str(s, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H.%M"))
+        .ok()
+}
+
+fn date(v: Option<&Value>) -> Option<NaiveDate> {
+    let s = v?.as_str()?.trim();
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// "MO", "Monday", "2TU", "-1FR" → (day, week of month).
+fn byday(s: &str) -> Option<(Day, Option<i8>)> {
+    let s = s.trim();
+    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+    let (num, name) = s.split_at(split);
+    let week = if num.is_empty() {
+        None
+    } else {
+        Some(num.trim_start_matches('+').parse::<i8>().ok()?)
+    };
+    let day = match name.to_ascii_lowercase().get(..2)? {
+        "mo" => Day::Mon,
+        "tu" => Day::Tue,
+        "we" => Day::Wed,
+        "th" => Day::Thu,
+        "fr" => Day::Fri,
+        "sa" => Day::Sat,
+        "su" => Day::Sun,
+        _ => return None,
+    };
+    Some((day, week))
+}
+
+fn first_on_or_after(d: NaiveDate, day: Day) -> NaiveDate {
+    let mut d = d;
+    for _ in 0..7 {
+        if d.weekday() == day.to_chrono() {
+            break;
+        }
+        d = d.succ_opt().unwrap_or(d);
+    }
+    d
+}
+
+/// One HSDS schedule (3.0 `schedules` or 1.0 `regular_schedules`) into rules and
+/// dates. Anything the rules cannot say goes back as a warning.
+fn schedule_of(s: &Value, today: NaiveDate, out: &mut Schedule, warnings: &mut Vec<String>) {
+    let desc = text(s, "description");
+    let Some(start) = time(s.get("opens_at")) else {
+        if desc.is_none() {
+            warnings.push("a schedule has no opening time, so it was left out".into());
+        }
+        return;
+    };
+    let mut end = time(s.get("closes_at"));
+    if end.is_some_and(|e| e <= start) {
+        warnings.push(format!(
+            "a schedule closes before it opens ({}); the closing time was left out",
+            s.get("closes_at").and_then(Value::as_str).unwrap_or("")
+        ));
+        end = None;
+    }
+    let until = [date(s.get("until")), date(s.get("valid_to"))]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(u) = until
+        && u < today
+    {
+        warnings.push(format!(
+            "a schedule ended on {}, so it was left out",
+            u.format("%-d %B %Y")
+        ));
+        return;
+    }
+    let from = [date(s.get("dtstart")), date(s.get("valid_from"))]
+        .into_iter()
+        .flatten()
+        .max();
+    let freq = s
+        .get("freq")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_ascii_uppercase();
+    let interval = s.get("interval").and_then(Value::as_u64).unwrap_or(1);
+    let mut days: Vec<(Day, Option<i8>)> = s
+        .get("byday")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .split(',')
+        .filter(|x| !x.trim().is_empty())
+        .filter_map(byday)
+        .collect();
+    // ORUK 1.0: one weekday per regular_schedule.
+    if let Some(w) = s.get("weekday").and_then(Value::as_str).and_then(byday) {
+        days.push(w);
+    }
+    let one_off = freq.is_empty()
+        && days.is_empty()
+        && (s.get("count").and_then(Value::as_u64) == Some(1) || from.is_some());
+    if one_off {
+        if let Some(d) = from.filter(|d| *d >= today) {
+            out.dates.push(OneOff {
+                date: d,
+                start,
+                end,
+            });
+        }
+        return;
+    }
+    if freq == "DAILY" && days.is_empty() {
+        days = Day::ALL.iter().map(|d| (*d, None)).collect();
+    }
+    let repeat = match (freq.as_str(), interval) {
+        ("WEEKLY" | "DAILY" | "", 1) => Repeat::Weekly,
+        ("WEEKLY", 2) => Repeat::Fortnightly,
+        ("MONTHLY", 1) => Repeat::Monthly,
+        _ => {
+            warnings.push(format!(
+                "a schedule repeats in a way Signpost cannot show (freq {freq}, interval {interval}); its description was kept as a note"
+            ));
+            return;
+        }
+    };
+    if days.is_empty() {
+        warnings.push("a schedule names no days, so it was left out".into());
+        return;
+    }
+    for (day, week) in days {
+        let starting = match repeat {
+            Repeat::Monthly => None,
+            _ => from.map(|f| first_on_or_after(f, day)),
+        };
+        if repeat == Repeat::Fortnightly && starting.is_none() {
+            warnings.push(format!(
+                "a fortnightly {} session has no start date, so we cannot tell which weeks it runs; it was left out",
+                day.name()
+            ));
+            continue;
+        }
+        let week_of_month = match repeat {
+            Repeat::Monthly => match week {
+                Some(w) if w == -1 || (1..=4).contains(&w) => Some(w),
+                _ => {
+                    warnings.push(format!(
+                        "a monthly {} session does not say which week of the month; it was left out",
+                        day.name()
+                    ));
+                    continue;
+                }
+            },
+            _ => None,
+        };
+        let rule = SessionRule {
+            repeat,
+            day,
+            week_of_month,
+            start,
+            end,
+            starting: starting.filter(|s| until.is_none_or(|u| *s <= u)),
+            until,
+        };
+        match rule.validate() {
+            Ok(()) => {
+                if !out.sessions.contains(&rule) {
+                    out.sessions.push(rule)
+                }
+            }
+            Err(e) => warnings.push(format!("a schedule was left out: {e}")),
+        }
+    }
+}
+
+fn in_uk(lat: f64, lon: f64) -> bool {
+    (49.0..=61.5).contains(&lat) && (-9.0..=2.5).contains(&lon)
+}
+
+/// The first location we can place. Unplaceable ones are reported as warnings.
+fn venue_of(service: &Value, warnings: &mut Vec<String>) -> (Option<Venue>, bool) {
+    let mut virtual_only = false;
+    let mut locations: Vec<&Value> = list(service.get("service_at_locations"))
+        .into_iter()
+        .filter_map(|sal| sal.get("location"))
+        .collect();
+    locations.extend(list(service.get("locations")));
+    for loc in locations {
+        let kind = loc
+            .get("location_type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if kind == "virtual" {
+            virtual_only = true;
+            continue;
+        }
+        let mut addrs = list(loc.get("addresses"));
+        addrs.extend(list(loc.get("physical_addresses")));
+        let addr = addrs
+            .iter()
+            .find(|a| a.get("address_type").and_then(Value::as_str) == Some("physical"))
+            .or_else(|| addrs.first())
+            .copied();
+        let name = text(loc, "name").unwrap_or_default();
+        let (address, raw_pc) = match addr {
+            Some(a) => (
+                ["address_1", "address_2", "city"]
+                    .iter()
+                    .filter_map(|k| text(a, k))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                text(a, "postal_code"),
+            ),
+            None => (String::new(), None),
+        };
+        let mut problems = Vec::new();
+        let postcode = match &raw_pc {
+            Some(p) => match Postcode::parse(p) {
+                Ok(pc) if pc.is_full() => Some(pc.to_string()),
+                _ => {
+                    problems.push(format!("'{p}' is not a UK postcode"));
+                    None
+                }
+            },
+            None => None,
+        };
+        let (lat, lon) = match (number(loc.get("latitude")), number(loc.get("longitude"))) {
+            (Some(a), Some(b)) if in_uk(a, b) => (Some(a), Some(b)),
+            (Some(a), Some(b)) => {
+                problems.push(format!("{a}, {b} is not a position in the UK"));
+                (None, None)
+            }
+            _ => (None, None),
+        };
+        let label = if name.is_empty() {
+            "a location".to_string()
+        } else {
+            format!("location '{name}'")
+        };
+        if postcode.is_none() && lat.is_none() {
+            if problems.is_empty() {
+                problems.push("it has no postcode or position".into());
+            }
+            warnings.push(format!("{label} was left out: {}", problems.join(" and ")));
+            continue;
+        }
+        for p in problems {
+            warnings.push(format!("{label}: {p}; the rest of the location was used"));
+        }
+        return (
+            Some(Venue {
+                name,
+                address,
+                postcode,
+                lat,
+                lon,
+                geo_precision: None,
+            }),
+            false,
+        );
+    }
+    (None, virtual_only)
+}
+
+fn cost_of(s: &Value, warnings: &mut Vec<String>) -> Cost {
+    let mut options: Vec<(f64, Option<String>, Option<String>)> = Vec::new();
+    for o in list(s.get("cost_options")) {
+        let amount = number(o.get("amount"));
+        if amount.is_some_and(|a| a < 0.0) {
+            warnings.push("a cost option has a negative amount; it was left out".into());
+            continue;
+        }
+        let currency = o.get("currency").and_then(Value::as_str).unwrap_or("GBP");
+        if !currency.eq_ignore_ascii_case("gbp") {
+            warnings.push(format!(
+                "a cost option is in {currency}, not pounds; it was left out"
+            ));
+            continue;
+        }
+        options.push((
+            amount.unwrap_or(f64::NAN),
+            text(o, "option"),
+            text(o, "amount_description"),
+        ));
+    }
+    let fees = text(s, "fees_description").or_else(|| text(s, "fees"));
+    let priced: Vec<&(f64, Option<String>, Option<String>)> =
+        options.iter().filter(|o| !o.0.is_nan()).collect();
+    let says_free = fees
+        .as_deref()
+        .is_some_and(|f| f.to_lowercase().contains("free") && !f.contains('£'));
+    if (!priced.is_empty() && priced.iter().all(|o| o.0 == 0.0)) || (priced.is_empty() && says_free)
+    {
+        return Cost {
+            free: true,
+            ..Default::default()
+        };
+    }
+    let money = |a: f64| {
+        let p = (a * 100.0).round() as u32;
+        if p.is_multiple_of(100) {
+            format!("£{}", p / 100)
+        } else {
+            format!("£{}.{:02}", p / 100, p % 100)
+        }
+    };
+    if priced.is_empty() {
+        return Cost {
+            price: fees.map(|f| truncate(&f, 300)),
+            ..Default::default()
+        };
+    }
+    let min = priced.iter().map(|o| o.0).fold(f64::INFINITY, f64::min);
+    let max = priced.iter().map(|o| o.0).fold(0.0, f64::max);
+    let describe = |o: &(f64, Option<String>, Option<String>)| {
+        let mut t = money(o.0);
+        if let Some(d) = &o.2 {
+            t.push(' ');
+            t.push_str(d);
+        }
+        t
+    };
+    if priced.len() == 1 || min == max {
+        let o = priced[0];
+        let mut price = describe(o);
+        if let Some(who) = &o.1 {
+            price = format!("{price} ({who})");
+        }
+        return Cost {
+            price: Some(truncate(&price, 300)),
+            amount_pence: Some((o.0 * 100.0).round() as u32),
+            ..Default::default()
+        };
+    }
+    let full = priced.iter().find(|o| o.0 == max).expect("a priced option");
+    let concessions: Vec<String> = priced
+        .iter()
+        .filter(|o| o.0 < max)
+        .map(|o| match &o.1 {
+            Some(who) => format!("{who}: {}", describe(o)),
+            None => describe(o),
+        })
+        .collect();
+    Cost {
+        free: false,
+        price: Some(truncate(&describe(full), 300)),
+        amount_pence: Some((max * 100.0).round() as u32),
+        concessions: Some(truncate(&concessions.join("; "), 300)),
+        pay_what_you_can: false,
+    }
+}
+
+/// Taxonomy term names attached to the service, in both versions' shapes.
+fn term_names(s: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in list(s.get("attributes")) {
+        if let Some(t) = a.get("taxonomy_term") {
+            out.extend(text(t, "name").or_else(|| text(t, "term")));
+        }
+    }
+    for t in list(s.get("taxonomy_terms")) {
+        out.extend(text(t, "name"));
+    }
+    for st in list(s.get("service_taxonomys")) {
+        if let Some(t) = st.get("taxonomy") {
+            out.extend(text(t, "name"));
+        }
+    }
+    out
+}
+
+fn types_of(s: &Value, title: &str, description: &str, taxonomy: &Taxonomy) -> Vec<String> {
+    let mut types: Vec<String> = Vec::new();
+    for name in term_names(s) {
+        if let Some(t) = taxonomy.type_for_label(&name)
+            && !types.iter().any(|x| x == t)
+        {
+            types.push(t.to_string());
+        }
+    }
+    if types.is_empty() {
+        let guess = taxonomy
+            .type_for_label(title)
+            .or_else(|| taxonomy.type_for_label(description));
+        types.extend(guess.map(String::from));
+    }
+    types.truncate(3);
+    types
+}
+
+/// Text saying how people attend: ORUK 1.0 `attending_type`, 3.0 schedule
+/// `attending_type`, and the `delivery` hints some councils add.
+fn attending_text(s: &Value) -> String {
+    let mut parts: Vec<String> = ["attending_type", "attending_access", "deliverable_type"]
+        .iter()
+        .filter_map(|k| text(s, k))
+        .collect();
+    for sc in list(s.get("schedules"))
+        .into_iter()
+        .chain(list(s.get("regular_schedules")))
+    {
+        parts.extend(text(sc, "attending_type"));
+    }
+    parts.join(" ").to_lowercase()
+}
+
+fn has_word(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| text.contains(w))
+}
+
+/// Maps one service. `today` decides which schedules and dates are over.
+pub fn service_to_listing(
+    s: &Value,
+    taxonomy: &Taxonomy,
+    today: NaiveDate,
+) -> Result<Mapped, Rejected> {
+    let id = id_of(s);
+    let mut reasons = Vec::new();
+    let mut warnings = Vec::new();
+    if !s.is_object() {
+        return Err(Rejected {
+            id: None,
+            reasons: vec!["the record is not a JSON object".into()],
+        });
+    }
+    if id.is_none() {
+        reasons.push("the service has no id".to_string());
+    }
+    let title = match s.get("name") {
+        Some(Value::String(n)) if !strip_html(n).is_empty() => strip_html(n),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            reasons.push("the service has no name".into());
+            String::new()
+        }
+        Some(_) => {
+            reasons.push("the service's name is not text".into());
+            String::new()
+        }
+    };
+    if let Some(status) = s.get("status").and_then(Value::as_str)
+        && !status.trim().eq_ignore_ascii_case("active")
+    {
+        reasons.push(format!(
+            "the service's status is '{}', not active",
+            status.trim()
+        ));
+    }
+    // Strict on contact details: a wrong one would send people nowhere.
+    let email = match s.get("email") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(e)) if e.trim().is_empty() => None,
+        Some(Value::String(e)) => match email_address(e) {
+            Some(ok) => Some(ok),
+            None => {
+                reasons.push(format!("email: '{e}' is not an email address"));
+                None
+            }
+        },
+        Some(other) => {
+            reasons.push(format!("email: {other} is not an email address"));
+            None
+        }
+    };
+    let url = match s.get("url") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(u)) if u.trim().is_empty() => None,
+        Some(Value::String(u)) => match web_address(u) {
+            Some(ok) => Some(ok),
+            None => {
+                reasons.push(format!(
+                    "url: '{u}' is not a web address (it must start with https:// or http://)"
+                ));
+                None
+            }
+        },
+        Some(other) => {
+            reasons.push(format!("url: {other} is not a web address"));
+            None
+        }
+    };
+    for (k, v) in [
+        ("minimum_age", s.get("minimum_age")),
+        ("maximum_age", s.get("maximum_age")),
+    ] {
+        if let Some(v) = v
+            && !v.is_null()
+            && number(Some(v)).is_none()
+        {
+            reasons.push(format!("{k}: {v} is not a number"));
+        }
+    }
+    if !reasons.is_empty() {
+        return Err(Rejected { id, reasons });
+    }
+    let id = id.expect("checked above");
+    let description = text(s, "description").unwrap_or_default();
+    if description.is_empty() {
+        warnings.push("the service has no description".into());
+    }
+
+    let types = types_of(s, &title, &description, taxonomy);
+    if types.is_empty() {
+        let terms = term_names(s);
+        let what = if terms.is_empty() {
+            String::new()
+        } else {
+            format!(" (its terms: {})", terms.join(", "))
+        };
+        return Err(Rejected {
+            id: Some(id),
+            reasons: vec![format!(
+                "'{title}' fits none of Signpost's activity types{what}, so it was not imported"
+            )],
+        });
+    }
+
+    let (venue, virtual_location) = venue_of(s, &mut warnings);
+    let attending = attending_text(s);
+    let mut modes = Vec::new();
+    if venue.is_some() {
+        modes.push(Mode::InPerson);
+    }
+    if virtual_location
+        || has_word(
+            &attending,
+            &["online", "remote", "video", "virtual", "zoom", "teams"],
+        )
+    {
+        modes.push(Mode::Online);
+    }
+    if has_word(&attending, &["phone", "telephone"]) {
+        modes.push(Mode::Phone);
+    }
+    if has_word(&attending, &["home visit", "in your home", "at home"]) {
+        modes.push(Mode::HomeVisit);
+    }
+    if modes.is_empty() {
+        return Err(Rejected {
+            id: Some(id),
+            reasons: vec![format!(
+                "'{title}' has no location we can place and does not say it is online, by phone or at home"
+            )],
+        });
+    }
+
+    let mut schedule = Schedule::default();
+    let mut sched_values = list(s.get("schedules"));
+    sched_values.extend(list(s.get("regular_schedules")));
+    if sched_values.is_empty() {
+        for sal in list(s.get("service_at_locations")) {
+            sched_values.extend(list(sal.get("schedules")));
+            sched_values.extend(list(sal.get("regular_schedules")));
+        }
+    }
+    let mut notes = Vec::new();
+    for sc in &sched_values {
+        schedule_of(sc, today, &mut schedule, &mut warnings);
+        notes.extend(text(sc, "description"));
+    }
+    schedule.dates.sort_by_key(|d| (d.date, d.start));
+    schedule.dates.dedup_by_key(|d| (d.date, d.start));
+    notes.dedup();
+    schedule.note = truncate(&notes.join(" "), 1_000);
+
+    let mut access = Access::default();
+    let mut access_notes = Vec::new();
+    let mut locs: Vec<&Value> = list(s.get("service_at_locations"))
+        .into_iter()
+        .filter_map(|sal| sal.get("location"))
+        .collect();
+    locs.extend(list(s.get("locations")));
+    if let Some(loc) = locs.first() {
+        let mut acc = list(loc.get("accessibility"));
+        acc.extend(list(loc.get("accessibility_for_disabilities")));
+        for a in acc {
+            for key in ["description", "accessibility", "details"] {
+                if let Some(t) = text(a, key)
+                    && !access_notes.contains(&t)
+                {
+                    access_notes.push(t);
+                }
+            }
+        }
+        if let Some(t) = text(loc, "transportation") {
+            if has_word(
+                &t.to_lowercase(),
+                &["bus", "train", "tram", "metro", "station"],
+            ) {
+                access.features.push("public-transport".into());
+            }
+            access_notes.push(t);
+        }
+    }
+    for f in access_features_in(&access_notes.join(" ")) {
+        if !access.features.iter().any(|x| x == f) {
+            access.features.push(f.to_string());
+        }
+    }
+    access.notes = truncate(&access_notes.join("\n\n"), 2_000);
+
+    let mut audience = Audience::default();
+    let mut ages = vec![(number(s.get("minimum_age")), number(s.get("maximum_age")))];
+    let mut elig_notes: Vec<String> = text(s, "eligibility_description").into_iter().collect();
+    for e in list(s.get("eligibilitys"))
+        .into_iter()
+        .chain(list(s.get("eligibility")))
+    {
+        ages.push((number(e.get("minimum_age")), number(e.get("maximum_age"))));
+        elig_notes.extend(text(e, "eligibility"));
+    }
+    let age = |a: Option<f64>| a.filter(|a| (0.0..=120.0).contains(a)).map(|a| a as u8);
+    audience.age_min = ages.iter().find_map(|a| age(a.0)).filter(|a| *a > 0);
+    audience.age_max = ages
+        .iter()
+        .find_map(|a| age(a.1))
+        .filter(|m| audience.age_min.is_none_or(|a| *m >= a));
+    if ages.iter().any(|a| a.1.is_some_and(|m| m > 120.0)) {
+        warnings.push("the maximum age is over 120, so it was left out".into());
+    }
+    let elig = elig_notes.join(" ");
+    let lower = elig.to_lowercase();
+    for c in &taxonomy.circumstances {
+        if c.keywords.iter().any(|k| {
+            format!(
+                " {} ",
+                lower
+                    .split(|ch: char| !ch.is_alphanumeric() && ch != '\'' && ch != '-')
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+            .contains(&format!(" {k} "))
+        }) {
+            audience.circumstances.push(c.slug.clone());
+        }
+    }
+    audience.notes = truncate(&elig, 2_000);
+
+    // Contacts: the service's own, then its contacts, then its locations', then the
+    // organisation's.
+    let org = s.get("organization").filter(|o| o.is_object());
+    let mut phones: Vec<&Value> = list(s.get("phones"));
+    let contacts = list(s.get("contacts"));
+    for c in &contacts {
+        phones.extend(list(c.get("phones")));
+    }
+    for sal in list(s.get("service_at_locations")) {
+        phones.extend(list(sal.get("phones")));
+    }
+    let phone = phones.iter().find_map(|p| {
+        p.get("number")
+            .and_then(Value::as_str)
+            .and_then(phone_number)
+    });
+    let contact_email = email.clone().or_else(|| {
+        contacts.iter().find_map(|c| {
+            c.get("email")
+                .and_then(Value::as_str)
+                .and_then(email_address)
+        })
+    });
+    let contact_name = contacts.iter().find_map(|c| text(c, "name"));
+    let organisation = match org {
+        Some(o) => Organisation {
+            name: text(o, "name").unwrap_or_default(),
+            website: ["website", "url", "uri"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(Value::as_str).and_then(web_address)),
+            email: o
+                .get("email")
+                .and_then(Value::as_str)
+                .and_then(email_address),
+            phone: list(o.get("phones")).iter().find_map(|p| {
+                p.get("number")
+                    .and_then(Value::as_str)
+                    .and_then(phone_number)
+            }),
+        },
+        None => Organisation::default(),
+    };
+    let process = text(s, "application_process").unwrap_or_default();
+    let lp = process.to_lowercase();
+    let method = if has_word(&lp, &["referral", "refer "]) {
+        JoinMethod::Referral
+    } else if has_word(&lp, &["book", "appointment", "register"]) {
+        JoinMethod::Book
+    } else {
+        JoinMethod::DropIn
+    };
+    let join = Join {
+        method,
+        details: truncate(&process, 2_000),
+        contact: Contact {
+            name: contact_name,
+            phone,
+            email: contact_email,
+            url: url.clone(),
+        },
+    };
+    let updated_at = s
+        .get("last_modified")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
+        .map(|t| t.with_timezone(&Utc));
+
+    let area = list(s.get("service_areas"))
+        .iter()
+        .find_map(|a| text(a, "service_area").or_else(|| text(a, "name")))
+        .filter(|_| !modes.contains(&Mode::InPerson))
+        .map(|a| truncate(&a, 200))
+        .unwrap_or_default();
+
+    Ok(Mapped {
+        listing: Listing {
+            id: 0,
+            summary: summary_of(&description),
+            title,
+            description,
+            organisation,
+            types,
+            modes,
+            venue,
+            area_served: crate::listing::AreaServed {
+                description: area,
+                postcodes: Vec::new(),
+            },
+            schedule,
+            cost: cost_of(s, &mut warnings),
+            access,
+            audience,
+            join,
+            provenance: Provenance {
+                source: String::new(),
+                source_id: id,
+                source_url: url,
+                updated_at,
+                verified_at: None,
+            },
+            status: Default::default(),
+        },
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    #[test]
+    fn schedules_become_rules_and_dates() {
+        let mut out = Schedule::default();
+        let mut w = Vec::new();
+        for s in [
+            json!({"freq": "WEEKLY", "byday": "TU,TH", "opens_at": "10:00:00", "closes_at": "11:30:00"}),
+            json!({"freq": "WEEKLY", "interval": 2, "byday": "MO", "dtstart": "2026-11-25", "opens_at": "14:00"}),
+            json!({"freq": "MONTHLY", "byday": "1FR,-1SA", "opens_at": "19:00", "closes_at": "21:00"}),
+            json!({"dtstart": "2026-12-12", "opens_at": "10:00", "closes_at": "12:00"}),
+            json!({"dtstart": "2020-12-12", "opens_at": "10:00"}),
+            json!({"freq": "WEEKLY", "byday": "MO", "opens_at": "10:00", "until": "2005-01-01"}),
+            json!({"freq": "YEARLY", "opens_at": "10:00"}),
+        ] {
+            schedule_of(&s, today(), &mut out, &mut w);
+        }
+        let described: Vec<String> = out.sessions.iter().map(|r| r.describe()).collect();
+        assert_eq!(
+            described,
+            vec![
+                "Every Tuesday, 10am to 11:30am",
+                "Every Thursday, 10am to 11:30am",
+                "Every other Monday, 2pm",
+                "First Friday of the month, 7pm to 9pm",
+                "Last Saturday of the month, 7pm to 9pm"
+            ]
+        );
+        assert_eq!(
+            out.sessions[2].starting,
+            NaiveDate::from_ymd_opt(2026, 11, 30)
+        );
+        assert_eq!(out.dates.len(), 1);
+        assert_eq!(
+            out.dates[0].date,
+            NaiveDate::from_ymd_opt(2026, 12, 12).unwrap()
+        );
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("ended on 1 January 2005"));
+        assert!(w[1].contains("YEARLY"));
+    }
+
+    #[test]
+    fn cost_options() {
+        let mut w = Vec::new();
+        let c = cost_of(&json!({"cost_options": [{"amount": 0}]}), &mut w);
+        assert!(c.free);
+        let c = cost_of(
+            &json!({"cost_options": [
+                {"amount": 5, "amount_description": "a session"},
+                {"amount": 2.5, "option": "Concessions", "amount_description": "a session"}
+            ]}),
+            &mut w,
+        );
+        assert_eq!(c.price.as_deref(), Some("£5 a session"));
+        assert_eq!(c.amount_pence, Some(500));
+        assert_eq!(
+            c.concessions.as_deref(),
+            Some("Concessions: £2.50 a session")
+        );
+        let c = cost_of(&json!({"fees": "Free to attend"}), &mut w);
+        assert!(c.free);
+    }
+}

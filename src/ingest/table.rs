@@ -1,0 +1,1059 @@
+//! Spreadsheets (CSV) into listings, through a column mapping.
+//!
+//! Community directories often live in a spreadsheet someone exports now and then, with
+//! its own column names, "Y"/"N" for yes and no, "NA" for blanks, a byte-order mark,
+//! Windows line ends and, from older Excel, Windows-1252 bytes. A mapping file (TOML,
+//! documented in docs/import-format.md) says which column holds which listing field, so
+//! no code changes per spreadsheet. Every problem names the row as the spreadsheet shows
+//! it (the header is row 1), one bad row never stops the file, and a mapping that names
+//! a column the file lacks stops before anything is imported, naming the column.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::Deserialize;
+
+use super::text::{
+    access_features_in, email_address, phone_number, strip_html, summary_of, truncate, web_address,
+};
+use super::{Candidate, IngestError, ItemProblem};
+use crate::listing::schedule::{OneOff, Repeat, SessionRule};
+use crate::listing::{
+    Contact, Cost, Day, Join, JoinMethod, Listing, Mode, Organisation, Provenance, Schedule,
+    Taxonomy, Venue,
+};
+
+/// A column, a list of columns (joined with ", "), or a template like
+/// `"{facility_type} at {site_name}"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnRef {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl ColumnRef {
+    fn columns(&self) -> Vec<String> {
+        match self {
+            ColumnRef::One(s) if s.contains('{') => s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(c, _)| c.to_string()))
+                .collect(),
+            ColumnRef::One(s) => vec![s.clone()],
+            ColumnRef::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// Which column holds which field. Every entry is optional except `title`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    pub source_id: Option<ColumnRef>,
+    pub title: Option<ColumnRef>,
+    pub summary: Option<ColumnRef>,
+    pub description: Option<ColumnRef>,
+    pub organisation: Option<ColumnRef>,
+    pub email: Option<ColumnRef>,
+    pub phone: Option<ColumnRef>,
+    pub website: Option<ColumnRef>,
+    pub venue_name: Option<ColumnRef>,
+    pub address: Option<ColumnRef>,
+    pub postcode: Option<ColumnRef>,
+    pub lat: Option<ColumnRef>,
+    pub lon: Option<ColumnRef>,
+    /// Day or days: "Monday", "Mon, Wed", "Tuesdays".
+    pub days: Option<ColumnRef>,
+    pub start: Option<ColumnRef>,
+    pub end: Option<ColumnRef>,
+    /// weekly (default), fortnightly, monthly.
+    pub frequency: Option<ColumnRef>,
+    /// For monthly: 1-4, first..fourth, last.
+    pub week_of_month: Option<ColumnRef>,
+    /// First date (fortnightly sessions need it to know which weeks).
+    pub starting: Option<ColumnRef>,
+    /// A one-off date.
+    pub date: Option<ColumnRef>,
+    /// A price ("£3", "3.50", "Free") or words.
+    pub cost: Option<ColumnRef>,
+    /// A yes/no column: is it free?
+    pub free: Option<ColumnRef>,
+    pub concessions: Option<ColumnRef>,
+    /// "18+", "5-11", "over 50s".
+    pub ages: Option<ColumnRef>,
+    pub age_min: Option<ColumnRef>,
+    pub age_max: Option<ColumnRef>,
+    /// Activity types: taxonomy slugs, words the taxonomy knows, or `[types]` keys.
+    pub types: Option<ColumnRef>,
+    /// Free-text accessibility notes (also matched for features).
+    pub access_notes: Option<ColumnRef>,
+    pub join_details: Option<ColumnRef>,
+    pub schedule_note: Option<ColumnRef>,
+}
+
+/// Values every row gets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixed {
+    /// Types for rows whose types column is missing or names nothing we know.
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// How people take part (default: in-person).
+    #[serde(default)]
+    pub modes: Vec<Mode>,
+    pub organisation: Option<String>,
+    pub join: Option<JoinMethod>,
+}
+
+/// What counts as yes, no and blank.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Values {
+    #[serde(default = "yes_words")]
+    pub yes: Vec<String>,
+    #[serde(default = "no_words")]
+    pub no: Vec<String>,
+    #[serde(default = "missing_words")]
+    pub missing: Vec<String>,
+}
+
+fn yes_words() -> Vec<String> {
+    ["yes", "y", "1", "true", "x"].map(String::from).to_vec()
+}
+fn no_words() -> Vec<String> {
+    ["no", "n", "0", "false"].map(String::from).to_vec()
+}
+fn missing_words() -> Vec<String> {
+    ["na", "n/a", "-", "none", "null"]
+        .map(String::from)
+        .to_vec()
+}
+
+impl Default for Values {
+    fn default() -> Values {
+        Values {
+            yes: yes_words(),
+            no: no_words(),
+            missing: missing_words(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    #[serde(default)]
+    pub columns: Columns,
+    #[serde(default)]
+    pub fixed: Fixed,
+    /// Accessibility feature slug = the yes/no column (or columns, all yes) saying so.
+    #[serde(default)]
+    pub access: BTreeMap<String, ColumnRef>,
+    #[serde(default)]
+    pub values: Values,
+    /// Value of the types column = taxonomy slug ("Martial Arts" = "sport-fitness").
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
+    /// Column = values: rows with one of these values are left out (reported).
+    #[serde(default)]
+    pub skip: BTreeMap<String, Vec<String>>,
+    /// Column = values: rows with one of these values are free.
+    #[serde(default)]
+    pub free_when: BTreeMap<String, Vec<String>>,
+    /// Field delimiter (default ",").
+    pub delimiter: Option<char>,
+}
+
+impl Mapping {
+    pub fn parse(text: &str, taxonomy: &Taxonomy) -> Result<Mapping, String> {
+        let m: Mapping = toml::from_str(text).map_err(|e| e.to_string())?;
+        if m.columns.title.is_none() {
+            return Err(
+                "the mapping must name the title column ([columns] title = \"...\")".into(),
+            );
+        }
+        for slug in m.access.keys() {
+            if taxonomy.access_feature(slug).is_none() {
+                return Err(format!(
+                    "[access] '{slug}' is not a known accessibility feature"
+                ));
+            }
+        }
+        for slug in m.types.values().chain(&m.fixed.types) {
+            if taxonomy.activity_type(slug).is_none() {
+                return Err(format!("'{slug}' is not a known activity type"));
+            }
+        }
+        if m.delimiter.is_some_and(|d| !d.is_ascii()) {
+            return Err("the delimiter must be a single ASCII character".into());
+        }
+        Ok(m)
+    }
+
+    pub fn load(path: &std::path::Path, taxonomy: &Taxonomy) -> Result<Mapping, IngestError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| IngestError::Read(path.display().to_string(), e))?;
+        Mapping::parse(&text, taxonomy).map_err(|e| {
+            IngestError::Mapping(format!("the mapping {} is not valid: {e}", path.display()))
+        })
+    }
+
+    /// Every (field, column ref) the mapping names, for checking against the header.
+    fn named(&self) -> Vec<(String, &ColumnRef)> {
+        let c = &self.columns;
+        let mut out: Vec<(String, &ColumnRef)> = [
+            ("source_id", &c.source_id),
+            ("title", &c.title),
+            ("summary", &c.summary),
+            ("description", &c.description),
+            ("organisation", &c.organisation),
+            ("email", &c.email),
+            ("phone", &c.phone),
+            ("website", &c.website),
+            ("venue_name", &c.venue_name),
+            ("address", &c.address),
+            ("postcode", &c.postcode),
+            ("lat", &c.lat),
+            ("lon", &c.lon),
+            ("days", &c.days),
+            ("start", &c.start),
+            ("end", &c.end),
+            ("frequency", &c.frequency),
+            ("week_of_month", &c.week_of_month),
+            ("starting", &c.starting),
+            ("date", &c.date),
+            ("cost", &c.cost),
+            ("free", &c.free),
+            ("concessions", &c.concessions),
+            ("ages", &c.ages),
+            ("age_min", &c.age_min),
+            ("age_max", &c.age_max),
+            ("types", &c.types),
+            ("access_notes", &c.access_notes),
+            ("join_details", &c.join_details),
+            ("schedule_note", &c.schedule_note),
+        ]
+        .into_iter()
+        .filter_map(|(f, r)| r.as_ref().map(|r| (f.to_string(), r)))
+        .collect();
+        for (slug, r) in &self.access {
+            out.push((format!("access.{slug}"), r));
+        }
+        out
+    }
+}
+
+/// Does this look like CSV: a first line with a separator and no JSON start?
+pub fn looks_like_csv(bytes: &[u8]) -> bool {
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    first.contains(&b',') || first.contains(&b';') || first.contains(&b'\t')
+}
+
+/// Decoded rows and warnings about the file or rows.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    /// One per data row; problems carry the candidate's 1-based index until
+    /// [`Decoded::import`] turns them into row numbers.
+    pub candidates: Vec<Candidate>,
+    /// The spreadsheet row number of each candidate.
+    pub rows: Vec<usize>,
+    /// Warnings, already by row number.
+    pub warnings: Vec<ItemProblem>,
+}
+
+impl Decoded {
+    /// Imports the rows and reports every problem and warning by spreadsheet row.
+    pub fn import(
+        self,
+        store: &crate::store::Store,
+        taxonomy: &Taxonomy,
+        opts: &super::ImportOptions,
+    ) -> Result<super::ImportReport, IngestError> {
+        let rows = self.rows;
+        let mut report = super::import(store, taxonomy, self.candidates, opts)?;
+        for p in &mut report.failed {
+            if let Some(r) = p.position.checked_sub(1).and_then(|i| rows.get(i)) {
+                p.position = *r;
+            }
+        }
+        report.failed.sort_by_key(|p| p.position);
+        report.warnings.extend(self.warnings);
+        report.unit = "row";
+        Ok(report)
+    }
+}
+
+/// Windows-1252's characters for bytes 0x80-0x9F (the rest match Latin-1).
+const CP1252: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+];
+
+/// The file as text: UTF-8 (without a BOM), or Windows-1252 when it is not UTF-8.
+pub fn to_text(bytes: &[u8]) -> (String, Option<String>) {
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), None),
+        Err(e) => {
+            let text: String = bytes
+                .iter()
+                .map(|&b| match b {
+                    0x80..=0x9F => CP1252[(b - 0x80) as usize],
+                    _ => b as char,
+                })
+                .collect();
+            (
+                text,
+                Some(format!(
+                    "the file is not UTF-8 (first bad byte at offset {}), so it was read as Windows-1252; check accented letters and £ signs",
+                    e.valid_up_to()
+                )),
+            )
+        }
+    }
+}
+
+struct Row<'a> {
+    cells: &'a csv::StringRecord,
+    header: &'a BTreeMap<String, usize>,
+    mapping: &'a Mapping,
+}
+
+impl Row<'_> {
+    fn cell(&self, column: &str) -> Option<String> {
+        let i = *self.header.get(&column.trim().to_lowercase())?;
+        let v = self.cells.get(i)?.trim();
+        let missing = v.is_empty()
+            || self
+                .mapping
+                .values
+                .missing
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(v));
+        (!missing).then(|| v.to_string())
+    }
+
+    fn get(&self, r: &Option<ColumnRef>) -> Option<String> {
+        let r = r.as_ref()?;
+        let s = match r {
+            ColumnRef::One(t) if t.contains('{') => {
+                let mut out = String::new();
+                let mut any = false;
+                let mut rest = t.as_str();
+                while let Some(i) = rest.find('{') {
+                    out.push_str(&rest[..i]);
+                    let Some(j) = rest[i..].find('}') else { break };
+                    if let Some(v) = self.cell(&rest[i + 1..i + j]) {
+                        out.push_str(&v);
+                        any = true;
+                    }
+                    rest = &rest[i + j + 1..];
+                }
+                out.push_str(rest);
+                if !any {
+                    return None;
+                }
+                out
+            }
+            ColumnRef::One(c) => self.cell(c)?,
+            ColumnRef::Many(cs) => {
+                let parts: Vec<String> = cs.iter().filter_map(|c| self.cell(c)).collect();
+                if parts.is_empty() {
+                    return None;
+                }
+                parts.join(", ")
+            }
+        };
+        let s = strip_html(&s);
+        (!s.is_empty()).then_some(s)
+    }
+
+    /// Yes (true), no (false), or not given; anything else is an error.
+    fn yes_no(&self, field: &str, v: &str) -> Result<bool, String> {
+        let vals = &self.mapping.values;
+        if vals.yes.iter().any(|y| y.eq_ignore_ascii_case(v)) {
+            Ok(true)
+        } else if vals.no.iter().any(|n| n.eq_ignore_ascii_case(v)) {
+            Ok(false)
+        } else {
+            Err(format!("{field}: '{v}' is not a yes or no"))
+        }
+    }
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    let t = s.trim().to_lowercase().replace(' ', "");
+    if t == "midday" || t == "noon" {
+        return NaiveTime::from_hms_opt(12, 0, 0);
+    }
+    let (body, pm) = if let Some(b) = t.strip_suffix("pm") {
+        (b, Some(true))
+    } else if let Some(b) = t.strip_suffix("am") {
+        (b, Some(false))
+    } else {
+        (t.as_str(), None)
+    };
+    let (h, m) = match body.split_once([':', '.']) {
+        Some((h, m)) => (
+            h.parse::<u32>().ok()?,
+            m.get(..2).unwrap_or(m).parse::<u32>().ok()?,
+        ),
+        None => (body.parse::<u32>().ok()?, 0),
+    };
+    let h = match pm {
+        Some(true) if h < 12 => h + 12,
+        Some(false) if h == 12 => 0,
+        _ => h,
+    };
+    NaiveTime::from_hms_opt(h, m, 0)
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    [
+        "%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y",
+    ]
+    .iter()
+    .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+}
+
+fn parse_days(s: &str) -> Result<Vec<Day>, String> {
+    let mut out = Vec::new();
+    for part in s.split([',', ';', '/', '&']).flat_map(|p| p.split(" and ")) {
+        let w = part.trim().to_lowercase();
+        if w.is_empty() {
+            continue;
+        }
+        let d = match w.get(..3) {
+            Some("mon") => Day::Mon,
+            Some("tue") => Day::Tue,
+            Some("wed") => Day::Wed,
+            Some("thu") => Day::Thu,
+            Some("fri") => Day::Fri,
+            Some("sat") => Day::Sat,
+            Some("sun") => Day::Sun,
+            _ => return Err(format!("days: '{}' is not a day of the week", part.trim())),
+        };
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// "£3.50", "3", "Free" → (free, pence).
+fn parse_price(s: &str) -> (bool, Option<u32>) {
+    let t = s.trim().to_lowercase();
+    if t == "free" || t.starts_with("free ") {
+        return (true, None);
+    }
+    let num = t
+        .trim_start_matches('£')
+        .trim()
+        .trim_end_matches(|c: char| !c.is_ascii_digit());
+    match num.parse::<f64>() {
+        Ok(0.0) => (true, None),
+        Ok(v) if v.is_finite() && v > 0.0 => (false, Some((v * 100.0).round() as u32)),
+        _ => (false, None),
+    }
+}
+
+/// "18+", "5-11", "5 to 11", "over 50s", "under 18".
+fn parse_ages(s: &str) -> Option<(Option<u8>, Option<u8>)> {
+    let t = s.trim().to_lowercase();
+    let nums: Vec<u8> = t
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse::<u8>().ok())
+        .collect();
+    match nums.as_slice() {
+        [a, b] => Some((Some(*a), Some(*b))),
+        [a] if t.contains('+') || t.contains("over") || t.contains("plus") => {
+            Some((Some(*a), None))
+        }
+        [a] if t.contains("under") => Some((None, Some(a.saturating_sub(1)))),
+        [a] => Some((Some(*a), Some(*a))),
+        _ => None,
+    }
+}
+
+fn week_of_month(s: &str) -> Option<i8> {
+    match s.trim().to_lowercase().as_str() {
+        "1" | "first" | "1st" => Some(1),
+        "2" | "second" | "2nd" => Some(2),
+        "3" | "third" | "3rd" => Some(3),
+        "4" | "fourth" | "4th" => Some(4),
+        "-1" | "last" => Some(-1),
+        _ => None,
+    }
+}
+
+/// Reads a CSV file through `mapping`. Errors only for a file that can't be read at all
+/// or a mapping that names columns the file lacks; row problems are per row.
+pub fn decode(
+    bytes: &[u8],
+    mapping: &Mapping,
+    taxonomy: &Taxonomy,
+) -> Result<Decoded, IngestError> {
+    let (text, encoding_warning) = to_text(bytes);
+    let mut out = Decoded::default();
+    if let Some(w) = encoding_warning {
+        out.warnings.push(ItemProblem {
+            position: 1,
+            source_id: None,
+            reasons: vec![w],
+        });
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(mapping.delimiter.map(|d| d as u8).unwrap_or(b','))
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| IngestError::Mapping(format!("could not read the header row: {e}")))?
+        .clone();
+    // The first of two same-named columns wins.
+    let mut header: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        header.entry(h.trim().to_lowercase()).or_insert(i);
+    }
+    let mut missing = Vec::new();
+    for (field, r) in mapping.named() {
+        for c in r.columns() {
+            if !header.contains_key(&c.trim().to_lowercase()) {
+                missing.push(format!("'{c}' (for {field})"));
+            }
+        }
+    }
+    for c in mapping.skip.keys().chain(mapping.free_when.keys()) {
+        if !header.contains_key(&c.trim().to_lowercase()) {
+            missing.push(format!("'{c}'"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(IngestError::Mapping(format!(
+            "the mapping names {} that the file does not have: {}. The file's columns are: {}",
+            if missing.len() == 1 {
+                "a column"
+            } else {
+                "columns"
+            },
+            missing.join(", "),
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    for (i, rec) in reader.records().enumerate() {
+        // The header is row 1, so the first record is row 2.
+        let row_no = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.rows.push(row_no);
+                out.candidates.push(Err(ItemProblem {
+                    position: out.rows.len(),
+                    source_id: None,
+                    reasons: vec![format!("the row could not be read: {e}")],
+                }));
+                continue;
+            }
+        };
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut warnings = Vec::new();
+        if rec.len() != headers.len() {
+            warnings.push(format!(
+                "the row has {} cells but the header has {}",
+                rec.len(),
+                headers.len()
+            ));
+        }
+        let row = Row {
+            cells: &rec,
+            header: &header,
+            mapping,
+        };
+        match row_to_listing(&row, taxonomy, &mut warnings) {
+            Ok(l) => {
+                if !warnings.is_empty() {
+                    out.warnings.push(ItemProblem {
+                        position: row_no,
+                        source_id: Some(l.provenance.source_id.clone()),
+                        reasons: warnings,
+                    });
+                }
+                out.rows.push(row_no);
+                out.candidates.push(Ok(l));
+            }
+            Err((id, mut reasons)) => {
+                reasons.extend(warnings);
+                out.rows.push(row_no);
+                out.candidates.push(Err(ItemProblem {
+                    position: out.rows.len(),
+                    source_id: id,
+                    reasons,
+                }));
+            }
+        }
+    }
+    Ok(out)
+}
+
+type RowError = (Option<String>, Vec<String>);
+
+fn row_to_listing(
+    row: &Row<'_>,
+    taxonomy: &Taxonomy,
+    warnings: &mut Vec<String>,
+) -> Result<Listing, RowError> {
+    let m = row.mapping;
+    let c = &m.columns;
+    let mut reasons = Vec::new();
+    let title = row.get(&c.title).unwrap_or_default();
+    let id = row.get(&c.source_id).or_else(|| {
+        (c.source_id.is_none() && !title.is_empty()).then(|| {
+            let pc = row.get(&c.postcode).unwrap_or_default();
+            format!(
+                "{}|{}",
+                title.to_lowercase(),
+                pc.to_uppercase().replace(' ', "")
+            )
+        })
+    });
+    for (col, values) in &m.skip {
+        if let Some(v) = row.cell(col)
+            && values.iter().any(|x| x.eq_ignore_ascii_case(&v))
+        {
+            return Err((id, vec![format!("left out by the mapping: {col} is '{v}'")]));
+        }
+    }
+    if title.is_empty() {
+        reasons.push("title: the row has no name".to_string());
+    }
+    if id.is_none() {
+        reasons.push("source_id: the row has no id".to_string());
+    }
+
+    let mut types: Vec<String> = Vec::new();
+    let raw_types = row.get(&c.types);
+    if let Some(raw) = &raw_types {
+        for part in raw
+            .split([',', ';', '/', '|'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let t = m
+                .types
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(part))
+                .map(|(_, v)| v.as_str())
+                .or_else(|| taxonomy.activity_type(part).map(|t| t.slug.as_str()))
+                .or_else(|| taxonomy.type_for_label(part));
+            if let Some(t) = t
+                && !types.iter().any(|x| x == t)
+            {
+                types.push(t.to_string());
+            }
+        }
+    }
+    if types.is_empty() {
+        types = m.fixed.types.clone();
+    }
+    if types.is_empty() {
+        reasons.push(match &raw_types {
+            Some(raw) => format!("types: '{raw}' is not one of Signpost's activity types (add it under [types] in the mapping)"),
+            None => "types: the row names no activity type".into(),
+        });
+    }
+
+    let description = row.get(&c.description).unwrap_or_default();
+    let email = match row.get(&c.email) {
+        Some(e) => match email_address(&e) {
+            Some(ok) => Some(ok),
+            None => {
+                warnings.push(format!(
+                    "email: '{e}' is not an email address, so it was left out"
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let website = match row.get(&c.website) {
+        Some(w) => {
+            let with_scheme = if w.starts_with("http") {
+                w.clone()
+            } else {
+                format!("https://{w}")
+            };
+            match web_address(&with_scheme) {
+                Some(ok) => Some(ok),
+                None => {
+                    warnings.push(format!(
+                        "website: '{w}' is not a web address, so it was left out"
+                    ));
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let phone = row.get(&c.phone).and_then(|p| {
+        let n = phone_number(&p);
+        if n.is_none() {
+            warnings.push(format!(
+                "phone: '{p}' is not a phone number, so it was left out"
+            ));
+        }
+        n
+    });
+
+    // Where.
+    let num = |r: &Option<ColumnRef>, field: &str, reasons: &mut Vec<String>| -> Option<f64> {
+        let v = row.get(r)?;
+        match v.parse::<f64>() {
+            Ok(f) if f.is_finite() => Some(f),
+            _ => {
+                reasons.push(format!("{field}: '{v}' is not a number"));
+                None
+            }
+        }
+    };
+    let mut lat = num(&c.lat, "lat", &mut reasons);
+    let mut lon = num(&c.lon, "lon", &mut reasons);
+    if let (Some(a), Some(b)) = (lat, lon)
+        && !((49.0..=61.5).contains(&a) && (-9.0..=2.5).contains(&b))
+    {
+        warnings.push(format!(
+            "{a}, {b} is not a position in the UK, so it was left out"
+        ));
+        (lat, lon) = (None, None);
+    }
+    if lat.is_some() != lon.is_some() {
+        (lat, lon) = (None, None);
+    }
+    let postcode = row.get(&c.postcode);
+    let address = row.get(&c.address).unwrap_or_default();
+    let venue_name = row.get(&c.venue_name).unwrap_or_default();
+    let venue = (postcode.is_some() || lat.is_some() || !address.is_empty()).then_some(Venue {
+        name: venue_name,
+        address,
+        postcode,
+        lat,
+        lon,
+        geo_precision: None,
+    });
+    let modes = if m.fixed.modes.is_empty() {
+        vec![Mode::InPerson]
+    } else {
+        m.fixed.modes.clone()
+    };
+
+    // When.
+    let mut schedule = Schedule {
+        note: row
+            .get(&c.schedule_note)
+            .map(|n| truncate(&n, 1_000))
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    let start = match row.get(&c.start) {
+        Some(s) => match parse_time(&s) {
+            Some(t) => Some(t),
+            None => {
+                reasons.push(format!("start: '{s}' is not a time (use 10:00 or 10am)"));
+                None
+            }
+        },
+        None => None,
+    };
+    let end = match row.get(&c.end) {
+        Some(s) => match parse_time(&s) {
+            Some(t) => Some(t),
+            None => {
+                reasons.push(format!("end: '{s}' is not a time (use 11:30 or 11:30am)"));
+                None
+            }
+        },
+        None => None,
+    };
+    let days = match row.get(&c.days) {
+        Some(d) => parse_days(&d).unwrap_or_else(|e| {
+            reasons.push(e);
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    let starting = match row.get(&c.starting) {
+        Some(s) => parse_date(&s).or_else(|| {
+            reasons.push(format!(
+                "starting: '{s}' is not a date (use 2026-01-31 or 31/01/2026)"
+            ));
+            None
+        }),
+        None => None,
+    };
+    let frequency = row.get(&c.frequency).map(|f| f.to_lowercase());
+    let repeat = match frequency.as_deref() {
+        None | Some("weekly" | "every week" | "week") => Some(Repeat::Weekly),
+        Some("fortnightly" | "every other week" | "every two weeks" | "biweekly") => {
+            Some(Repeat::Fortnightly)
+        }
+        Some("monthly" | "every month" | "month") => Some(Repeat::Monthly),
+        Some(other) => {
+            reasons.push(format!(
+                "frequency: '{other}' is not weekly, fortnightly or monthly"
+            ));
+            None
+        }
+    };
+    let wom = row.get(&c.week_of_month);
+    if let Some(date) = row.get(&c.date) {
+        match (parse_date(&date), start) {
+            (Some(d), Some(s)) => schedule.dates.push(OneOff {
+                date: d,
+                start: s,
+                end,
+            }),
+            (None, _) => reasons.push(format!(
+                "date: '{date}' is not a date (use 2026-01-31 or 31/01/2026)"
+            )),
+            (_, None) => reasons.push("start: a dated session needs a start time".into()),
+        }
+    } else if !days.is_empty() {
+        match (start, repeat) {
+            (Some(s), Some(repeat)) => {
+                for day in days {
+                    let week_of_month = match repeat {
+                        Repeat::Monthly => match wom.as_deref().and_then(week_of_month) {
+                            Some(w) => Some(w),
+                            None => {
+                                reasons.push(format!(
+                                    "week_of_month: a monthly session needs which week (1-4 or last), not '{}'",
+                                    wom.as_deref().unwrap_or("")
+                                ));
+                                break;
+                            }
+                        },
+                        _ => None,
+                    };
+                    let rule = SessionRule {
+                        repeat,
+                        day,
+                        week_of_month,
+                        start: s,
+                        end,
+                        starting: match repeat {
+                            Repeat::Monthly => None,
+                            _ => starting.map(|st| {
+                                let mut d = st;
+                                while d.weekday_day() != day {
+                                    d = d.succ_opt().unwrap_or(d);
+                                }
+                                d
+                            }),
+                        },
+                        until: None,
+                    };
+                    if let Err(e) = rule.validate() {
+                        reasons.push(format!("schedule: {e}"));
+                        break;
+                    }
+                    schedule.sessions.push(rule);
+                }
+            }
+            (None, _) if row.get(&c.start).is_none() => {
+                reasons.push("start: the row gives days but no start time".into())
+            }
+            _ => {}
+        }
+    }
+
+    // Cost.
+    let mut cost = Cost::default();
+    if let Some(p) = row.get(&c.cost) {
+        let (free, pence) = parse_price(&p);
+        cost.free = free;
+        cost.amount_pence = pence;
+        if !free {
+            cost.price = Some(match pence {
+                Some(p) if p.is_multiple_of(100) => format!("£{}", p / 100),
+                Some(p) => format!("£{}.{:02}", p / 100, p % 100),
+                None => truncate(&p, 300),
+            });
+            if pence.is_some() && p.chars().any(|ch| ch.is_alphabetic()) {
+                cost.price = Some(truncate(&p, 300));
+            }
+        }
+    }
+    if let Some(f) = row.get(&c.free) {
+        match row.yes_no("free", &f) {
+            Ok(true) => {
+                cost = Cost {
+                    free: true,
+                    ..Default::default()
+                }
+            }
+            Ok(false) => cost.free = false,
+            Err(e) => reasons.push(e),
+        }
+    }
+    for (col, values) in &m.free_when {
+        if row
+            .cell(col)
+            .is_some_and(|v| values.iter().any(|x| x.eq_ignore_ascii_case(&v)))
+        {
+            cost = Cost {
+                free: true,
+                ..Default::default()
+            };
+        }
+    }
+    cost.concessions = row.get(&c.concessions).map(|x| truncate(&x, 300));
+
+    // Access.
+    let mut access = crate::listing::Access::default();
+    for (slug, r) in &m.access {
+        let mut all = true;
+        let mut any = false;
+        for col in r.columns() {
+            match row.cell(&col) {
+                Some(v) => match row.yes_no(&col, &v) {
+                    Ok(yes) => {
+                        any = true;
+                        all &= yes;
+                    }
+                    Err(e) => {
+                        warnings.push(format!("access.{slug}: {e}"));
+                        all = false;
+                    }
+                },
+                None => all = false,
+            }
+        }
+        if any && all {
+            access.features.push(slug.clone());
+        }
+    }
+    if let Some(n) = row.get(&c.access_notes) {
+        for f in access_features_in(&n) {
+            if !access.features.iter().any(|x| x == f) {
+                access.features.push(f.to_string());
+            }
+        }
+        access.notes = truncate(&n, 2_000);
+    }
+
+    // Who.
+    let mut audience = crate::listing::Audience::default();
+    if let Some(a) = row.get(&c.ages) {
+        match parse_ages(&a) {
+            Some((min, max)) => {
+                audience.age_min = min.filter(|x| *x > 0);
+                audience.age_max = max;
+            }
+            None => reasons.push(format!(
+                "ages: '{a}' is not an age range (use 18+, 5-11 or under 16)"
+            )),
+        }
+    }
+    for (r, field, slot) in [(&c.age_min, "age_min", 0), (&c.age_max, "age_max", 1)] {
+        if let Some(v) = row.get(r) {
+            match v.parse::<u8>() {
+                Ok(n) if n <= 120 => {
+                    if slot == 0 {
+                        audience.age_min = Some(n).filter(|x| *x > 0)
+                    } else {
+                        audience.age_max = Some(n)
+                    }
+                }
+                _ => reasons.push(format!("{field}: '{v}' is not an age from 0 to 120")),
+            }
+        }
+    }
+
+    if !reasons.is_empty() {
+        return Err((id, reasons));
+    }
+    let organisation = Organisation {
+        name: row
+            .get(&c.organisation)
+            .or_else(|| m.fixed.organisation.clone())
+            .unwrap_or_default(),
+        website: website.clone(),
+        email: email.clone(),
+        phone: phone.clone(),
+    };
+    let summary = row
+        .get(&c.summary)
+        .unwrap_or_else(|| summary_of(&description));
+    Ok(Listing {
+        id: 0,
+        title,
+        summary,
+        description,
+        organisation,
+        types,
+        modes,
+        venue,
+        area_served: Default::default(),
+        schedule,
+        cost,
+        access,
+        audience,
+        join: Join {
+            method: m.fixed.join.unwrap_or(JoinMethod::DropIn),
+            details: row.get(&c.join_details).unwrap_or_default(),
+            contact: Contact {
+                name: None,
+                phone,
+                email,
+                url: website,
+            },
+        },
+        provenance: Provenance {
+            source: String::new(),
+            source_id: id.expect("checked above"),
+            source_url: None,
+            updated_at: None,
+            verified_at: None,
+        },
+        status: Default::default(),
+    })
+}
+
+trait WeekdayDay {
+    fn weekday_day(&self) -> Day;
+}
+
+impl WeekdayDay for NaiveDate {
+    fn weekday_day(&self) -> Day {
+        use chrono::Datelike;
+        Day::from_chrono(self.weekday())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_parsers() {
+        assert_eq!(parse_time("2pm"), NaiveTime::from_hms_opt(14, 0, 0));
+        assert_eq!(parse_time("10.30"), NaiveTime::from_hms_opt(10, 30, 0));
+        assert_eq!(parse_time("12am"), NaiveTime::from_hms_opt(0, 0, 0));
+        assert_eq!(parse_time("noon"), NaiveTime::from_hms_opt(12, 0, 0));
+        assert!(parse_time("soon").is_none());
+        assert_eq!(
+            parse_days("Mon, Wednesdays and fri").unwrap(),
+            vec![Day::Mon, Day::Wed, Day::Fri]
+        );
+        assert!(parse_days("Funday").is_err());
+        assert_eq!(parse_price("£3.50"), (false, Some(350)));
+        assert_eq!(parse_price("Free"), (true, None));
+        assert_eq!(parse_ages("18+"), Some((Some(18), None)));
+        assert_eq!(parse_ages("5-11"), Some((Some(5), Some(11))));
+        assert_eq!(to_text(b"caf\xe9 \x80").0, "café €");
+        assert!(to_text(b"\xEF\xBB\xBFok").1.is_none());
+    }
+}
