@@ -12,9 +12,11 @@
 //! stays small.
 
 mod feeds;
+mod groups;
 mod migrations;
 
 pub use feeds::{Cursor, FeedTx, StoredItem};
+pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
