@@ -820,3 +820,84 @@ async fn hostile_input_in_every_field_is_escaped_and_round_trips() {
         "Unicode round-trips to the moderator"
     );
 }
+
+/// Listings not confirmed within the freshness period show "last checked" at the top,
+/// are in the moderators' "due for checking" list, and their groups get one
+/// "still running?" email per lapse with a working private link.
+#[tokio::test]
+async fn stale_listings_are_flagged_and_groups_reminded_once() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |_| {});
+    let (reference, _) = submit(&r, "Platypus Poetry Club").await;
+    let (cookie, csrf) = sign_in(&t, &r).await;
+    let id = signpost::groups::parse_reference(&reference).unwrap();
+    send(
+        &r,
+        "POST",
+        &format!("/moderate/submissions/{id}/approve"),
+        &format!("csrf={csrf}"),
+        Some(&cookie),
+    )
+    .await;
+    let lid = t
+        .app
+        .store
+        .submission(id)
+        .unwrap()
+        .unwrap()
+        .listing_id
+        .unwrap();
+    let (_, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
+    assert!(
+        !page.contains("id=\"last-checked\""),
+        "fresh listings carry no warning"
+    );
+
+    // Seven months without a check.
+    let mut l = t.listing(lid);
+    let old = chrono::Utc::now() - chrono::Duration::days(7 * 31);
+    l.provenance.verified_at = Some(old);
+    l.provenance.updated_at = Some(old);
+    t.app.store.upsert(&l).unwrap();
+    let (_, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
+    assert!(
+        page.contains("id=\"last-checked\"")
+            && page.contains(&format!("Last checked {}", old.format("%-d %B %Y"))),
+        "prominent last checked"
+    );
+    let (_, _, queue) = send(&r, "GET", "/moderate", "", Some(&cookie)).await;
+    assert!(queue.contains("Platypus Poetry Club") && queue.contains("Due for checking"));
+
+    let outbox = signpost::groups::mail::Outbox::new(t.dir.path());
+    let before = std::fs::read_dir(outbox.dir()).unwrap().count();
+    let n =
+        signpost::groups::freshness::remind(&t.app.store, &outbox, "http://signpost.test", 6, 12)
+            .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(
+        signpost::groups::freshness::remind(&t.app.store, &outbox, "http://signpost.test", 6, 12)
+            .unwrap(),
+        0,
+        "once per lapse"
+    );
+    let mails = self::outbox(&t);
+    assert_eq!(mails.len(), before + 1);
+    let reminder = mails.iter().find(|m| m.contains("still running?")).unwrap();
+    let link = between(reminder, "http://signpost.test", "\r\n");
+    // The new link opens the listing and one click confirms it.
+    let (s, _, page) = send(&r, "GET", &link, "", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let ft = hidden(&page, "ft");
+    let (s, _, _) = send(
+        &r,
+        "POST",
+        &format!("{link}/still-running"),
+        &format!("ft={}", enc(&ft)),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(t.listing(lid).provenance.verified_at.unwrap() > old + chrono::Duration::days(100));
+    let (_, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
+    assert!(!page.contains("id=\"last-checked\""));
+}

@@ -112,7 +112,17 @@ pub async fn listing(
                 .then(|| req.to_query_string(Some(req.page)))
         });
     let page_url = format!("{}/listings/{}", base_url(&state, &headers), l.id);
+    let check_notice = (!super::groups::is_fresh(&state.groups, &l)).then(|| {
+        match l.provenance.verified_at.or(l.provenance.updated_at) {
+            Some(c) => format!(
+                "Last checked {}. Contact the group to make sure it is still running.",
+                c.format("%-d %B %Y")
+            ),
+            None => "Not checked yet. Contact the group to make sure it is still running.".into(),
+        }
+    });
     let ctx = ListingContext {
+        check_notice,
         shortlist: Shortlist::from_query(raw.as_deref()),
         from,
         json_ld: jsonld::listing(&l, &page_url, now),

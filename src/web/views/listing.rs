@@ -83,6 +83,8 @@ pub struct ListingContext {
     pub from: Option<String>,
     pub page_url: String,
     pub json_ld: String,
+    /// "Last checked ..." shown prominently when the listing is due for checking.
+    pub check_notice: Option<String>,
 }
 
 pub fn listing_page(
@@ -134,6 +136,7 @@ pub fn listing_page(
         html! {
             p { a href=(back) { "Back to search" } }
             h1 { (l.title) }
+            @if let Some(n) = &ctx.check_notice { p.notice #last-checked { strong { (n) } } }
             @if !l.organisation.name.is_empty() { p.org { "Run by " (l.organisation.name) } }
             @if !l.summary.is_empty() { p.lead { (l.summary) } }
             p.tags {
