@@ -855,7 +855,7 @@ async fn stale_listings_are_flagged_and_groups_reminded_once() {
 
     // Seven months without a check.
     let mut l = t.listing(lid);
-    let old = chrono::Utc::now() - chrono::Duration::days(7 * 31);
+    let old = common::now().and_utc() - chrono::Duration::days(7 * 31);
     l.provenance.verified_at = Some(old);
     l.provenance.updated_at = Some(old);
     t.app.store.upsert(&l).unwrap();

@@ -351,11 +351,13 @@ async fn resolve(
     .map_err(WebError::internal)?
 }
 
-/// Is the listing confirmed within the freshness period?
-pub fn is_fresh(groups: &Groups, l: &Listing) -> bool {
+/// Is the listing confirmed within the freshness period? `now` is the site's clock
+/// (pinned in tests, so pages do not change as real time passes).
+pub fn is_fresh(groups: &Groups, l: &Listing, now: chrono::NaiveDateTime) -> bool {
     let checked = l.provenance.verified_at.or(l.provenance.updated_at);
-    let Some(cutoff) =
-        chrono::Utc::now().checked_sub_months(chrono::Months::new(groups.fresh_months))
+    let Some(cutoff) = now
+        .and_utc()
+        .checked_sub_months(chrono::Months::new(groups.fresh_months))
     else {
         return true;
     };
@@ -376,7 +378,9 @@ pub async fn manage(State(state): State<AppState>, Path(token): Path<String>) ->
         (None, _) => "Your listing is waiting for a volunteer to check it.".to_string(),
     };
     let link = format!("/manage/{token}");
-    let fresh = listing.as_ref().is_some_and(|l| is_fresh(&state.groups, l));
+    let fresh = listing
+        .as_ref()
+        .is_some_and(|l| is_fresh(&state.groups, l, (state.clock)()));
     let live = listing.filter(|l| l.status == crate::listing::Status::Published);
     gv::manage_page(
         &link,

@@ -112,7 +112,7 @@ pub async fn listing(
                 .then(|| req.to_query_string(Some(req.page)))
         });
     let page_url = format!("{}/listings/{}", base_url(&state, &headers), l.id);
-    let check_notice = (!super::groups::is_fresh(&state.groups, &l)).then(|| {
+    let check_notice = (!super::groups::is_fresh(&state.groups, &l, now)).then(|| {
         match l.provenance.verified_at.or(l.provenance.updated_at) {
             Some(c) => format!(
                 "Last checked {}. Contact the group to make sure it is still running.",
