@@ -64,7 +64,9 @@ impl Groups {
             fresh_months: 6,
             stale_months: 12,
             indexer: None,
-            posts_per_minute: 30,
+            // Off for a router built directly (tests, embedding); `serve` sets the
+            // configured limit (default 30 a minute).
+            posts_per_minute: 0,
             post_burst: 10,
             max_pending: 10_000,
         }
