@@ -147,12 +147,12 @@ pub(super) async fn build(
 enum Refusal {
     /// The form's token is older than a day: show the answers again to resend.
     Expired,
-    Refused(Response),
+    Refused(Box<Response>),
 }
 
 fn spam_check(state: &AppState, pairs: &[(String, String)]) -> Result<(), Refusal> {
     if !value(pairs, "nickname").is_empty() {
-        return Err(Refusal::Refused(
+        return Err(Refusal::Refused(Box::new(
             (
                 StatusCode::BAD_REQUEST,
                 gv::refused_page(
@@ -161,12 +161,12 @@ fn spam_check(state: &AppState, pairs: &[(String, String)]) -> Result<(), Refusa
                 ),
             )
                 .into_response(),
-        ));
+        )));
     }
     match state.groups.signer.check(value(pairs, "ft"), unix_now()) {
         Ok(()) => Ok(()),
         Err(FormTokenProblem::Expired) => Err(Refusal::Expired),
-        Err(_) => Err(Refusal::Refused(
+        Err(_) => Err(Refusal::Refused(Box::new(
             (
                 StatusCode::BAD_REQUEST,
                 gv::refused_page(
@@ -175,7 +175,7 @@ fn spam_check(state: &AppState, pairs: &[(String, String)]) -> Result<(), Refusa
                 ),
             )
                 .into_response(),
-        )),
+        ))),
     }
 }
 
@@ -251,7 +251,7 @@ pub async fn add_send(State(state): State<AppState>, headers: HeaderMap, body: B
     match spam_check(&state, &pairs) {
         Ok(()) => {}
         Err(Refusal::Expired) => return expired(&state, &Mode::New, &form),
-        Err(Refusal::Refused(r)) => return r,
+        Err(Refusal::Refused(r)) => return *r,
     }
     let (form, built) = match build(&state, form).await {
         Ok(x) => x,
@@ -453,7 +453,7 @@ pub async fn edit_send(
     match spam_check(&state, &pairs) {
         Ok(()) => {}
         Err(Refusal::Expired) => return expired(&state, &mode, &form),
-        Err(Refusal::Refused(r)) => return r,
+        Err(Refusal::Refused(r)) => return *r,
     }
     let (form, built) = match build(&state, form).await {
         Ok(x) => x,
@@ -526,7 +526,7 @@ pub async fn still_running(
             )
                 .into_response();
         }
-        Err(Refusal::Refused(r)) => return r,
+        Err(Refusal::Refused(r)) => return *r,
     }
     let app = state.app.clone();
     let id = l.id;
