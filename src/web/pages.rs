@@ -379,7 +379,7 @@ pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Respon
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         format!(
-            "User-agent: *\nDisallow: /api/\nDisallow: /shortlist\nDisallow: /h/\nSitemap: {base}/sitemap.xml\n"
+            "User-agent: *\nDisallow: /api/\nDisallow: /shortlist\nDisallow: /h/\nDisallow: /manage/\nDisallow: /moderate\nSitemap: {base}/sitemap.xml\n"
         ),
     )
         .into_response()
