@@ -359,6 +359,9 @@ async fn serve(config: Config) -> Result<()> {
     groups.posts_per_minute = config.posts_per_minute;
     groups.post_burst = config.post_burst;
     groups.indexer = Some(indexer.clone());
+    app.engine
+        .stale_months
+        .store(config.stale_months, std::sync::atomic::Ordering::Relaxed);
     let outbox = groups.outbox.clone();
     let state = state.with_groups(groups);
     let base = config

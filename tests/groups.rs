@@ -900,4 +900,39 @@ async fn stale_listings_are_flagged_and_groups_reminded_once() {
     assert!(t.listing(lid).provenance.verified_at.unwrap() > old + chrono::Duration::days(100));
     let (_, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
     assert!(!page.contains("id=\"last-checked\""));
+
+    // Thirteen months without a check: out of default results, still on its page and
+    // in the moderators' list; confirming brings it back.
+    assert_eq!(t.search("q=platypus").await["total"], 1);
+    let mut l = t.listing(lid);
+    let old = common::now().and_utc() - chrono::Duration::days(13 * 31);
+    l.provenance.verified_at = Some(old);
+    t.app.store.upsert(&l).unwrap();
+    t.sync();
+    assert_eq!(
+        t.search("q=platypus").await["total"],
+        0,
+        "stale listings leave search"
+    );
+    let (s, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"last-checked\""));
+    let (_, _, queue) = send(&r, "GET", "/moderate", "", Some(&cookie)).await;
+    assert!(queue.contains("Platypus Poetry Club"));
+    let (_, _, queue) = send(&r, "GET", "/moderate", "", Some(&cookie)).await;
+    let csrf = hidden(&queue, "csrf");
+    let (s, _, _) = send(
+        &r,
+        "POST",
+        &format!("/moderate/listings/{lid}/checked"),
+        &format!("csrf={csrf}"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.search("q=platypus").await["total"],
+        1,
+        "back once checked"
+    );
 }
