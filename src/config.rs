@@ -27,6 +27,19 @@ pub struct Config {
     pub harvest_every_minutes: Option<u64>,
     /// The sources file. Default `content/sources.toml`.
     pub sources: PathBuf,
+    /// Months after which a listing not confirmed is due for checking (and shows
+    /// "last checked" prominently). Default 6.
+    pub fresh_months: u32,
+    /// Months after which a listing not confirmed leaves default search results.
+    /// Default 12.
+    pub stale_months: u32,
+    /// Serve the moderator cookie as `Secure` with the `__Host-` prefix (set this when
+    /// the site is reached over HTTPS). Default false.
+    pub secure_cookies: bool,
+    /// POST requests allowed per client per minute (0: no limit). Default 30.
+    pub posts_per_minute: u32,
+    /// Extra POST requests a client may send at once. Default 10.
+    pub post_burst: u32,
 }
 
 impl Default for Config {
@@ -39,6 +52,11 @@ impl Default for Config {
             public_url: None,
             harvest_every_minutes: None,
             sources: PathBuf::from("content/sources.toml"),
+            fresh_months: 6,
+            stale_months: 12,
+            secure_cookies: false,
+            posts_per_minute: 30,
+            post_burst: 10,
         }
     }
 }

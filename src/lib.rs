@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod geo;
+pub mod groups;
 pub mod ingest;
 pub mod listing;
 pub mod search;

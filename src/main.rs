@@ -50,7 +50,22 @@ enum Command {
         /// The sources file for background harvesting.
         #[arg(long, default_value = "content/sources.toml")]
         sources: PathBuf,
+        /// The site is reached over HTTPS: mark the moderator cookie Secure (__Host-).
+        #[arg(long, env = "SIGNPOST_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// POST requests allowed per client per minute (0: no limit).
+        #[arg(long, env = "SIGNPOST_POSTS_PER_MINUTE")]
+        posts_per_minute: Option<u32>,
+        /// Extra POST requests a client may send at once.
+        #[arg(long, env = "SIGNPOST_POST_BURST")]
+        post_burst: Option<u32>,
     },
+    /// Create a moderator account, or set a new password for one. The password is read
+    /// from SIGNPOST_MODERATOR_PASSWORD or the first line of standard input.
+    AddModerator { username: String },
+    /// Email "still running?" links for listings due for checking (once per listing
+    /// each time it falls due). `serve` also does this every hour.
+    RemindStale,
     /// Import listings from a file or URL.
     Import {
         /// A file path or an http(s) URL.
@@ -202,7 +217,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             public_url,
             harvest_every,
             sources,
+            secure_cookies,
+            posts_per_minute,
+            post_burst,
         } => {
+            config.secure_cookies |= secure_cookies;
+            if let Some(n) = posts_per_minute {
+                config.posts_per_minute = n;
+            }
+            if let Some(n) = post_burst {
+                config.post_burst = n;
+            }
             if let Some(m) = harvest_every {
                 config.harvest_every_minutes = Some(m);
                 config.sources = sources;
@@ -249,7 +274,55 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reindex => reindex(&config),
         Command::ImportPostcodes { file } => import_postcodes(&config, &file),
         Command::Search(args) => search(&config, &args),
+        Command::AddModerator { username } => add_moderator(&config, &username),
+        Command::RemindStale => remind_stale(&config),
     }
+}
+
+fn add_moderator(config: &Config, username: &str) -> Result<ExitCode> {
+    let username = username.trim();
+    if username.is_empty() || username.len() > 100 || username.chars().any(char::is_control) {
+        bail!("give a username of 1 to 100 characters");
+    }
+    let password = match std::env::var("SIGNPOST_MODERATOR_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password")?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    if password.chars().count() < 12 {
+        bail!("the password must be at least 12 characters");
+    }
+    let store = signpost::store::Store::open_dir(&config.data_dir)?;
+    let hash = web::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+    if store.set_moderator(username, &hash)? {
+        println!("Added moderator {username}");
+    } else {
+        println!("Set a new password for {username} (their sessions were ended)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remind_stale(config: &Config) -> Result<ExitCode> {
+    let store = signpost::store::Store::open_dir(&config.data_dir)?;
+    let outbox = signpost::groups::mail::Outbox::new(&config.data_dir);
+    let base = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.addr));
+    let n = signpost::groups::freshness::remind(
+        &store,
+        &outbox,
+        &base,
+        config.fresh_months,
+        config.stale_months,
+    )?;
+    println!("Wrote {n} reminder emails to {}", outbox.dir().display());
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(config: Config) -> Result<()> {
@@ -296,10 +369,49 @@ async fn serve(config: Config) -> Result<()> {
         "Signpost is ready at http://{addr} ({} ms)",
         started.elapsed().as_millis()
     );
-    let router = web::router(web::AppState::new(app).with_public_url(config.public_url.clone()));
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let state = web::AppState::new(app.clone()).with_public_url(config.public_url.clone());
+    let mut groups = (*state.groups).clone();
+    groups.secure_cookies = config.secure_cookies;
+    groups.fresh_months = config.fresh_months;
+    groups.stale_months = config.stale_months;
+    groups.posts_per_minute = config.posts_per_minute;
+    groups.post_burst = config.post_burst;
+    groups.indexer = Some(indexer.clone());
+    app.engine
+        .stale_months
+        .store(config.stale_months, std::sync::atomic::Ordering::Relaxed);
+    let outbox = groups.outbox.clone();
+    let state = state.with_groups(groups);
+    let base = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let (fresh, stale) = (config.fresh_months, config.stale_months);
+    let reminder_app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let (app, outbox, base) = (reminder_app.clone(), outbox.clone(), base.clone());
+            match tokio::task::spawn_blocking(move || {
+                signpost::groups::freshness::remind(&app.store, &outbox, &base, fresh, stale)
+            })
+            .await
+            {
+                Ok(Ok(n)) if n > 0 => tracing::info!("wrote {n} \"still running?\" reminders"),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!("reminders failed: {e}"),
+                Err(e) => tracing::error!("reminder task failed: {e}"),
+            }
+        }
+    });
+    let router = web::router(state);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

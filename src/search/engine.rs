@@ -13,7 +13,7 @@
 
 use std::ops::Bound;
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
@@ -41,6 +41,9 @@ pub struct Engine {
     pub index: SearchIndex,
     pub taxonomy: &'static Taxonomy,
     lexicon: Lexicon,
+    /// Listings not checked for this many months leave default results (0: never).
+    /// Set from the config by `serve`; default 12.
+    pub stale_months: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Engine {
@@ -131,6 +134,7 @@ impl Engine {
             index,
             taxonomy,
             lexicon,
+            stale_months: std::sync::atomic::AtomicU32::new(12),
         }
     }
 
@@ -146,7 +150,8 @@ impl Engine {
         let searcher = self.index.reader.searcher();
         let text_query = text::build(&req.q, f, &self.lexicon, &searcher);
         let has_text = text_query.is_some();
-        let filters = self.filters(req, location, true);
+        let mut filters = self.filters(req, location, true);
+        filters.extend(self.fresh_only(now));
         let query = combine(text_query, filters);
 
         let sort = if location.is_some() {
@@ -167,7 +172,9 @@ impl Engine {
             // Counts per type ignore the type filter itself, so a person can see what
             // choosing another type would give.
             let text_again = text::build(&req.q, f, &self.lexicon, &searcher);
-            let without_types = combine(text_again, self.filters(req, location, false));
+            let mut again = self.filters(req, location, false);
+            again.extend(self.fresh_only(now));
+            let without_types = combine(text_again, again);
             per_type = searcher
                 .search(
                     &without_types,
@@ -248,6 +255,33 @@ impl Engine {
             reach_label,
             next_session,
         })
+    }
+
+    /// Leaves out listings last checked before the stale cutoff. Each listing is indexed
+    /// with the month it was last checked (`checked:YYYY-MM`), so this is a must-not
+    /// over the months before the cutoff's month (ten years of them): it touches only
+    /// stale listings' postings, and time passing needs no re-indexing. The cutoff is
+    /// month-grained, so a listing leaves results within a month after it goes stale.
+    fn fresh_only(&self, now: NaiveDateTime) -> Option<Box<dyn Query>> {
+        let months = self.stale_months.load(std::sync::atomic::Ordering::Relaxed);
+        if months == 0 {
+            return None;
+        }
+        let cutoff = now.date().checked_sub_months(chrono::Months::new(months))?;
+        let f = &self.index.fields;
+        let mut old: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut m = cutoff.with_day(1)?;
+        for _ in 0..120 {
+            m = m.checked_sub_months(chrono::Months::new(1))?;
+            old.push((
+                Occur::Should,
+                term_query(filter_term(f, "checked", &m.format("%Y-%m").to_string())),
+            ));
+        }
+        Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+            (Occur::MustNot, Box::new(BooleanQuery::new(old))),
+        ])))
     }
 
     /// Every filter in `req` as one non-scoring query.

@@ -22,7 +22,7 @@ use crate::listing::{Day, Listing, Mode, Schedule, Taxonomy};
 
 /// Bump when the schema or what goes into a document changes: the index is then
 /// rebuilt from the store on the next start.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Geographic grid levels: cell height in degrees of latitude. Cells are 1.7 times as
 /// wide in longitude, which makes them roughly square at British latitudes. A radius
@@ -279,6 +279,10 @@ pub fn to_document(
 
     doc.add_u64(f.age_min, l.audience.age_min.unwrap_or(0) as u64);
     doc.add_u64(f.age_max, l.audience.age_max.unwrap_or(u8::MAX) as u64);
+    // The month it was last checked, for leaving stale listings out of results.
+    if let Some(c) = l.provenance.verified_at.or(l.provenance.updated_at) {
+        add_filter(&mut doc, f, "checked", &c.format("%Y-%m").to_string());
+    }
 
     let card = Card {
         id: l.id,

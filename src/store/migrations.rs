@@ -85,6 +85,67 @@ const MIGRATIONS: &[&str] = &[
         last_modified TEXT,
         fetched_at TEXT NOT NULL
     ) WITHOUT ROWID;",
+    // 7: groups and moderation: submissions from the "Add your activity" form and group
+    // edits (the form as typed), private edit links (hashed), moderators, their
+    // sessions (hashed), login attempts for throttling, the audit log, and which
+    // "still running?" reminders have been sent.
+    "CREATE TABLE edit_tokens (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        listing_id INTEGER,
+        email TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX edit_tokens_listing ON edit_tokens (listing_id);
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('new', 'edit')),
+        listing_id INTEGER,
+        token_id INTEGER NOT NULL REFERENCES edit_tokens (id),
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+        form TEXT NOT NULL,
+        email TEXT,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT
+    );
+    CREATE INDEX submissions_status ON submissions (status, id);
+    CREATE TABLE moderators (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        moderator_id INTEGER NOT NULL REFERENCES moderators (id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE login_attempts (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX login_attempts_user ON login_attempts (username, at);
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        before TEXT,
+        after TEXT
+    );
+    CREATE TABLE reminders (
+        listing_id INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (listing_id, period)
+    ) WITHOUT ROWID;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -12,11 +12,13 @@
 //! stays small.
 
 mod feeds;
+mod groups;
 mod http_cache;
 mod merge;
 mod migrations;
 
 pub use feeds::{Cursor, FeedTx, StoredItem};
+pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -9,8 +9,11 @@ mod api;
 mod assets;
 mod calendar;
 mod error;
+pub mod groups;
 mod handover;
 mod jsonld;
+mod limits;
+mod moderate;
 mod pages;
 mod search;
 mod security;
@@ -22,12 +25,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDateTime;
 
 use crate::App;
 
 pub use error::WebError;
+pub use moderate::hash_password;
 
 /// The clock pages use for "next session" dates: UK local time.
 pub type Clock = Arc<dyn Fn() -> NaiveDateTime + Send + Sync>;
@@ -39,15 +43,23 @@ pub struct AppState {
     /// The site's public address (`https://signpost.example.org`), for QR codes,
     /// calendar files and text messages. Without it, the request's Host is used.
     pub public_url: Option<String>,
+    /// Groups, moderation and freshness settings (see `groups.rs`).
+    pub groups: Arc<groups::Groups>,
 }
 
 impl AppState {
     pub fn new(app: Arc<App>) -> AppState {
         AppState {
-            app,
             clock: Arc::new(crate::clock::uk_now),
             public_url: None,
+            groups: Arc::new(groups::Groups::new(&app.data_dir)),
+            app,
         }
+    }
+
+    pub fn with_groups(mut self, groups: groups::Groups) -> AppState {
+        self.groups = Arc::new(groups);
+        self
     }
 
     /// Pins "now", for tests and reproducible output.
@@ -64,7 +76,7 @@ impl AppState {
 
 /// Every route, with security headers and limits.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
         .route("/categories", get(pages::categories))
@@ -92,7 +104,48 @@ pub fn router(state: AppState) -> Router {
         .route("/api/listings/{id}", get(api::listing))
         .route("/healthz", get(api::health))
         .route("/static/site.css", get(assets::css))
+        .route("/add", get(groups::add_form).post(groups::add_check))
+        .route("/add/send", post(groups::add_send))
+        .route("/manage/{token}", get(groups::manage))
+        .route(
+            "/manage/{token}/edit",
+            get(groups::edit_form).post(groups::edit_check),
+        )
+        .route("/manage/{token}/send", post(groups::edit_send))
+        .route("/manage/{token}/still-running", post(groups::still_running))
+        .route(
+            "/moderate/login",
+            get(moderate::login_form).post(moderate::login),
+        )
+        .route("/moderate/logout", post(moderate::logout))
+        .route("/moderate", get(moderate::queue))
+        .route("/moderate/audit", get(moderate::audit))
+        .route("/moderate/submissions/{id}", get(moderate::submission))
+        .route(
+            "/moderate/submissions/{id}/approve",
+            post(moderate::approve),
+        )
+        .route("/moderate/submissions/{id}/reject", post(moderate::reject))
+        .route(
+            "/moderate/submissions/{id}/edit",
+            get(moderate::edit_form).post(moderate::edit_save),
+        )
+        .route("/moderate/listings/{id}/archive", post(moderate::archive))
+        .route(
+            "/moderate/listings/{id}/checked",
+            post(moderate::mark_checked),
+        )
+        .route("/moderate/reports/{id}/close", post(moderate::close_report))
         .fallback(pages::not_found)
-        .with_state(state)
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .with_state(state.clone());
+    limits::apply(
+        routes,
+        state.groups.posts_per_minute,
+        state.groups.post_burst,
+    )
+    .layer(axum::middleware::from_fn(security::headers))
 }
+
+/// Largest form body accepted (the listing form with every field full is well under).
+pub const MAX_FORM_BYTES: usize = 128 * 1024;

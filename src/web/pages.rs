@@ -127,7 +127,17 @@ pub async fn listing(
                 .then(|| req.to_query_string(Some(req.page)))
         });
     let page_url = format!("{}/listings/{}", base_url(&state, &headers), l.id);
+    let check_notice = (!super::groups::is_fresh(&state.groups, &l, now)).then(|| {
+        match l.provenance.verified_at.or(l.provenance.updated_at) {
+            Some(c) => format!(
+                "Last checked {}. Contact the group to make sure it is still running.",
+                c.format("%-d %B %Y")
+            ),
+            None => "Not checked yet. Contact the group to make sure it is still running.".into(),
+        }
+    });
     let ctx = ListingContext {
+        check_notice,
         shortlist: Shortlist::from_query(raw.as_deref()),
         from,
         json_ld: jsonld::listing(&l, &page_url, now),
@@ -385,7 +395,7 @@ pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Respon
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         format!(
-            "User-agent: *\nDisallow: /api/\nDisallow: /shortlist\nDisallow: /h/\nSitemap: {base}/sitemap.xml\n"
+            "User-agent: *\nDisallow: /api/\nDisallow: /shortlist\nDisallow: /h/\nDisallow: /manage/\nDisallow: /moderate\nSitemap: {base}/sitemap.xml\n"
         ),
     )
         .into_response()

@@ -54,6 +54,45 @@ try {
     }
     console.log(`axe ${path}: ${result.violations.length} violations, ${result.passes.length} rules passed`);
   }
+  // The group's journey (no JavaScript needed, but axe needs it on): the form with
+  // errors, check your answers, the confirmation and the private page.
+  async function axeHere(label) {
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(async () =>
+      // eslint-disable-next-line no-undef
+      await axe.run(document, {
+        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+      }),
+    );
+    for (const v of result.violations) {
+      const where = v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ");
+      problem(`axe ${label}: ${v.id} (${v.impact}): ${v.help} at ${where}`);
+    }
+    console.log(`axe ${label}: ${result.violations.length} violations, ${result.passes.length} rules passed`);
+  }
+  try {
+    await page.goto(base + "/add");
+    await Promise.all([page.waitForLoadState(), page.click("button[type=submit]")]);
+    if ((await page.locator(".error-summary").count()) !== 1) problem("add: no error summary on an empty form");
+    await axeHere("add (errors)");
+    await page.fill("#title", "Browser test walk");
+    await page.check("#types-walking");
+    await page.uncheck("#modes-in-person").catch(() => {});
+    await page.check("#modes-in-person");
+    await page.fill("#postcode", "M33 7XW");
+    await page.check("#free-yes");
+    await page.check("#join_method-drop-in");
+    await page.fill("#contact_phone", "0161 123 4567");
+    await Promise.all([page.waitForLoadState(), page.click("button.button[type=submit]")]);
+    await axeHere("add (check answers)");
+    await Promise.all([page.waitForLoadState(), page.click("button.button[type=submit]")]);
+    await axeHere("add (sent)");
+    const link = await page.locator("#private-link").getAttribute("href");
+    await page.goto(link);
+    await axeHere("manage (pending)");
+  } catch (e) {
+    problem("add journey: " + String(e.message || e));
+  }
   await axeContext.close();
 
   // A printed handout (normal size) fits on one A4 page.

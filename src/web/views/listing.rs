@@ -85,6 +85,8 @@ pub struct ListingContext {
     pub json_ld: String,
     /// Other sources publishing the same activity (merged into this listing).
     pub also_from: Vec<crate::listing::Provenance>,
+    /// "Last checked ..." shown prominently when the listing is due for checking.
+    pub check_notice: Option<String>,
 }
 
 pub fn listing_page(
@@ -136,6 +138,7 @@ pub fn listing_page(
         html! {
             p { a href=(back) { "Back to search" } }
             h1 { (l.title) }
+            @if let Some(n) = &ctx.check_notice { p.notice #last-checked { strong { (n) } } }
             @if !l.organisation.name.is_empty() { p.org { "Run by " (l.organisation.name) } }
             @if !l.summary.is_empty() { p.lead { (l.summary) } }
             p.tags {

@@ -10,7 +10,9 @@ use super::WebError;
 use super::shortlist::Shortlist;
 use crate::search::ParamError;
 
+pub mod groups;
 mod listing;
+pub mod moderate;
 mod pages;
 mod search;
 mod shortlist;

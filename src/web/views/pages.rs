@@ -63,6 +63,8 @@ pub fn home_page(taxonomy: &Taxonomy, counts: &[TypeCount], s: &Shortlist) -> Ma
             p { "You can also ask your GP practice about a social prescribing link worker, who can help you find something and may be able to come along the first time." }
             h2 { "Helping someone else?" }
             p { "Add activities to a shortlist, then print it, send it as a text message, or show a QR code the person can scan with their phone. Nothing about the person is stored." }
+            h2 { "Run a group or activity?" }
+            p { a href="/add" { "Add your activity to Signpost" } ". It is free and you do not need an account." }
         },
     )
 }

@@ -1,0 +1,727 @@
+//! The moderation area, under `/moderate`.
+//!
+//! Moderators sign in (accounts come from `signpost add-moderator`; passwords are
+//! argon2id hashes). A session is a random id in an HttpOnly, SameSite=Strict cookie
+//! (`Secure` and `__Host-` prefixed when served over TLS); only its SHA-256 is stored.
+//! Every moderator POST carries the session's CSRF token. Failed sign-ins are counted
+//! per username and lock it for a while after a few in a row. Nothing here is cached.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::groups::{build, index_now, send_mail};
+use super::views::groups::{self as gv, FormTarget};
+use super::views::moderate as mv;
+use super::{AppState, WebError};
+use crate::groups::mail::Message;
+use crate::groups::tokens;
+use crate::groups::{ListingForm, reference};
+
+/// Failed sign-ins in a row (within `LOCKOUT_MINUTES`) that lock a username.
+pub const MAX_FAILURES: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+pub const SESSION_HOURS: i64 = 8;
+
+/// Hashes a password for storage (argon2id, random salt).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A real hash to verify against when the username is unknown.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password(&tokens::random_token()).unwrap_or_default())
+}
+
+fn cookie_name(state: &AppState) -> &'static str {
+    if state.groups.secure_cookies {
+        "__Host-signpost-mod"
+    } else {
+        "signpost-mod"
+    }
+}
+
+fn session_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| tokens::looks_like_token(v))
+}
+
+/// A signed-in moderator.
+struct Session {
+    user: String,
+    csrf: String,
+}
+
+async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, WebError> {
+    let Some(token) = session_cookie(headers, cookie_name(state)) else {
+        return Ok(None);
+    };
+    let app = state.app.clone();
+    let hash = tokens::hash_token(&token);
+    let found = tokio::task::spawn_blocking(move || app.store.session(&hash))
+        .await
+        .map_err(WebError::internal)?
+        .map_err(WebError::internal)?;
+    Ok(found.map(|(user, csrf)| Session { user, csrf }))
+}
+
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn to_login() -> Response {
+    no_store(Redirect::to("/moderate/login").into_response())
+}
+
+fn pairs(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The session of a moderator POST with a valid CSRF token, or the response to send.
+async fn authorised(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[(String, String)],
+) -> Result<Session, Response> {
+    match session(state, headers).await {
+        Err(e) => Err(e.into_response()),
+        Ok(None) => Err(to_login()),
+        Ok(Some(s)) if same(value(body, "csrf"), &s.csrf) => Ok(s),
+        Ok(Some(_)) => Err(no_store(
+            (
+                StatusCode::FORBIDDEN,
+                gv::refused_page(
+                    "That form had expired",
+                    "Go back to the moderation queue and try again.",
+                ),
+            )
+                .into_response(),
+        )),
+    }
+}
+
+pub async fn login_form(State(state): State<AppState>) -> Response {
+    no_store(
+        mv::login_page(
+            None,
+            "",
+            &state.groups.signer.issue(chrono::Utc::now().timestamp()),
+        )
+        .into_response(),
+    )
+}
+
+pub async fn login(State(state): State<AppState>, body: Bytes) -> Response {
+    let p = pairs(&body);
+    let username = value(&p, "username").trim().to_string();
+    let password = value(&p, "password").to_string();
+    let ft = state.groups.signer.issue(chrono::Utc::now().timestamp());
+    let again = |status: StatusCode, msg: &str| {
+        no_store((status, mv::login_page(Some(msg), &username, &ft)).into_response())
+    };
+    if state
+        .groups
+        .signer
+        .check(value(&p, "ft"), chrono::Utc::now().timestamp())
+        .is_err()
+    {
+        return again(
+            StatusCode::BAD_REQUEST,
+            "The sign-in form had expired. Try again",
+        );
+    }
+    if username.is_empty() || password.is_empty() || username.len() > 100 || password.len() > 1_000
+    {
+        return again(StatusCode::BAD_REQUEST, "Enter your username and password");
+    }
+    let app = state.app.clone();
+    let user = username.clone();
+    let outcome = tokio::task::spawn_blocking(
+        move || -> Result<Result<String, &'static str>, crate::store::StoreError> {
+            if app
+                .store
+                .recent_failures(&user, chrono::Duration::minutes(LOCKOUT_MINUTES))?
+                >= MAX_FAILURES
+            {
+                return Ok(Err("locked"));
+            }
+            let found = app.store.moderator(&user)?;
+            // Verify against a dummy hash for unknown names so timing does not tell.
+            let ok = match &found {
+                Some((_, hash)) => verify_password(&password, hash),
+                None => {
+                    let _ = verify_password(&password, dummy_hash());
+                    false
+                }
+            };
+            app.store.record_login(&user, ok)?;
+            let Some((id, _)) = found.filter(|_| ok) else {
+                return Ok(Err("bad"));
+            };
+            let token = tokens::random_token();
+            app.store.create_session(
+                &tokens::hash_token(&token),
+                id,
+                &tokens::random_token(),
+                SESSION_HOURS,
+            )?;
+            app.store
+                .log_action(&user, "sign in", &format!("moderator {user}"))?;
+            Ok(Ok(token))
+        },
+    )
+    .await;
+    let token = match outcome {
+        Ok(Ok(Ok(t))) => t,
+        Ok(Ok(Err("locked"))) => {
+            return again(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Too many failed attempts. Wait {LOCKOUT_MINUTES} minutes, then try again"
+                ),
+            );
+        }
+        Ok(Ok(Err(_))) => {
+            return again(
+                StatusCode::UNAUTHORIZED,
+                "The username or password is not right",
+            );
+        }
+        Ok(Err(e)) => return WebError::internal(e).into_response(),
+        Err(e) => return WebError::internal(e).into_response(),
+    };
+    let secure = if state.groups.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        cookie_name(&state),
+        SESSION_HOURS * 3600
+    );
+    let mut r = Redirect::to("/moderate").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    no_store(r)
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let p = pairs(&body);
+    let s = match authorised(&state, &headers, &p).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Some(token) = session_cookie(&headers, cookie_name(&state)) {
+        let app = state.app.clone();
+        let user = s.user.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            app.store.end_session(&tokens::hash_token(&token))?;
+            app.store
+                .log_action(&user, "sign out", &format!("moderator {user}"))
+        })
+        .await;
+    }
+    let secure = if state.groups.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let mut r = Redirect::to("/moderate/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        cookie_name(&state)
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    no_store(r)
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return to_login(),
+        Err(e) => return e.into_response(),
+    };
+    let app = state.app.clone();
+    let cutoff = chrono::Utc::now()
+        .checked_sub_months(chrono::Months::new(state.groups.fresh_months))
+        .unwrap_or_else(chrono::Utc::now);
+    let loaded = tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
+        let subs = app.store.pending_submissions()?;
+        let items = subs
+            .into_iter()
+            .map(|sub| {
+                let title = serde_json::from_str::<ListingForm>(&sub.form)
+                    .map(|f| f.get("title").trim().to_string())
+                    .unwrap_or_default();
+                mv::QueueItem { sub, title }
+            })
+            .collect::<Vec<_>>();
+        Ok((
+            items,
+            app.store.open_reports()?,
+            app.store.listings_checked_before(cutoff, 200)?,
+        ))
+    })
+    .await;
+    let (items, reports, due) = match loaded {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return WebError::internal(e).into_response(),
+        Err(e) => return WebError::internal(e).into_response(),
+    };
+    let flash = q.as_deref().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "done")
+            .map(|(_, v)| match v.as_ref() {
+                "approved" => "Approved. It is in search now.",
+                "rejected" => "Rejected. The group has been told why.",
+                "archived" => "Archived. It has left search.",
+                "checked" => "Marked as checked.",
+                "closed" => "Report closed.",
+                _ => "Done.",
+            })
+    });
+    no_store(mv::queue_page(&s.user, &s.csrf, &items, &reports, &due, flash).into_response())
+}
+
+async fn load_submission(
+    state: &AppState,
+    id: &str,
+) -> Result<
+    (
+        crate::store::Submission,
+        ListingForm,
+        Option<crate::listing::Listing>,
+    ),
+    WebError,
+> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let app = state.app.clone();
+    tokio::task::spawn_blocking(move || -> Result<_, WebError> {
+        let sub = app
+            .store
+            .submission(id)
+            .map_err(WebError::internal)?
+            .ok_or(WebError::NotFound)?;
+        let form: ListingForm = serde_json::from_str(&sub.form).map_err(WebError::internal)?;
+        let live = match sub.listing_id {
+            Some(l) if sub.kind == "edit" => app.store.get(l).map_err(WebError::internal)?,
+            _ => None,
+        };
+        Ok((sub, form, live))
+    })
+    .await
+    .map_err(WebError::internal)?
+}
+
+pub async fn submission(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return to_login(),
+        Err(e) => return e.into_response(),
+    };
+    let (sub, form, live) = match load_submission(&state, &id).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let problems = if sub.status == "pending" {
+        match build(&state, form.clone()).await {
+            Ok((_, Err(errors))) => errors,
+            _ => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let live_form = live.as_ref().map(ListingForm::from_listing);
+    no_store(
+        mv::submission_page(
+            &s.user,
+            &s.csrf,
+            &sub,
+            &form,
+            live_form.as_ref(),
+            state.app.taxonomy,
+            &problems,
+        )
+        .into_response(),
+    )
+}
+
+/// Builds and publishes a pending submission; the index is updated before returning.
+async fn approve_form(state: &AppState, user: &str, id: i64, form: ListingForm) -> Response {
+    let (form, built) = match build(state, form).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let listing = match built {
+        Ok(l) => l,
+        Err(_) => {
+            return no_store(
+                Redirect::to(&format!("/moderate/submissions/{id}/edit")).into_response(),
+            );
+        }
+    };
+    let app = state.app.clone();
+    let user = user.to_string();
+    let done = tokio::task::spawn_blocking(
+        move || -> Result<Option<(i64, Option<String>)>, crate::store::StoreError> {
+            let sub = app.store.submission(id)?;
+            let mut l = listing;
+            if let Some(live_id) = sub.as_ref().and_then(|s| s.listing_id)
+                && let Some(live) = app.store.get(live_id)?
+            {
+                l = crate::groups::form::merge_into(&live, l);
+            }
+            Ok(app
+                .store
+                .approve_submission(id, &user, &l)?
+                .map(|lid| (lid, sub.and_then(|s| s.email))))
+        },
+    )
+    .await;
+    match done {
+        Ok(Ok(Some((lid, email)))) => {
+            index_now(state).await;
+            if let Some(to) = email {
+                send_mail(&state.groups.outbox, Message {
+                    to,
+                    subject: format!("Your Signpost listing is approved: reference {}", reference(id)),
+                    body: format!("Good news: \"{}\" has been approved and is now on Signpost as listing {lid}.\n", form.get("title").trim()),
+                })
+                .await;
+            }
+            no_store(Redirect::to("/moderate?done=approved").into_response())
+        }
+        Ok(Ok(None)) => WebError::NotFound.into_response(),
+        Ok(Err(e)) => WebError::internal(e).into_response(),
+        Err(e) => WebError::internal(e).into_response(),
+    }
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let s = match authorised(&state, &headers, &pairs(&body)).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (sub, form, _) = match load_submission(&state, &id).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    approve_form(&state, &s.user, sub.id, form).await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let p = pairs(&body);
+    let s = match authorised(&state, &headers, &p).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (sub, form, live) = match load_submission(&state, &id).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let reason = value(&p, "reason").trim().to_string();
+    if reason.is_empty() || reason.chars().count() > 2_000 {
+        let live_form = live.as_ref().map(ListingForm::from_listing);
+        let problems = vec![(
+            "reason".to_string(),
+            "Enter a reason of up to 2,000 characters to send to the group".to_string(),
+        )];
+        return no_store(
+            (
+                StatusCode::BAD_REQUEST,
+                mv::submission_page(
+                    &s.user,
+                    &s.csrf,
+                    &sub,
+                    &form,
+                    live_form.as_ref(),
+                    state.app.taxonomy,
+                    &problems,
+                ),
+            )
+                .into_response(),
+        );
+    }
+    let app = state.app.clone();
+    let (user, r2) = (s.user.clone(), reason.clone());
+    let done =
+        tokio::task::spawn_blocking(move || app.store.reject_submission(sub.id, &user, &r2)).await;
+    match done {
+        Ok(Ok(Some(sub))) => {
+            if let Some(to) = sub.email {
+                send_mail(&state.groups.outbox, Message {
+                    to,
+                    subject: format!("Your Signpost listing: reference {}", reference(sub.id)),
+                    body: format!("Thank you for sending \"{}\". A volunteer could not approve it, for this reason:\n\n{reason}\n\nYou can send it again with the changes at /add, or reply to ask.\n", form.get("title").trim()),
+                })
+                .await;
+            }
+            no_store(Redirect::to("/moderate?done=rejected").into_response())
+        }
+        Ok(Ok(None)) => WebError::NotFound.into_response(),
+        Ok(Err(e)) => WebError::internal(e).into_response(),
+        Err(e) => WebError::internal(e).into_response(),
+    }
+}
+
+fn edit_target(id: i64, csrf: &str) -> FormTarget<'static> {
+    FormTarget {
+        h1: "Edit before approving",
+        intro: "Correct the answers, then approve. The group's original answers stay in the audit log.",
+        action: format!("/moderate/submissions/{id}/edit"),
+        send: format!("/moderate/submissions/{id}/edit"),
+        token_name: "csrf",
+        token: csrf.to_string(),
+        send_label: "Approve",
+        ask_email: false,
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return to_login(),
+        Err(e) => return e.into_response(),
+    };
+    let (sub, form, _) = match load_submission(&state, &id).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let errors = match build(&state, form.clone()).await {
+        Ok((_, Err(errors))) => errors,
+        _ => Vec::new(),
+    };
+    no_store(
+        gv::listing_form_page(
+            &edit_target(sub.id, &s.csrf),
+            &form,
+            &errors,
+            state.app.taxonomy,
+        )
+        .into_response(),
+    )
+}
+
+/// Saves the moderator's corrections (logged) and approves.
+pub async fn edit_save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let p = pairs(&body);
+    let s = match authorised(&state, &headers, &p).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (sub, old, _) = match load_submission(&state, &id).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let mut form = ListingForm::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    // The group's email is not on the moderator's form; keep it.
+    if let Some(e) = old.your_email() {
+        form = ListingForm::from_pairs(
+            form.pairs()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .chain([("your_email", e)]),
+        );
+    }
+    let (form, built) = match build(&state, form).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(errors) = built {
+        return no_store(
+            (
+                StatusCode::BAD_REQUEST,
+                gv::listing_form_page(
+                    &edit_target(sub.id, &s.csrf),
+                    &form,
+                    &errors,
+                    state.app.taxonomy,
+                ),
+            )
+                .into_response(),
+        );
+    }
+    let app = state.app.clone();
+    let json = serde_json::to_string(&form).expect("a form always serialises");
+    let user = s.user.clone();
+    match tokio::task::spawn_blocking(move || app.store.edit_submission(sub.id, &user, &json)).await
+    {
+        Ok(Ok(true)) => approve_form(&state, &s.user, sub.id, form).await,
+        Ok(Ok(false)) => WebError::NotFound.into_response(),
+        Ok(Err(e)) => WebError::internal(e).into_response(),
+        Err(e) => WebError::internal(e).into_response(),
+    }
+}
+
+async fn listing_action(
+    state: AppState,
+    headers: HeaderMap,
+    id: String,
+    body: Bytes,
+    action: &'static str,
+) -> Response {
+    let s = match authorised(&state, &headers, &pairs(&body)).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return WebError::NotFound.into_response();
+    };
+    let app = state.app.clone();
+    let user = s.user.clone();
+    let done = tokio::task::spawn_blocking(move || match action {
+        "archive" => app.store.archive_listing(id, &user),
+        "checked" => app.store.confirm_listing(id, &user),
+        _ => app.store.close_report(id, &user, "closed by a moderator"),
+    })
+    .await;
+    match done {
+        Ok(Ok(true)) => {
+            index_now(&state).await;
+            let done = match action {
+                "archive" => "archived",
+                "checked" => "checked",
+                _ => "closed",
+            };
+            no_store(Redirect::to(&format!("/moderate?done={done}")).into_response())
+        }
+        Ok(Ok(false)) => WebError::NotFound.into_response(),
+        Ok(Err(e)) => WebError::internal(e).into_response(),
+        Err(e) => WebError::internal(e).into_response(),
+    }
+}
+
+pub async fn archive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    listing_action(state, headers, id, body, "archive").await
+}
+
+pub async fn mark_checked(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    listing_action(state, headers, id, body, "checked").await
+}
+
+pub async fn close_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    listing_action(state, headers, id, body, "close").await
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return to_login(),
+        Err(e) => return e.into_response(),
+    };
+    let page_no: i64 = q
+        .as_deref()
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "page")
+                .and_then(|(_, v)| v.parse().ok())
+        })
+        .filter(|p: &i64| (1..=100_000).contains(p))
+        .unwrap_or(1);
+    let app = state.app.clone();
+    let per = 50;
+    match tokio::task::spawn_blocking(move || app.store.audit_log(per + 1, (page_no - 1) * per))
+        .await
+    {
+        Ok(Ok(mut entries)) => {
+            let more = entries.len() as i64 > per;
+            entries.truncate(per as usize);
+            no_store(mv::audit_page(&s.user, &s.csrf, &entries, page_no, more).into_response())
+        }
+        Ok(Err(e)) => WebError::internal(e).into_response(),
+        Err(e) => WebError::internal(e).into_response(),
+    }
+}

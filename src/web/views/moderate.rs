@@ -1,0 +1,231 @@
+//! The moderation area: sign in, the queue, one submission (with a field-by-field diff
+//! for changes), and the audit log.
+
+use maud::{Markup, html};
+
+use super::{Frame, page};
+use crate::groups::ListingForm;
+use crate::groups::form::FIELDS;
+use crate::listing::Taxonomy;
+use crate::store::{AuditEntry, DueListing, Submission};
+
+fn nav(user: &str, csrf: &str) -> Markup {
+    html! {
+        nav.mod-nav aria-label="Moderation" {
+            a href="/moderate" { "Queue" } " · "
+            a href="/moderate/audit" { "Audit log" } " · "
+            span { "Signed in as " (user) } " "
+            form.inline method="post" action="/moderate/logout" {
+                input type="hidden" name="csrf" value=(csrf);
+                button.link-button type="submit" { "Sign out" }
+            }
+        }
+    }
+}
+
+pub fn login_page(error: Option<&str>, username: &str, token: &str) -> Markup {
+    page(
+        Frame {
+            title: if error.is_some() {
+                "Error: Sign in to moderate"
+            } else {
+                "Sign in to moderate"
+            },
+            ..Default::default()
+        },
+        html! {
+            @if let Some(e) = error {
+                div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+                    h2 #error-summary-title { "There is a problem" }
+                    ul { li { a href="#username" { (e) } } }
+                }
+            }
+            h1 { "Sign in to moderate" }
+            form method="post" action="/moderate/login" {
+                input type="hidden" name="ft" value=(token);
+                div.field { label for="username" { "Username" } input #username type="text" name="username" value=(username) autocomplete="username" spellcheck="false"; }
+                div.field { label for="password" { "Password" } input #password type="password" name="password" autocomplete="current-password"; }
+                button.button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+pub struct QueueItem {
+    pub sub: Submission,
+    pub title: String,
+}
+
+pub fn queue_page(
+    user: &str,
+    csrf: &str,
+    subs: &[QueueItem],
+    reports: &[(i64, i64, String, String, Option<String>)],
+    due: &[DueListing],
+    flash: Option<&str>,
+) -> Markup {
+    page(
+        Frame {
+            title: "Moderation queue",
+            ..Default::default()
+        },
+        html! {
+            (nav(user, csrf))
+            @if let Some(f) = flash { div.notice role="status" { (f) } }
+            h1 { "Moderation queue" }
+            h2 { "Submissions (" (subs.len()) ")" }
+            @if subs.is_empty() { p { "Nothing waiting." } }
+            ul.queue {
+                @for q in subs {
+                    li {
+                        a href={ "/moderate/submissions/" (q.sub.id) } { (crate::groups::reference(q.sub.id)) ": " (q.title) }
+                        " — " @if q.sub.kind == "edit" { "proposed change" } @else { "new listing" } ", sent " (q.sub.created_at)
+                    }
+                }
+            }
+            h2 { "Reports (" (reports.len()) ")" }
+            @if reports.is_empty() { p { "No open reports." } }
+            ul.queue {
+                @for (id, listing, reason, details, email) in reports {
+                    li {
+                        "R" (format!("{id:06}")) " on " a href={ "/listings/" (listing) } { "listing " (listing) } ": " strong { (reason) } " " (details)
+                        @if let Some(e) = email { " (from " (e) ")" }
+                        form.inline method="post" action={ "/moderate/reports/" (id) "/close" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button.link-button type="submit" { "Close report R" (format!("{id:06}")) }
+                        }
+                        form.inline method="post" action={ "/moderate/listings/" (listing) "/archive" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button.link-button type="submit" { "Archive listing " (listing) }
+                        }
+                    }
+                }
+            }
+            h2 { "Due for checking (" (due.len()) ")" }
+            @if due.is_empty() { p { "Every listing has been checked recently." } }
+            ul.queue {
+                @for d in due {
+                    li {
+                        a href={ "/listings/" (d.id) } { (d.title) }
+                        " — last checked " @match d.last_checked { Some(c) => (c.format("%-d %B %Y")), None => "never" }
+                        form.inline method="post" action={ "/moderate/listings/" (d.id) "/checked" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button.link-button type="submit" { "Mark " (d.title) " as checked" }
+                        }
+                        form.inline method="post" action={ "/moderate/listings/" (d.id) "/archive" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button.link-button type="submit" { "Archive " (d.title) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn submission_page(
+    user: &str,
+    csrf: &str,
+    sub: &Submission,
+    proposed: &ListingForm,
+    live: Option<&ListingForm>,
+    taxonomy: &Taxonomy,
+    problems: &[(String, String)],
+) -> Markup {
+    let r = crate::groups::reference(sub.id);
+    page(
+        Frame {
+            title: &format!("Submission {r}"),
+            ..Default::default()
+        },
+        html! {
+            (nav(user, csrf))
+            p { a href="/moderate" { "Back to the queue" } }
+            h1 { "Submission " (r) }
+            p { @if sub.kind == "edit" { "A change to " a href={ "/listings/" (sub.listing_id.unwrap_or(0)) } { "listing " (sub.listing_id.unwrap_or(0)) } } @else { "A new listing" } ", sent " (sub.created_at) ". Status: " strong { (sub.status) } "." }
+            @if let Some(e) = &sub.email { p { "Group's email: " (e) } }
+            @if !problems.is_empty() {
+                div.notice { p { "This submission cannot be approved as it stands:" } ul { @for (_, m) in problems { li { (m) } } } }
+            }
+            @if let Some(live) = live {
+                h2 { "What changes" }
+                @let changed = live.diff(proposed);
+                @if changed.is_empty() { p { "Nothing changes." } }
+                table.diff {
+                    caption.visually-hidden { "Fields that change" }
+                    thead { tr { th scope="col" { "Question" } th scope="col" { "Now" } th scope="col" { "Proposed" } } }
+                    tbody {
+                        @for fd in changed {
+                            tr { th scope="row" { (fd.label) } td { del { (live.display(fd.name, taxonomy)) } } td { ins { (proposed.display(fd.name, taxonomy)) } } }
+                        }
+                    }
+                }
+            } @else {
+                h2 { "Answers" }
+                dl.summary-list {
+                    @for fd in FIELDS {
+                        div { dt { (fd.label) } dd { span.pre { (proposed.display(fd.name, taxonomy)) } } }
+                    }
+                }
+            }
+            @if sub.status == "pending" {
+                h2 { "Decide" }
+                form method="post" action={ "/moderate/submissions/" (sub.id) "/approve" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button.button type="submit" { "Approve" }
+                }
+                p { a href={ "/moderate/submissions/" (sub.id) "/edit" } { "Edit before approving" } }
+                form method="post" action={ "/moderate/submissions/" (sub.id) "/reject" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    div.field {
+                        label for="reason" { "Reason for rejecting" }
+                        span.hint #reason-hint { "This is sent to the group." }
+                        textarea #reason name="reason" rows="3" aria-describedby="reason-hint" {}
+                    }
+                    button.button.secondary type="submit" { "Reject" }
+                }
+            }
+        },
+    )
+}
+
+pub fn audit_page(
+    user: &str,
+    csrf: &str,
+    entries: &[AuditEntry],
+    page_no: i64,
+    more: bool,
+) -> Markup {
+    page(
+        Frame {
+            title: "Audit log",
+            ..Default::default()
+        },
+        html! {
+            (nav(user, csrf))
+            h1 { "Audit log" }
+            table.audit {
+                caption.visually-hidden { "Every moderation action, newest first" }
+                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Subject" } th scope="col" { "Before and after" } } }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { (e.at) } td { (e.actor) } td { (e.action) } td { (e.subject) }
+                            td {
+                                @if e.before.is_some() || e.after.is_some() {
+                                    details {
+                                        summary { "Show" span.visually-hidden { " entry " (e.id) } }
+                                        p { strong { "Before: " } code.pre { (e.before.as_deref().unwrap_or("-")) } }
+                                        p { strong { "After: " } code.pre { (e.after.as_deref().unwrap_or("-")) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if page_no > 1 { a href={ "/moderate/audit?page=" (page_no - 1) } { "Newer" } " " }
+            @if more { a href={ "/moderate/audit?page=" (page_no + 1) } { "Older" } }
+        },
+    )
+}
