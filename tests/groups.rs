@@ -901,8 +901,34 @@ async fn stale_listings_are_flagged_and_groups_reminded_once() {
     let (_, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
     assert!(!page.contains("id=\"last-checked\""));
 
+    // The cutoff is to the day: checked twelve months ago tomorrow is still in
+    // results, twelve months ago yesterday is out.
+    let twelve_months_ago = common::now()
+        .date()
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap();
+    for (offset, shown) in [(1, 1), (-1, 0)] {
+        let mut l = t.listing(lid);
+        let checked = (twelve_months_ago + chrono::Duration::days(offset))
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc();
+        l.provenance.verified_at = Some(checked);
+        t.app.store.upsert(&l).unwrap();
+        t.sync();
+        assert_eq!(
+            t.search("q=platypus").await["total"],
+            shown,
+            "checked {checked}"
+        );
+    }
+
     // Thirteen months without a check: out of default results, still on its page and
     // in the moderators' list; confirming brings it back.
+    let mut l = t.listing(lid);
+    l.provenance.verified_at = Some(common::now().and_utc());
+    t.app.store.upsert(&l).unwrap();
+    t.sync();
     assert_eq!(t.search("q=platypus").await["total"], 1);
     let mut l = t.listing(lid);
     let old = common::now().and_utc() - chrono::Duration::days(13 * 31);

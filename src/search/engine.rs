@@ -258,10 +258,11 @@ impl Engine {
     }
 
     /// Leaves out listings last checked before the stale cutoff. Each listing is indexed
-    /// with the month it was last checked (`checked:YYYY-MM`), so this is a must-not
-    /// over the months before the cutoff's month (ten years of them): it touches only
-    /// stale listings' postings, and time passing needs no re-indexing. The cutoff is
-    /// month-grained, so a listing leaves results within a month after it goes stale.
+    /// with the month and the day it was last checked (`checked:YYYY-MM`,
+    /// `checked-day:YYYY-MM-DD`), so this is a must-not over the months before the
+    /// cutoff's month (ten years of them) and the days of the cutoff's month before the
+    /// cutoff: it touches only stale listings' postings, time passing needs no
+    /// re-indexing, and a listing leaves results on the day it goes stale.
     fn fresh_only(&self, now: NaiveDateTime) -> Option<Box<dyn Query>> {
         let months = self.stale_months.load(std::sync::atomic::Ordering::Relaxed);
         if months == 0 {
@@ -277,6 +278,18 @@ impl Engine {
                 Occur::Should,
                 term_query(filter_term(f, "checked", &m.format("%Y-%m").to_string())),
             ));
+        }
+        let mut day = cutoff.with_day(1)?;
+        while day < cutoff {
+            old.push((
+                Occur::Should,
+                term_query(filter_term(
+                    f,
+                    "checked-day",
+                    &day.format("%Y-%m-%d").to_string(),
+                )),
+            ));
+            day = day.succ_opt()?;
         }
         Some(Box::new(BooleanQuery::new(vec![
             (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),

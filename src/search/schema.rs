@@ -22,7 +22,7 @@ use crate::listing::{Day, Listing, Mode, Schedule, Taxonomy};
 
 /// Bump when the schema or what goes into a document changes: the index is then
 /// rebuilt from the store on the next start.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Geographic grid levels: cell height in degrees of latitude. Cells are 1.7 times as
 /// wide in longitude, which makes them roughly square at British latitudes. A radius
@@ -282,6 +282,12 @@ pub fn to_document(
     // The month it was last checked, for leaving stale listings out of results.
     if let Some(c) = l.provenance.verified_at.or(l.provenance.updated_at) {
         add_filter(&mut doc, f, "checked", &c.format("%Y-%m").to_string());
+        add_filter(
+            &mut doc,
+            f,
+            "checked-day",
+            &c.format("%Y-%m-%d").to_string(),
+        );
     }
 
     let card = Card {
