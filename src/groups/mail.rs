@@ -31,6 +31,19 @@ impl Outbox {
         }
     }
 
+    /// The same outbox with another From header (`Name <addr@example.org>` or a bare
+    /// address). An address that is not valid, or has a line break, is an error.
+    pub fn with_from(mut self, from: &str) -> Result<Outbox, String> {
+        let from = from.trim();
+        if from.contains(['\r', '\n']) {
+            return Err("the From address must be one line".into());
+        }
+        super::deliver::parse_address(from)
+            .map_err(|e| format!("the From address {from:?} is not valid: {e}"))?;
+        self.from = from.to_string();
+        Ok(self)
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
