@@ -1,8 +1,9 @@
 //! Email to groups: their reference and private link, rejections with the reason, and
 //! "still running?" reminders.
 //!
-//! Without an SMTP server configured, messages are written as `.eml` files to
-//! `<data-dir>/outbox/`, where the operator can see (and forward) them. Each file is
+//! Messages are always written first as `.eml` files to `<data-dir>/outbox/`, where the
+//! operator can see (and forward) them; with an SMTP server configured,
+//! [`super::deliver`] sends them from there and moves them to `outbox/sent/`. Each file is
 //! written to a temporary name, flushed to disk and renamed, so a crash never leaves a
 //! half message, and it is written only after the store has committed what the message
 //! talks about.
