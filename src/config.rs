@@ -40,6 +40,14 @@ pub struct Config {
     pub posts_per_minute: u32,
     /// Extra POST requests a client may send at once. Default 10.
     pub post_burst: u32,
+    /// Send group emails through this SMTP server, like
+    /// `smtp://user:password@host:587?tls=required` or `smtps://user:password@host`.
+    /// Default: none (emails stay in `<data-dir>/outbox/` for the operator).
+    pub smtp_url: Option<String>,
+    /// The From address of group emails. Default `Signpost <no-reply@signpost.invalid>`.
+    pub mail_from: Option<String>,
+    /// With `smtp_url`, how often `serve` sends the outbox (seconds). Default 30.
+    pub mail_every_seconds: u64,
 }
 
 impl Default for Config {
@@ -57,6 +65,9 @@ impl Default for Config {
             secure_cookies: false,
             posts_per_minute: 30,
             post_burst: 10,
+            smtp_url: None,
+            mail_from: None,
+            mail_every_seconds: 30,
         }
     }
 }

@@ -59,6 +59,8 @@ enum Command {
         /// Extra POST requests a client may send at once.
         #[arg(long, env = "SIGNPOST_POST_BURST")]
         post_burst: Option<u32>,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Create a moderator account, or set a new password for one. The password is read
     /// from SIGNPOST_MODERATOR_PASSWORD or the first line of standard input.
@@ -66,6 +68,13 @@ enum Command {
     /// Email "still running?" links for listings due for checking (once per listing
     /// each time it falls due). `serve` also does this every hour.
     RemindStale,
+    /// Send the emails waiting in the outbox through the SMTP server once, and say what
+    /// happened (exit status 1 if any could not be sent). `serve --smtp-url` does this
+    /// every 30 seconds.
+    SendMail {
+        #[command(flatten)]
+        mail: MailArgs,
+    },
     /// Import listings from a file or URL.
     Import {
         /// A file path or an http(s) URL.
@@ -104,6 +113,39 @@ enum Command {
     ImportPostcodes { file: PathBuf },
     /// Search from the command line, with the same filters as the website.
     Search(SearchArgs),
+}
+
+/// Email settings shared by `serve` and `send-mail`.
+#[derive(Args, Debug)]
+struct MailArgs {
+    /// Send group emails through this SMTP server: smtp://host:25 (plain),
+    /// smtp://user:password@host:587?tls=required (STARTTLS) or smtps://user:password@host
+    /// (default: keep them in <data-dir>/outbox/).
+    #[arg(long, env = "SIGNPOST_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The From address of group emails, like "Signpost <hello@example.org>".
+    #[arg(long, env = "SIGNPOST_MAIL_FROM")]
+    mail_from: Option<String>,
+}
+
+impl MailArgs {
+    fn apply(self, config: &mut Config) {
+        if self.smtp_url.is_some() {
+            config.smtp_url = self.smtp_url;
+        }
+        if self.mail_from.is_some() {
+            config.mail_from = self.mail_from;
+        }
+    }
+}
+
+/// The outbox, with the configured From address.
+fn outbox(config: &Config) -> Result<signpost::groups::mail::Outbox> {
+    let outbox = signpost::groups::mail::Outbox::new(&config.data_dir);
+    Ok(match &config.mail_from {
+        Some(from) => outbox.with_from(from).map_err(anyhow::Error::msg)?,
+        None => outbox,
+    })
 }
 
 #[derive(Args, Debug)]
@@ -220,7 +262,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             secure_cookies,
             posts_per_minute,
             post_burst,
+            mail,
         } => {
+            mail.apply(&mut config);
             config.secure_cookies |= secure_cookies;
             if let Some(n) = posts_per_minute {
                 config.posts_per_minute = n;
@@ -276,6 +320,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Search(args) => search(&config, &args),
         Command::AddModerator { username } => add_moderator(&config, &username),
         Command::RemindStale => remind_stale(&config),
+        Command::SendMail { mail } => {
+            mail.apply(&mut config);
+            rt.block_on(send_mail(&config))
+        }
     }
 }
 
@@ -309,7 +357,7 @@ fn add_moderator(config: &Config, username: &str) -> Result<ExitCode> {
 
 fn remind_stale(config: &Config) -> Result<ExitCode> {
     let store = signpost::store::Store::open_dir(&config.data_dir)?;
-    let outbox = signpost::groups::mail::Outbox::new(&config.data_dir);
+    let outbox = outbox(config)?;
     let base = config
         .public_url
         .clone()
@@ -325,8 +373,58 @@ fn remind_stale(config: &Config) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn send_mail(config: &Config) -> Result<ExitCode> {
+    let Some(url) = &config.smtp_url else {
+        bail!("no SMTP server configured: give --smtp-url, SIGNPOST_SMTP_URL or smtp_url");
+    };
+    let smtp = signpost::groups::deliver::SmtpConfig::from_url(url)?;
+    let dir = config.data_dir.join("outbox");
+    let report = signpost::groups::deliver::deliver_outbox(&dir, &smtp).await?;
+    println!("{report}");
+    Ok(if report.all_sent() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `serve --smtp-url`: send the outbox every few seconds. Messages that cannot be sent
+/// yet stay in the outbox, so a mail server that is down only delays them.
+fn spawn_mailer(dir: PathBuf, smtp: signpost::groups::deliver::SmtpConfig, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        let mut was_failing = false;
+        loop {
+            tick.tick().await;
+            match signpost::groups::deliver::deliver_outbox(&dir, &smtp).await {
+                Ok(r) if r.busy => {}
+                Ok(r) => {
+                    if !r.sent.is_empty() {
+                        tracing::info!("sent {} emails", r.sent.len());
+                    }
+                    for (p, why) in &r.failed {
+                        tracing::error!(file = %p.display(), "email moved to failed/: {why}");
+                    }
+                    // Say so when sending starts failing, not every round.
+                    let failing = !r.deferred.is_empty();
+                    if failing && !was_failing {
+                        tracing::warn!("emails waiting in the outbox: {r}");
+                    }
+                    was_failing = failing;
+                }
+                Err(e) => tracing::error!("sending email failed: {e}"),
+            }
+        }
+    });
+}
+
 async fn serve(config: Config) -> Result<()> {
     let started = Instant::now();
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(signpost::groups::deliver::SmtpConfig::from_url(url)?),
+        None => None,
+    };
+    let configured_outbox = outbox(&config)?;
     let app = Arc::new(
         App::open(&config.data_dir)
             .with_context(|| format!("opening data directory {}", config.data_dir.display()))?,
@@ -377,6 +475,14 @@ async fn serve(config: Config) -> Result<()> {
     groups.posts_per_minute = config.posts_per_minute;
     groups.post_burst = config.post_burst;
     groups.indexer = Some(indexer.clone());
+    groups.outbox = configured_outbox;
+    if let Some(smtp) = mailer {
+        spawn_mailer(
+            groups.outbox.dir().to_path_buf(),
+            smtp,
+            Duration::from_secs(config.mail_every_seconds.max(1)),
+        );
+    }
     app.engine
         .stale_months
         .store(config.stale_months, std::sync::atomic::Ordering::Relaxed);

@@ -1,8 +1,9 @@
 //! Email to groups: their reference and private link, rejections with the reason, and
 //! "still running?" reminders.
 //!
-//! Without an SMTP server configured, messages are written as `.eml` files to
-//! `<data-dir>/outbox/`, where the operator can see (and forward) them. Each file is
+//! Messages are always written first as `.eml` files to `<data-dir>/outbox/`, where the
+//! operator can see (and forward) them; with an SMTP server configured,
+//! [`super::deliver`] sends them from there and moves them to `outbox/sent/`. Each file is
 //! written to a temporary name, flushed to disk and renamed, so a crash never leaves a
 //! half message, and it is written only after the store has committed what the message
 //! talks about.
@@ -29,6 +30,19 @@ impl Outbox {
             dir: data_dir.join("outbox"),
             from: "Signpost <no-reply@signpost.invalid>".into(),
         }
+    }
+
+    /// The same outbox with another From header (`Name <addr@example.org>` or a bare
+    /// address). An address that is not valid, or has a line break, is an error.
+    pub fn with_from(mut self, from: &str) -> Result<Outbox, String> {
+        let from = from.trim();
+        if from.contains(['\r', '\n']) {
+            return Err("the From address must be one line".into());
+        }
+        super::deliver::parse_address(from)
+            .map_err(|e| format!("the From address {from:?} is not valid: {e}"))?;
+        self.from = from.to_string();
+        Ok(self)
     }
 
     pub fn dir(&self) -> &Path {

@@ -6,6 +6,7 @@
 //! group sends is committed to the store before we say it worked, and goes to a
 //! moderator before it changes what the public sees.
 
+pub mod deliver;
 pub mod form;
 pub mod freshness;
 pub mod mail;
