@@ -379,6 +379,12 @@ async fn a_bad_smtp_url_is_a_clear_error_without_the_password() {
     assert!(!e.contains("hunter2"), "{e}");
     assert!(SmtpConfig::from_url("smtp://me:pw@mail.example.org:587?tls=required").is_ok());
     assert!(SmtpConfig::from_url("smtps://me:pw@mail.example.org").is_ok());
+    // A password over plain SMTP is refused before anything connects.
+    let e = SmtpConfig::from_url("smtp://me:hunter2@mail.example.org:587")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("tls=required") && !e.contains("hunter2"), "{e}");
+    assert!(SmtpConfig::from_url("smtp://127.0.0.1:2525").is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -58,6 +58,18 @@ impl SmtpConfig {
     /// `smtps://…` (TLS from the start, port 465); `user:password@` to sign in.
     pub fn from_url(url: &str) -> Result<SmtpConfig, DeliverError> {
         let shown = hide_password(url);
+        // A password must never cross the network in clear: with credentials, only
+        // implicit TLS (smtps://) or STARTTLS that is required is accepted.
+        let url_l = url.trim().to_ascii_lowercase();
+        let has_password = shown.contains(":***@");
+        if has_password && url_l.starts_with("smtp://") && !url_l.contains("tls=required") {
+            return Err(DeliverError::Url(
+                shown,
+                "a URL with a password must use smtps:// or add ?tls=required, so the \
+                 password is never sent unencrypted"
+                    .into(),
+            ));
+        }
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.trim())
             .map_err(|e| DeliverError::Url(shown.clone(), e.to_string()))?
             .timeout(Some(Duration::from_secs(30)))
