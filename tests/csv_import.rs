@@ -6,10 +6,11 @@ mod common;
 
 use std::path::PathBuf;
 
+use common::listing;
 use signpost::App;
 use signpost::ingest::table::{self, Mapping};
 use signpost::ingest::{ImportOptions, ImportReport, IngestError};
-use signpost::listing::{Listing, Taxonomy};
+use signpost::listing::Taxonomy;
 
 fn mapping(name: &str) -> Mapping {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,22 +33,9 @@ fn run(app: &App, bytes: &[u8], m: &Mapping, source: &str) -> ImportReport {
         .unwrap()
 }
 
-fn listing(app: &App, source: &str, source_id: &str) -> Listing {
-    let id = app
-        .store
-        .ids_for_source(source)
-        .unwrap()
-        .into_iter()
-        .find(|(_, s)| s == source_id)
-        .unwrap_or_else(|| panic!("no listing {source_id}"))
-        .0;
-    app.store.get(id).unwrap().unwrap()
-}
-
 #[test]
 fn trafford_sports_clubs() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let (_dir, app) = common::new_app();
     let bytes = std::fs::read(common::shared(
         "community/trafford-datalab/sports_clubs/sports_clubs.csv",
     ))
@@ -79,8 +67,7 @@ fn trafford_sports_clubs() {
 
 #[test]
 fn trafford_sport_facilities() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let (_dir, app) = common::new_app();
     let bytes = std::fs::read(common::shared(
         "community/trafford-datalab/sport_facilities/sports_facilities.csv",
     ))
@@ -153,8 +140,7 @@ G6,Mystery,Unknown type,M33 7ZF,Friday,10:00,,Free,Quidditch,,,\r\n\
 G7,Short row,Too few cells,M33 7ZF\r\n\
 G8,Walk and talk,\"A walk,\r\nthen tea\",M33 7ZF,Sat,09:30,,Free,Walking,,Maybe,\r\n",
     );
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let (_dir, app) = common::new_app();
     let m = Mapping::parse(BAD_MAPPING, app.taxonomy).unwrap();
     let r = run(&app, &csv, &m, "bad");
     let text = r.to_string();
@@ -239,12 +225,7 @@ fn cli_imports_csv_with_a_mapping_and_crawls_sources() {
     let file = common::shared("community/trafford-datalab/sports_clubs/sports_clubs.csv");
     let map = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("content/mappings/trafford-sports-clubs.toml");
-    let cmd = || {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_signpost"));
-        c.env("SIGNPOST_DATA_DIR", dir.path())
-            .env("SIGNPOST_NOW", "2026-11-24T09:00");
-        c
-    };
+    let cmd = || common::signpost_cmd(dir.path());
     let out = cmd()
         .args([
             "import",
@@ -254,12 +235,7 @@ fn cli_imports_csv_with_a_mapping_and_crawls_sources() {
         ])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::succeeded(&out);
     assert!(text.contains("sports_clubs: read 140, new"), "{text}");
 
     let out = cmd()
@@ -284,12 +260,7 @@ fn cli_imports_csv_with_a_mapping_and_crawls_sources() {
         .args(["crawl", "--sources", sources.to_str().unwrap()])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::succeeded(&out);
     assert!(
         text.contains("sports_clubs: read 140, new 0, updated 0, unchanged"),
         "{text}"

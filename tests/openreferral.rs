@@ -13,19 +13,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use common::{listing, new_app, shared_json as read, signpost_cmd};
 use serde_json::{Value, json};
 use signpost::App;
 use signpost::ingest::openreferral::{self, ApiOptions, DirectoryReport};
 use signpost::ingest::{ImportOptions, import};
 use signpost::listing::schedule::Repeat;
-use signpost::listing::{Day, JoinMethod, Listing, Mode, Status};
+use signpost::listing::{Day, JoinMethod, Mode, Status};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
-}
-
-fn read(path: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(common::shared(path)).unwrap()).unwrap()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -140,24 +137,6 @@ async fn harvest(app: &App, base: &str, source: &str) -> DirectoryReport {
     )
     .await
     .unwrap()
-}
-
-fn listing(app: &App, source: &str, source_id: &str) -> Listing {
-    let id = app
-        .store
-        .ids_for_source(source)
-        .unwrap()
-        .into_iter()
-        .find(|(_, s)| s == source_id)
-        .unwrap_or_else(|| panic!("no listing {source_id} from {source}"))
-        .0;
-    app.store.get(id).unwrap().unwrap()
-}
-
-fn new_app() -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
-    (dir, app)
 }
 
 /// The HSDS 3.0 example service with its placeholder US location swapped for a real
@@ -544,11 +523,16 @@ async fn a_partial_read_withdraws_nothing() {
     assert!(r.to_string().contains("stopped early"));
 }
 
-fn signpost_cmd(data_dir: &std::path::Path) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_signpost"));
-    c.env("SIGNPOST_DATA_DIR", data_dir)
-        .env("SIGNPOST_NOW", "2026-11-24T09:00");
-    c
+/// Runs the CLI on a blocking thread (so the test's own server keeps answering) and
+/// returns its output, which must show success.
+async fn cli_off_runtime(data_dir: &std::path::Path, args: &[&str]) -> String {
+    let data_dir = data_dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let out = tokio::task::spawn_blocking(move || signpost_cmd(&data_dir).args(&args).output())
+        .await
+        .unwrap()
+        .unwrap();
+    common::succeeded(&out)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -566,32 +550,13 @@ async fn cli_imports_a_file_and_a_directory_api() {
         ])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::succeeded(&out);
     assert!(text.contains("example: read 1, new 1"), "{text}");
     assert!(text.contains("'ABC 1234' is not a UK postcode"), "{text}");
 
     let (base, _) = serve(directory(Version::V1, v1_directory(), vec![], 2)).await;
-    let dir2 = dir.path().to_path_buf();
     let url = format!("{base}/services");
-    let out = tokio::task::spawn_blocking(move || {
-        signpost_cmd(&dir2)
-            .args(["import", &url, "--source-name", "council"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = cli_off_runtime(dir.path(), &["import", &url, "--source-name", "council"]).await;
     assert!(
         text.contains("council: 3 pages, 5 services fetched; council: read 5, new 3"),
         "{text}"
@@ -608,21 +573,11 @@ async fn cli_imports_a_file_and_a_directory_api() {
         format!("[[source]]\nname = \"council\"\nkind = \"openreferral\"\nurl = {base:?}\ndelay_ms = 0\n"),
     )
     .unwrap();
-    let dir2 = dir.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        signpost_cmd(&dir2)
-            .args(["crawl", "--sources", sources.to_str().unwrap()])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = cli_off_runtime(
+        dir.path(),
+        &["crawl", "--sources", sources.to_str().unwrap()],
+    )
+    .await;
     assert!(
         text.contains("council: 3 pages, 5 services fetched; council: read 5, new 0, updated 0, unchanged 3, withdrawn 0, failed 2"),
         "{text}"

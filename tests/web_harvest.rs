@@ -16,13 +16,14 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use common::find_listing as listing;
 use serde_json::{Value, json};
 use signpost::App;
 use signpost::ingest::dataset_site;
 use signpost::ingest::http::{Fetched, Http, HttpError, Policy};
 use signpost::ingest::openactive::{HarvestOptions, harvest};
 use signpost::ingest::webpage::{PageResult, WebReport, harvest_pages};
-use signpost::listing::{Day, Listing, Status, Taxonomy};
+use signpost::listing::{Day, Status, Taxonomy};
 
 #[derive(Clone)]
 struct Page {
@@ -196,16 +197,6 @@ fn now() -> chrono::NaiveDateTime {
     common::now()
 }
 
-fn listing(app: &App, source: &str, source_id: &str) -> Option<Listing> {
-    let (id, _) = app
-        .store
-        .ids_for_source(source)
-        .unwrap()
-        .into_iter()
-        .find(|(_, s)| s == source_id)?;
-    app.store.get(id).unwrap()
-}
-
 async fn pages(app: &App, http: &Http, base: &str, paths: &[&str]) -> WebReport {
     let urls: Vec<String> = paths.iter().map(|p| format!("{base}{p}")).collect();
     harvest_pages(
@@ -301,8 +292,7 @@ async fn json_ld_pages_become_listings_and_stay_fresh() {
         .insert("/two".into(), html(&two_activities(true)));
     let server = serve(site).await;
     let base = server.base.clone();
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let (_dir, app) = common::new_app();
     let http = Http::new(quick()).unwrap();
     let all = ["/walks", "/choir", "/mixed", "/plain", "/org", "/two"];
 
@@ -454,8 +444,7 @@ async fn robots_txt_disallow_and_crawl_delay_are_honoured() {
     site.pages.insert("/b".into(), html(CHOIR));
     site.pages.insert("/private/c".into(), html(CHOIR));
     let server = serve(site).await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let (_dir, app) = common::new_app();
     let http = Http::new(quick()).unwrap();
 
     let started = Instant::now();
@@ -570,8 +559,7 @@ async fn unchanged_pages_and_feeds_answer_304() {
         newham_items().chunks(100).map(|c| c.to_vec()).collect(),
     );
     let server = serve(site).await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let (_dir, app) = common::new_app();
     let http = Http::new(quick()).unwrap();
 
     let r = pages(&app, &http, &server.base, &["/choir"]).await;
@@ -605,28 +593,20 @@ async fn unchanged_pages_and_feeds_answer_304() {
         delay: Duration::ZERO,
     };
     let newham_now = signpost::clock::parse_now("2020-01-02T09:00").unwrap();
-    let r = harvest(
-        &app.store,
-        Taxonomy::embedded(),
-        &url,
-        &opts,
-        newham_now,
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let harvest_newham = || {
+        harvest(
+            &app.store,
+            Taxonomy::embedded(),
+            &url,
+            &opts,
+            newham_now,
+            |_| {},
+        )
+    };
+    let r = harvest_newham().await.unwrap();
     assert!(r.caught_up && !r.not_modified);
     assert_eq!(r.created, 193);
-    let r = harvest(
-        &app.store,
-        Taxonomy::embedded(),
-        &url,
-        &opts,
-        newham_now,
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let r = harvest_newham().await.unwrap();
     assert!(r.caught_up && r.not_modified, "{r}");
     assert_eq!(r.pages, 0);
     let last = server.site.lock().unwrap().full["/feeds/newham?page=3"];
@@ -636,8 +616,7 @@ async fn unchanged_pages_and_feeds_answer_304() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_body_is_cut_off_and_a_slow_server_times_out() {
     let server = serve(Site::default()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let (_dir, app) = common::new_app();
     let http = Http::new(Policy {
         timeout: Duration::from_millis(500),
         attempts: 1,
@@ -674,12 +653,10 @@ async fn a_huge_body_is_cut_off_and_a_slow_server_times_out() {
 }
 
 fn newham_items() -> Vec<Value> {
-    let text = std::fs::read_to_string(common::shared(
-        "openactive/real-feeds/active-newham_sessions_20200102.rpde.json",
-    ))
-    .unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["items"].as_array().unwrap().clone()
+    common::shared_json("openactive/real-feeds/active-newham_sessions_20200102.rpde.json")["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn dataset_site(base: &str) -> Page {
@@ -770,8 +747,7 @@ async fn a_dataset_site_leads_to_its_feeds_which_are_harvested() {
             .any(|p| p.contains("not-a-dataset") && p.contains("no JSON-LD"))
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let (_dir, app) = common::new_app();
     let r = dataset_site::harvest_dataset(
         &app.store,
         Taxonomy::embedded(),
@@ -842,8 +818,7 @@ async fn cli_imports_web_pages_and_dataset_sites() {
     )
     .await
     .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = common::succeeded(&out);
     assert!(text.contains("groups: 2 pages (1 read"), "{text}");
     assert!(text.contains("/gone: the page is gone (404)"), "{text}");
     assert!(text.contains("listings: new 1"), "{text}");
@@ -862,8 +837,7 @@ async fn cli_imports_web_pages_and_dataset_sites() {
     )
     .await
     .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = common::succeeded(&out);
     assert!(
         text.contains("found 2 feeds in 1 catalogs and dataset sites; 2 harvested, 0 failed"),
         "{text}"

@@ -24,7 +24,7 @@ use super::openactive::{self, HarvestReport};
 use super::{IngestError, ItemProblem};
 use crate::geo::locate::Geocoder;
 use crate::listing::Taxonomy;
-use crate::store::{Store, Upserted};
+use crate::store::Store;
 
 /// A group web page is small; anything bigger is not one.
 pub const MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
@@ -552,27 +552,7 @@ fn apply(
                 )?;
                 touch(&it.group, i + 1);
             }
-            let mut listings = Vec::new();
-            for (group, pos) in &touched {
-                openactive::rebuild(
-                    &tx,
-                    taxonomy,
-                    &geocoder,
-                    source,
-                    group,
-                    *pos,
-                    now,
-                    &mut listings,
-                    &mut r,
-                )?;
-            }
-            for u in tx.upsert_listings(&listings)? {
-                match u {
-                    Upserted::Created(_) => r.created += 1,
-                    Upserted::Updated(_) => r.changed += 1,
-                    Upserted::Unchanged(_) => r.unchanged += 1,
-                }
-            }
+            openactive::rebuild_groups(&tx, taxonomy, &geocoder, source, &touched, now, &mut r)?;
             tx.commit()
         })
         .map_err(IngestError::Store)?;

@@ -183,3 +183,56 @@ pub fn hostile_strings() -> &'static Vec<String> {
 pub fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// A fresh, empty data directory and the app opened on it (keep the directory alive).
+pub fn new_app() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    (dir, app)
+}
+
+/// A JSON file from the shared real data.
+pub fn shared_json(path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(shared(path)).unwrap()).unwrap()
+}
+
+/// The listing imported from `source` as `source_id`, if there is one.
+pub fn find_listing(
+    app: &App,
+    source: &str,
+    source_id: &str,
+) -> Option<signpost::listing::Listing> {
+    let (id, _) = app
+        .store
+        .ids_for_source(source)
+        .unwrap()
+        .into_iter()
+        .find(|(_, s)| s == source_id)?;
+    app.store.get(id).unwrap()
+}
+
+/// The listing imported from `source` as `source_id`; panics when there is none.
+pub fn listing(app: &App, source: &str, source_id: &str) -> signpost::listing::Listing {
+    find_listing(app, source, source_id)
+        .unwrap_or_else(|| panic!("no listing {source_id} from {source}"))
+}
+
+/// The `signpost` binary on `data_dir`, with the pinned clock.
+pub fn signpost_cmd(data_dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_signpost"));
+    c.env("SIGNPOST_DATA_DIR", data_dir)
+        .env("SIGNPOST_NOW", "2026-11-24T09:00");
+    c
+}
+
+/// The standard output of a command that must have succeeded (the failure message
+/// carries both streams).
+pub fn succeeded(out: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}

@@ -689,15 +689,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn html_becomes_clean_text() {
-        assert_eq!(
-            strip_html("<p>Fun &amp; games</p><p>Bring  <b>shoes</b>.<br>Tea&nbsp;after</p>"),
-            "Fun & games\n\nBring shoes.\n\nTea after"
-        );
-        assert_eq!(strip_html("a < b"), "a < b");
-    }
-
-    #[test]
     fn schedules_map_to_rules() {
         let s: Value = serde_json::json!({
             "byDay": ["https://schema.org/Thursday", "Monday"],

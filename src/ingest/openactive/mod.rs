@@ -361,27 +361,7 @@ fn apply_page(
                     }
                 }
             }
-            let mut listings = Vec::new();
-            for (group, pos) in &groups {
-                rebuild(
-                    &tx,
-                    taxonomy,
-                    &geocoder,
-                    source,
-                    group,
-                    *pos,
-                    now,
-                    &mut listings,
-                    &mut report,
-                )?;
-            }
-            for r in tx.upsert_listings(&listings)? {
-                match r {
-                    Upserted::Created(_) => report.created += 1,
-                    Upserted::Updated(_) => report.changed += 1,
-                    Upserted::Unchanged(_) => report.unchanged += 1,
-                }
-            }
+            rebuild_groups(&tx, taxonomy, &geocoder, source, &groups, now, &mut report)?;
             tx.set_cursor(source, feed, next_url, n)?;
             tx.commit()?;
             Ok(())
@@ -390,10 +370,46 @@ fn apply_page(
     Ok(report)
 }
 
+/// Rebuilds the listings of `groups` (each with the position of the item that touched
+/// it) and writes them, counting what was created, changed or unchanged. Shared with
+/// `ingest::webpage`.
+pub(crate) fn rebuild_groups(
+    tx: &FeedTx<'_>,
+    taxonomy: &Taxonomy,
+    geocoder: &Geocoder<'_>,
+    source: &str,
+    groups: &[(String, usize)],
+    now: NaiveDateTime,
+    report: &mut HarvestReport,
+) -> Result<(), crate::store::StoreError> {
+    let mut listings = Vec::new();
+    for (group, pos) in groups {
+        rebuild(
+            tx,
+            taxonomy,
+            geocoder,
+            source,
+            group,
+            *pos,
+            now,
+            &mut listings,
+            report,
+        )?;
+    }
+    for r in tx.upsert_listings(&listings)? {
+        match r {
+            Upserted::Created(_) => report.created += 1,
+            Upserted::Updated(_) => report.changed += 1,
+            Upserted::Unchanged(_) => report.unchanged += 1,
+        }
+    }
+    Ok(())
+}
+
 /// Rebuilds the listing of one group from its stored items (withdrawing it when
-/// nothing listable is left). Shared with `ingest::webpage`.
+/// nothing listable is left).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn rebuild(
+fn rebuild(
     tx: &FeedTx<'_>,
     taxonomy: &Taxonomy,
     geocoder: &Geocoder<'_>,
