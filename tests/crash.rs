@@ -51,6 +51,12 @@ fn between(s: &str, a: &str, b: &str) -> Option<String> {
     Some(s[i..i + s[i..].find(b)?].to_string())
 }
 
+/// The signed form token (`ft`) of the form page at `url`.
+async fn form_token(client: &reqwest::Client, url: &str) -> String {
+    let page = client.get(url).send().await.unwrap().text().await.unwrap();
+    between(&page, "name=\"ft\" value=\"", "\"").unwrap()
+}
+
 fn form(title: &str, ft: &str) -> String {
     [
         ("title", title),
@@ -80,15 +86,7 @@ async fn every_confirmed_submission_survives_sigkill() {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let page = client
-        .get(format!("{base}/add"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let ft = between(&page, "name=\"ft\" value=\"", "\"").unwrap();
+    let ft = form_token(&client, &format!("{base}/add")).await;
 
     let confirmed: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -154,15 +152,7 @@ async fn every_confirmed_submission_survives_sigkill() {
         .unwrap();
     assert!(status.success());
     let (mut child, base) = start(dir.path());
-    let page = client
-        .get(format!("{base}/moderate/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let ft = between(&page, "name=\"ft\" value=\"", "\"").unwrap();
+    let ft = form_token(&client, &format!("{base}/moderate/login")).await;
     let resp = client
         .post(format!("{base}/moderate/login"))
         .header("content-type", "application/x-www-form-urlencoded")

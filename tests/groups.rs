@@ -172,6 +172,54 @@ async fn sign_in(t: &TestApp, r: &Router) -> (String, String) {
     (cookie, hidden(&queue, "csrf"))
 }
 
+/// A moderator POST carrying only the session's CSRF token.
+async fn moderator_post(
+    r: &Router,
+    uri: &str,
+    cookie: &str,
+    csrf: &str,
+) -> (StatusCode, HeaderMap, String) {
+    send(r, "POST", uri, &format!("csrf={csrf}"), Some(cookie)).await
+}
+
+/// A listing a group sent and a signed-in moderator approved.
+struct Approved {
+    manage: String,
+    cookie: String,
+    csrf: String,
+    id: i64,
+    lid: i64,
+}
+
+/// Submits `title`, signs a moderator in and approves it.
+async fn submit_and_approve(t: &TestApp, r: &Router, title: &str) -> Approved {
+    let (reference, manage) = submit(r, title).await;
+    let (cookie, csrf) = sign_in(t, r).await;
+    let id = signpost::groups::parse_reference(&reference).unwrap();
+    moderator_post(
+        r,
+        &format!("/moderate/submissions/{id}/approve"),
+        &cookie,
+        &csrf,
+    )
+    .await;
+    let lid = t
+        .app
+        .store
+        .submission(id)
+        .unwrap()
+        .unwrap()
+        .listing_id
+        .unwrap();
+    Approved {
+        manage,
+        cookie,
+        csrf,
+        id,
+        lid,
+    }
+}
+
 #[tokio::test]
 async fn empty_form_shows_every_problem_linked_and_keeps_what_was_typed() {
     let t = TestApp::with_demo();
@@ -315,12 +363,11 @@ async fn a_group_adds_an_activity_and_a_moderator_publishes_it() {
     );
     // Approve: in search at once (the response comes after the index is updated).
     let started = std::time::Instant::now();
-    let (s, _, _) = send(
+    let (s, _, _) = moderator_post(
         &r,
-        "POST",
         &format!("/moderate/submissions/{id}/approve"),
-        &format!("csrf={csrf}"),
-        Some(&cookie),
+        &cookie,
+        &csrf,
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -337,12 +384,11 @@ async fn a_group_adds_an_activity_and_a_moderator_publishes_it() {
     assert!(outbox(&t).iter().any(|m| m.contains("approved")));
     // Archive: it leaves search, logged.
     let lid = hits["hits"][0]["id"].as_i64().unwrap();
-    let (s, _, _) = send(
+    let (s, _, _) = moderator_post(
         &r,
-        "POST",
         &format!("/moderate/listings/{lid}/archive"),
-        &format!("csrf={csrf}"),
-        Some(&cookie),
+        &cookie,
+        &csrf,
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -350,14 +396,7 @@ async fn a_group_adds_an_activity_and_a_moderator_publishes_it() {
     let (_, _, audit) = send(&r, "GET", "/moderate/audit", "", Some(&cookie)).await;
     assert!(audit.contains("archive"));
     // Sign out ends the session.
-    let (s, h, _) = send(
-        &r,
-        "POST",
-        "/moderate/logout",
-        &format!("csrf={csrf}"),
-        Some(&cookie),
-    )
-    .await;
+    let (s, h, _) = moderator_post(&r, "/moderate/logout", &cookie, &csrf).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(h["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
     let (s, h, _) = send(&r, "GET", "/moderate", "", Some(&cookie)).await;
@@ -369,25 +408,13 @@ async fn a_group_adds_an_activity_and_a_moderator_publishes_it() {
 async fn changes_through_the_private_link_wait_for_a_moderator_and_show_a_diff() {
     let t = TestApp::with_demo();
     let r = router(&t, |_| {});
-    let (reference, manage) = submit(&r, "Quokka Knitting Circle").await;
-    let (cookie, csrf) = sign_in(&t, &r).await;
-    let id = signpost::groups::parse_reference(&reference).unwrap();
-    send(
-        &r,
-        "POST",
-        &format!("/moderate/submissions/{id}/approve"),
-        &format!("csrf={csrf}"),
-        Some(&cookie),
-    )
-    .await;
-    let lid = t
-        .app
-        .store
-        .submission(id)
-        .unwrap()
-        .unwrap()
-        .listing_id
-        .unwrap();
+    let Approved {
+        manage,
+        cookie,
+        csrf,
+        id,
+        lid,
+    } = submit_and_approve(&t, &r, "Quokka Knitting Circle").await;
 
     let (s, _, page) = send(&r, "GET", &manage, "", None).await;
     assert_eq!(s, StatusCode::OK);
@@ -433,12 +460,11 @@ async fn changes_through_the_private_link_wait_for_a_moderator_and_show_a_diff()
         !diff.contains("Venue postcode"),
         "unchanged fields are not in the diff"
     );
-    send(
+    moderator_post(
         &r,
-        "POST",
         &format!("/moderate/submissions/{edit_id}/approve"),
-        &format!("csrf={csrf}"),
-        Some(&cookie),
+        &cookie,
+        &csrf,
     )
     .await;
     let l = t.listing(lid);
@@ -828,25 +854,7 @@ async fn hostile_input_in_every_field_is_escaped_and_round_trips() {
 async fn stale_listings_are_flagged_and_groups_reminded_once() {
     let t = TestApp::with_demo();
     let r = router(&t, |_| {});
-    let (reference, _) = submit(&r, "Platypus Poetry Club").await;
-    let (cookie, csrf) = sign_in(&t, &r).await;
-    let id = signpost::groups::parse_reference(&reference).unwrap();
-    send(
-        &r,
-        "POST",
-        &format!("/moderate/submissions/{id}/approve"),
-        &format!("csrf={csrf}"),
-        Some(&cookie),
-    )
-    .await;
-    let lid = t
-        .app
-        .store
-        .submission(id)
-        .unwrap()
-        .unwrap()
-        .listing_id
-        .unwrap();
+    let Approved { cookie, lid, .. } = submit_and_approve(&t, &r, "Platypus Poetry Club").await;
     let (_, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
     assert!(
         !page.contains("id=\"last-checked\""),
@@ -947,12 +955,11 @@ async fn stale_listings_are_flagged_and_groups_reminded_once() {
     assert!(queue.contains("Platypus Poetry Club"));
     let (_, _, queue) = send(&r, "GET", "/moderate", "", Some(&cookie)).await;
     let csrf = hidden(&queue, "csrf");
-    let (s, _, _) = send(
+    let (s, _, _) = moderator_post(
         &r,
-        "POST",
         &format!("/moderate/listings/{lid}/checked"),
-        &format!("csrf={csrf}"),
-        Some(&cookie),
+        &cookie,
+        &csrf,
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);

@@ -99,6 +99,11 @@ fn submission_in(conn: &Connection, id: i64) -> Result<Option<Submission>> {
         .optional()?)
 }
 
+/// The submission if it is still pending (a decided one cannot be acted on again).
+fn pending_in(conn: &Connection, id: i64) -> Result<Option<Submission>> {
+    Ok(submission_in(conn, id)?.filter(|s| s.status == "pending"))
+}
+
 /// The listing with its "last checked" time set to now, written in `tx`.
 fn touch_verified(tx: &Transaction<'_>, listing: &Listing) -> Result<Upserted> {
     let mut l = listing.clone();
@@ -107,6 +112,17 @@ fn touch_verified(tx: &Transaction<'_>, listing: &Listing) -> Result<Upserted> {
 }
 
 impl Store {
+    /// Runs a moderation action in one write transaction, committed only if `f`
+    /// succeeds, so the change and its audit entry land together or not at all.
+    fn in_transaction<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
     /// Stores a new listing submitted by a group with the hash of its private edit
     /// link. Returns the submission id once committed.
     pub fn add_new_submission(
@@ -204,19 +220,15 @@ impl Store {
         actor: &str,
         listing: &Listing,
     ) -> Result<Option<i64>> {
-        self.with_writer(|conn| {
-            let tx = conn.transaction()?;
-            let Some(sub) = submission_in(&tx, id)? else {
+        self.in_transaction(|tx| {
+            let Some(sub) = pending_in(tx, id)? else {
                 return Ok(None);
             };
-            if sub.status != "pending" {
-                return Ok(None);
-            }
             let mut l = listing.clone();
             l.status = Status::Published;
             l.provenance.verified_at = Some(Utc::now());
             let before = match sub.listing_id {
-                Some(lid) => get_in(&tx, lid)?,
+                Some(lid) => get_in(tx, lid)?,
                 None => None,
             };
             if let Some(b) = &before {
@@ -228,7 +240,7 @@ impl Store {
                 l.provenance.source = crate::groups::SOURCE.into();
                 l.provenance.source_id = format!("sub-{id}");
             }
-            let listing_id = upsert_in(&tx, std::slice::from_ref(&l))?[0].id();
+            let listing_id = upsert_in(tx, std::slice::from_ref(&l))?[0].id();
             tx.execute(
                 "UPDATE submissions SET status = 'approved', listing_id = ?1, decided_at = ?2, decided_by = ?3 WHERE id = ?4",
                 params![listing_id, now(), actor, id],
@@ -237,16 +249,15 @@ impl Store {
                 "UPDATE edit_tokens SET listing_id = ?1 WHERE id = ?2",
                 params![listing_id, sub.token_id],
             )?;
-            let after = get_in(&tx, listing_id)?;
+            let after = get_in(tx, listing_id)?;
             audit(
-                &tx,
+                tx,
                 actor,
                 if before.is_some() { "approve change" } else { "approve new listing" },
                 &format!("submission {} / listing {listing_id}", crate::groups::reference(id)),
                 before.as_ref().map(to_json).as_deref(),
                 after.as_ref().map(to_json).as_deref(),
             )?;
-            tx.commit()?;
             Ok(Some(listing_id))
         })
     }
@@ -259,117 +270,102 @@ impl Store {
         actor: &str,
         reason: &str,
     ) -> Result<Option<Submission>> {
-        self.with_writer(|conn| {
-            let tx = conn.transaction()?;
-            let Some(sub) = submission_in(&tx, id)? else {
+        self.in_transaction(|tx| {
+            let Some(sub) = pending_in(tx, id)? else {
                 return Ok(None);
             };
-            if sub.status != "pending" {
-                return Ok(None);
-            }
             tx.execute(
                 "UPDATE submissions SET status = 'rejected', reason = ?1, decided_at = ?2, decided_by = ?3 WHERE id = ?4",
                 params![reason, now(), actor, id],
             )?;
             audit(
-                &tx,
+                tx,
                 actor,
                 "reject",
                 &format!("submission {}", crate::groups::reference(id)),
                 Some(&sub.form),
                 Some(reason),
             )?;
-            tx.commit()?;
             Ok(Some(sub))
         })
     }
 
     /// A moderator's correction to a pending submission's form before approving it.
     pub fn edit_submission(&self, id: i64, actor: &str, form_json: &str) -> Result<bool> {
-        self.with_writer(|conn| {
-            let tx = conn.transaction()?;
-            let Some(sub) = submission_in(&tx, id)? else {
+        self.in_transaction(|tx| {
+            let Some(sub) = pending_in(tx, id)? else {
                 return Ok(false);
             };
-            if sub.status != "pending" {
-                return Ok(false);
-            }
             tx.execute(
                 "UPDATE submissions SET form = ?1 WHERE id = ?2",
                 params![form_json, id],
             )?;
             audit(
-                &tx,
+                tx,
                 actor,
                 "edit submission",
                 &format!("submission {}", crate::groups::reference(id)),
                 Some(&sub.form),
                 Some(form_json),
             )?;
-            tx.commit()?;
             Ok(true)
         })
     }
 
     /// Archives a listing (it leaves search), logged.
     pub fn archive_listing(&self, id: i64, actor: &str) -> Result<bool> {
-        self.with_writer(|conn| {
-            let tx = conn.transaction()?;
-            let Some(before) = get_in(&tx, id)? else {
+        self.in_transaction(|tx| {
+            let Some(before) = get_in(tx, id)? else {
                 return Ok(false);
             };
             let mut l = before.clone();
             l.status = Status::Archived;
-            upsert_in(&tx, std::slice::from_ref(&l))?;
+            upsert_in(tx, std::slice::from_ref(&l))?;
             audit(
-                &tx,
+                tx,
                 actor,
                 "archive",
                 &format!("listing {id}"),
                 Some(&to_json(&before)),
                 Some(&to_json(&l)),
             )?;
-            tx.commit()?;
             Ok(true)
         })
     }
 
     /// "Still running": sets the listing's last-checked time to now, logged.
     pub fn confirm_listing(&self, id: i64, actor: &str) -> Result<bool> {
-        self.with_writer(|conn| {
-            let tx = conn.transaction()?;
-            let Some(before) = get_in(&tx, id)? else {
+        self.in_transaction(|tx| {
+            let Some(before) = get_in(tx, id)? else {
                 return Ok(false);
             };
             if before.status != Status::Published {
                 return Ok(false);
             }
-            touch_verified(&tx, &before)?;
-            let after = get_in(&tx, id)?;
+            touch_verified(tx, &before)?;
+            let after = get_in(tx, id)?;
             audit(
-                &tx,
+                tx,
                 actor,
                 "confirm still running",
                 &format!("listing {id}"),
                 Some(&to_json(&before)),
                 after.as_ref().map(to_json).as_deref(),
             )?;
-            tx.commit()?;
             Ok(true)
         })
     }
 
     /// Closes a report from the public, logged.
     pub fn close_report(&self, id: i64, actor: &str, outcome: &str) -> Result<bool> {
-        self.with_writer(|conn| {
-            let tx = conn.transaction()?;
+        self.in_transaction(|tx| {
             let n = tx.execute(
                 "UPDATE reports SET status = 'closed' WHERE id = ?1 AND status = 'open'",
                 [id],
             )?;
             if n == 1 {
                 audit(
-                    &tx,
+                    tx,
                     actor,
                     "close report",
                     &format!("report R{id:06}"),
@@ -377,7 +373,6 @@ impl Store {
                     Some(outcome),
                 )?;
             }
-            tx.commit()?;
             Ok(n == 1)
         })
     }

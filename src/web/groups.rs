@@ -180,6 +180,25 @@ fn spam_check(state: &AppState, pairs: &[(String, String)]) -> Result<(), Refusa
 }
 
 /// `GET /add`.
+/// Stores a submission with `add` unless the moderation queue is full (`None`), so
+/// a flood cannot grow the queue without bound.
+async fn store_if_room(
+    state: &AppState,
+    add: impl FnOnce(&crate::App) -> Result<i64, crate::store::StoreError> + Send + 'static,
+) -> Result<Option<i64>, WebError> {
+    let app = state.app.clone();
+    let max_pending = state.groups.max_pending;
+    tokio::task::spawn_blocking(move || -> Result<Option<i64>, crate::store::StoreError> {
+        if app.store.pending_count()? >= max_pending {
+            return Ok(None);
+        }
+        add(&app).map(Some)
+    })
+    .await
+    .map_err(WebError::internal)?
+    .map_err(WebError::internal)
+}
+
 pub async fn add_form(State(state): State<AppState>) -> Response {
     gv::listing_form_page(
         &Mode::New.target(&state),
@@ -265,27 +284,19 @@ pub async fn add_send(State(state): State<AppState>, headers: HeaderMap, body: B
         )
             .into_response();
     }
-    let app = state.app.clone();
     let token = tokens::random_token();
     let token_hash = tokens::hash_token(&token);
     let email = form.your_email().map(str::to_string);
     let json = serde_json::to_string(&form).expect("a form always serialises");
-    let max_pending = state.groups.max_pending;
-    let stored =
-        tokio::task::spawn_blocking(move || -> Result<Option<i64>, crate::store::StoreError> {
-            if app.store.pending_count()? >= max_pending {
-                return Ok(None);
-            }
-            app.store
-                .add_new_submission(&json, email.as_deref(), &token_hash)
-                .map(Some)
-        })
-        .await;
+    let stored = store_if_room(&state, move |app| {
+        app.store
+            .add_new_submission(&json, email.as_deref(), &token_hash)
+    })
+    .await;
     let id = match stored {
-        Ok(Ok(Some(id))) => id,
-        Ok(Ok(None)) => return busy(),
-        Ok(Err(e)) => return WebError::internal(e).into_response(),
-        Err(e) => return WebError::internal(e).into_response(),
+        Ok(Some(id)) => id,
+        Ok(None) => return busy(),
+        Err(e) => return e.into_response(),
     };
     // Committed. From here on the group is told it worked.
     let link = format!("{}/manage/{token}", base_url(&state, &headers));
@@ -466,26 +477,18 @@ pub async fn edit_send(
         )
             .into_response();
     }
-    let app = state.app.clone();
     let json = serde_json::to_string(&form).expect("a form always serialises");
     let email = form.your_email().map(str::to_string).or(info.email.clone());
     let email2 = email.clone();
-    let max_pending = state.groups.max_pending;
-    let stored =
-        tokio::task::spawn_blocking(move || -> Result<Option<i64>, crate::store::StoreError> {
-            if app.store.pending_count()? >= max_pending {
-                return Ok(None);
-            }
-            app.store
-                .add_edit_submission(info.token_id, l.id, &json, email2.as_deref())
-                .map(Some)
-        })
-        .await;
+    let stored = store_if_room(&state, move |app| {
+        app.store
+            .add_edit_submission(info.token_id, l.id, &json, email2.as_deref())
+    })
+    .await;
     let id = match stored {
-        Ok(Ok(Some(id))) => id,
-        Ok(Ok(None)) => return busy(),
-        Ok(Err(e)) => return WebError::internal(e).into_response(),
-        Err(e) => return WebError::internal(e).into_response(),
+        Ok(Some(id)) => id,
+        Ok(None) => return busy(),
+        Err(e) => return e.into_response(),
     };
     let link = format!("{}/manage/{token}", base_url(&state, &headers));
     let r = reference(id);

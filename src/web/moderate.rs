@@ -81,12 +81,8 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session
     let Some(token) = session_cookie(headers, cookie_name(state)) else {
         return Ok(None);
     };
-    let app = state.app.clone();
     let hash = tokens::hash_token(&token);
-    let found = tokio::task::spawn_blocking(move || app.store.session(&hash))
-        .await
-        .map_err(WebError::internal)?
-        .map_err(WebError::internal)?;
+    let found = on_store(state, move |app| app.store.session(&hash)).await?;
     Ok(found.map(|(user, csrf)| Session { user, csrf }))
 }
 
@@ -98,6 +94,54 @@ fn no_store(mut r: Response) -> Response {
 
 fn to_login() -> Response {
     no_store(Redirect::to("/moderate/login").into_response())
+}
+
+/// A 400 page that is not cached.
+fn bad_request(page: impl IntoResponse) -> Response {
+    no_store((StatusCode::BAD_REQUEST, page).into_response())
+}
+
+/// A redirect carrying the moderator cookie (`max_age` 0 clears it).
+fn with_cookie(state: &AppState, to: &str, value: &str, max_age: i64) -> Response {
+    let secure = if state.groups.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+        cookie_name(state)
+    );
+    let mut r = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    no_store(r)
+}
+
+/// Runs store work off the async threads; any failure there becomes a 500.
+async fn on_store<T, E>(
+    state: &AppState,
+    f: impl FnOnce(&crate::App) -> Result<T, E> + Send + 'static,
+) -> Result<T, WebError>
+where
+    T: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    let app = state.app.clone();
+    tokio::task::spawn_blocking(move || f(&app))
+        .await
+        .map_err(WebError::internal)?
+        .map_err(WebError::internal)
+}
+
+/// The signed-in moderator of a GET, or the sign-in redirect (or error) to send.
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+    match session(state, headers).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(to_login()),
+        Err(e) => Err(e.into_response()),
+    }
 }
 
 fn pairs(body: &Bytes) -> Vec<(String, String)> {
@@ -178,10 +222,10 @@ pub async fn login(State(state): State<AppState>, body: Bytes) -> Response {
     {
         return again(StatusCode::BAD_REQUEST, "Enter your username and password");
     }
-    let app = state.app.clone();
     let user = username.clone();
-    let outcome = tokio::task::spawn_blocking(
-        move || -> Result<Result<String, &'static str>, crate::store::StoreError> {
+    let outcome = on_store(
+        &state,
+        move |app| -> Result<Result<String, &'static str>, crate::store::StoreError> {
             if app
                 .store
                 .recent_failures(&user, chrono::Duration::minutes(LOCKOUT_MINUTES))?
@@ -216,8 +260,8 @@ pub async fn login(State(state): State<AppState>, body: Bytes) -> Response {
     )
     .await;
     let token = match outcome {
-        Ok(Ok(Ok(t))) => t,
-        Ok(Ok(Err("locked"))) => {
+        Ok(Ok(t)) => t,
+        Ok(Err("locked")) => {
             return again(
                 StatusCode::TOO_MANY_REQUESTS,
                 &format!(
@@ -225,30 +269,15 @@ pub async fn login(State(state): State<AppState>, body: Bytes) -> Response {
                 ),
             );
         }
-        Ok(Ok(Err(_))) => {
+        Ok(Err(_)) => {
             return again(
                 StatusCode::UNAUTHORIZED,
                 "The username or password is not right",
             );
         }
-        Ok(Err(e)) => return WebError::internal(e).into_response(),
-        Err(e) => return WebError::internal(e).into_response(),
+        Err(e) => return e.into_response(),
     };
-    let secure = if state.groups.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        cookie_name(&state),
-        SESSION_HOURS * 3600
-    );
-    let mut r = Redirect::to("/moderate").into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    no_store(r)
+    with_cookie(&state, "/moderate", &token, SESSION_HOURS * 3600)
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -258,28 +287,15 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Err(r) => return r,
     };
     if let Some(token) = session_cookie(&headers, cookie_name(&state)) {
-        let app = state.app.clone();
         let user = s.user.clone();
-        let _ = tokio::task::spawn_blocking(move || {
+        let _ = on_store(&state, move |app| {
             app.store.end_session(&tokens::hash_token(&token))?;
             app.store
                 .log_action(&user, "sign out", &format!("moderator {user}"))
         })
         .await;
     }
-    let secure = if state.groups.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let mut r = Redirect::to("/moderate/login").into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
-        cookie_name(&state)
-    )) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    no_store(r)
+    with_cookie(&state, "/moderate/login", "", 0)
 }
 
 pub async fn queue(
@@ -287,16 +303,14 @@ pub async fn queue(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return to_login(),
-        Err(e) => return e.into_response(),
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    let app = state.app.clone();
     let cutoff = chrono::Utc::now()
         .checked_sub_months(chrono::Months::new(state.groups.fresh_months))
         .unwrap_or_else(chrono::Utc::now);
-    let loaded = tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
+    let loaded = on_store(&state, move |app| -> Result<_, crate::store::StoreError> {
         let subs = app.store.pending_submissions()?;
         let items = subs
             .into_iter()
@@ -315,9 +329,8 @@ pub async fn queue(
     })
     .await;
     let (items, reports, due) = match loaded {
-        Ok(Ok(x)) => x,
-        Ok(Err(e)) => return WebError::internal(e).into_response(),
-        Err(e) => return WebError::internal(e).into_response(),
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
     };
     let flash = q.as_deref().and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
@@ -369,10 +382,9 @@ pub async fn submission(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return to_login(),
-        Err(e) => return e.into_response(),
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
     };
     let (sub, form, live) = match load_submission(&state, &id).await {
         Ok(x) => x,
@@ -415,10 +427,10 @@ async fn approve_form(state: &AppState, user: &str, id: i64, form: ListingForm) 
             );
         }
     };
-    let app = state.app.clone();
     let user = user.to_string();
-    let done = tokio::task::spawn_blocking(
-        move || -> Result<Option<(i64, Option<String>)>, crate::store::StoreError> {
+    let done = on_store(
+        state,
+        move |app| -> Result<Option<(i64, Option<String>)>, crate::store::StoreError> {
             let sub = app.store.submission(id)?;
             let mut l = listing;
             if let Some(live_id) = sub.as_ref().and_then(|s| s.listing_id)
@@ -434,7 +446,7 @@ async fn approve_form(state: &AppState, user: &str, id: i64, form: ListingForm) 
     )
     .await;
     match done {
-        Ok(Ok(Some((lid, email)))) => {
+        Ok(Some((lid, email))) => {
             index_now(state).await;
             if let Some(to) = email {
                 send_mail(&state.groups.outbox, Message {
@@ -446,9 +458,8 @@ async fn approve_form(state: &AppState, user: &str, id: i64, form: ListingForm) 
             }
             no_store(Redirect::to("/moderate?done=approved").into_response())
         }
-        Ok(Ok(None)) => WebError::NotFound.into_response(),
-        Ok(Err(e)) => WebError::internal(e).into_response(),
-        Err(e) => WebError::internal(e).into_response(),
+        Ok(None) => WebError::NotFound.into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -491,28 +502,23 @@ pub async fn reject(
             "reason".to_string(),
             "Enter a reason of up to 2,000 characters to send to the group".to_string(),
         )];
-        return no_store(
-            (
-                StatusCode::BAD_REQUEST,
-                mv::submission_page(
-                    &s.user,
-                    &s.csrf,
-                    &sub,
-                    &form,
-                    live_form.as_ref(),
-                    state.app.taxonomy,
-                    &problems,
-                ),
-            )
-                .into_response(),
-        );
+        return bad_request(mv::submission_page(
+            &s.user,
+            &s.csrf,
+            &sub,
+            &form,
+            live_form.as_ref(),
+            state.app.taxonomy,
+            &problems,
+        ));
     }
-    let app = state.app.clone();
     let (user, r2) = (s.user.clone(), reason.clone());
-    let done =
-        tokio::task::spawn_blocking(move || app.store.reject_submission(sub.id, &user, &r2)).await;
+    let done = on_store(&state, move |app| {
+        app.store.reject_submission(sub.id, &user, &r2)
+    })
+    .await;
     match done {
-        Ok(Ok(Some(sub))) => {
+        Ok(Some(sub)) => {
             if let Some(to) = sub.email {
                 send_mail(&state.groups.outbox, Message {
                     to,
@@ -523,9 +529,8 @@ pub async fn reject(
             }
             no_store(Redirect::to("/moderate?done=rejected").into_response())
         }
-        Ok(Ok(None)) => WebError::NotFound.into_response(),
-        Ok(Err(e)) => WebError::internal(e).into_response(),
-        Err(e) => WebError::internal(e).into_response(),
+        Ok(None) => WebError::NotFound.into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -547,10 +552,9 @@ pub async fn edit_form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return to_login(),
-        Err(e) => return e.into_response(),
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
     };
     let (sub, form, _) = match load_submission(&state, &id).await {
         Ok(x) => x,
@@ -602,28 +606,23 @@ pub async fn edit_save(
         Err(e) => return e.into_response(),
     };
     if let Err(errors) = built {
-        return no_store(
-            (
-                StatusCode::BAD_REQUEST,
-                gv::listing_form_page(
-                    &edit_target(sub.id, &s.csrf),
-                    &form,
-                    &errors,
-                    state.app.taxonomy,
-                ),
-            )
-                .into_response(),
-        );
+        return bad_request(gv::listing_form_page(
+            &edit_target(sub.id, &s.csrf),
+            &form,
+            &errors,
+            state.app.taxonomy,
+        ));
     }
-    let app = state.app.clone();
     let json = serde_json::to_string(&form).expect("a form always serialises");
     let user = s.user.clone();
-    match tokio::task::spawn_blocking(move || app.store.edit_submission(sub.id, &user, &json)).await
+    match on_store(&state, move |app| {
+        app.store.edit_submission(sub.id, &user, &json)
+    })
+    .await
     {
-        Ok(Ok(true)) => approve_form(&state, &s.user, sub.id, form).await,
-        Ok(Ok(false)) => WebError::NotFound.into_response(),
-        Ok(Err(e)) => WebError::internal(e).into_response(),
-        Err(e) => WebError::internal(e).into_response(),
+        Ok(true) => approve_form(&state, &s.user, sub.id, form).await,
+        Ok(false) => WebError::NotFound.into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -641,16 +640,15 @@ async fn listing_action(
     let Ok(id) = id.parse::<i64>() else {
         return WebError::NotFound.into_response();
     };
-    let app = state.app.clone();
     let user = s.user.clone();
-    let done = tokio::task::spawn_blocking(move || match action {
+    let done = on_store(&state, move |app| match action {
         "archive" => app.store.archive_listing(id, &user),
         "checked" => app.store.confirm_listing(id, &user),
         _ => app.store.close_report(id, &user, "closed by a moderator"),
     })
     .await;
     match done {
-        Ok(Ok(true)) => {
+        Ok(true) => {
             index_now(&state).await;
             let done = match action {
                 "archive" => "archived",
@@ -659,9 +657,8 @@ async fn listing_action(
             };
             no_store(Redirect::to(&format!("/moderate?done={done}")).into_response())
         }
-        Ok(Ok(false)) => WebError::NotFound.into_response(),
-        Ok(Err(e)) => WebError::internal(e).into_response(),
-        Err(e) => WebError::internal(e).into_response(),
+        Ok(false) => WebError::NotFound.into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -697,10 +694,9 @@ pub async fn audit(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return to_login(),
-        Err(e) => return e.into_response(),
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
     };
     let page_no: i64 = q
         .as_deref()
@@ -711,17 +707,17 @@ pub async fn audit(
         })
         .filter(|p: &i64| (1..=100_000).contains(p))
         .unwrap_or(1);
-    let app = state.app.clone();
     let per = 50;
-    match tokio::task::spawn_blocking(move || app.store.audit_log(per + 1, (page_no - 1) * per))
-        .await
+    match on_store(&state, move |app| {
+        app.store.audit_log(per + 1, (page_no - 1) * per)
+    })
+    .await
     {
-        Ok(Ok(mut entries)) => {
+        Ok(mut entries) => {
             let more = entries.len() as i64 > per;
             entries.truncate(per as usize);
             no_store(mv::audit_page(&s.user, &s.csrf, &entries, page_no, more).into_response())
         }
-        Ok(Err(e)) => WebError::internal(e).into_response(),
-        Err(e) => WebError::internal(e).into_response(),
+        Err(e) => e.into_response(),
     }
 }

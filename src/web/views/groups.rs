@@ -84,14 +84,33 @@ fn text(
     autocomplete: Option<&str>,
 ) -> Markup {
     let d = described(errors, name, hint.is_some());
+    field(
+        errors,
+        name,
+        label,
+        hint,
+        html! {
+            input #(name) type="text" name=(name) value=(form.get(name))
+                aria-describedby=[(!d.is_empty()).then_some(d.as_str())]
+                autocomplete=[autocomplete] spellcheck="false";
+        },
+    )
+}
+
+/// A labelled form group: label, optional hint, error message, then `control`.
+fn field(
+    errors: &FieldErrors,
+    name: &str,
+    label: &str,
+    hint: Option<&str>,
+    control: Markup,
+) -> Markup {
     html! {
         div class=(class(errors, name)) {
             label for=(name) { (label) }
             @if let Some(h) = hint { span.hint #{ (name) "-hint" } { (h) } }
             (message(errors, name))
-            input #(name) type="text" name=(name) value=(form.get(name))
-                aria-describedby=[(!d.is_empty()).then_some(d.as_str())]
-                autocomplete=[autocomplete] spellcheck="false";
+            (control)
         }
     }
 }
@@ -104,14 +123,15 @@ fn area(
     hint: Option<&str>,
 ) -> Markup {
     let d = described(errors, name, hint.is_some());
-    html! {
-        div class=(class(errors, name)) {
-            label for=(name) { (label) }
-            @if let Some(h) = hint { span.hint #{ (name) "-hint" } { (h) } }
-            (message(errors, name))
+    field(
+        errors,
+        name,
+        label,
+        hint,
+        html! {
             textarea #(name) name=(name) rows="4" aria-describedby=[(!d.is_empty()).then_some(d.as_str())] { (form.get(name)) }
-        }
-    }
+        },
+    )
 }
 
 /// Checkboxes (`many`) or radios, with the fieldset carrying the id the summary links to.
