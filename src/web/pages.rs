@@ -242,7 +242,7 @@ pub async fn report_submit(
         ));
     }
     let email = input.email.trim();
-    if !email.is_empty() && !looks_like_email(email) {
+    if !email.is_empty() && !crate::groups::form::looks_like_email(email) {
         errors.push((
             "email",
             "Enter an email address in the correct format, like name@example.com".into(),
@@ -279,18 +279,6 @@ pub async fn report_submit(
         Ok(Err(e)) => WebError::internal(e).into_response(),
         Err(e) => WebError::internal(e).into_response(),
     }
-}
-
-fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && s.len() <= 254
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Most URLs in one sitemap file; the protocol allows 50,000.
