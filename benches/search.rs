@@ -1,7 +1,8 @@
 //! Search benchmark: build an index of N synthetic listings, then time a fixed query mix.
 //!
 //! Run: `cargo bench --bench search -- --listings 1000000 --seed 42`
-//! (add `--queries N` per class, `--dir PATH` to keep the index, `--with-store` to also
+//! (add `--queries N` per class, `--dir PATH` to keep the index, `--by-text` for figures
+//! per query text, `--with-store` to also
 //! time writing the listings to SQLite and rebuilding the index from it, as `reindex`
 //! does). Query timing and memory are measured in a fresh child process that only
 //! opens the finished index, as a restarted server would, so the figures are not
@@ -25,6 +26,8 @@ struct Opts {
     with_store: bool,
     /// Run only the query class whose name contains this (for profiling).
     only: Option<String>,
+    /// Also print p50 and max for each query text.
+    by_text: bool,
 }
 
 fn opts() -> Opts {
@@ -36,6 +39,7 @@ fn opts() -> Opts {
         phase: "all".into(),
         with_store: false,
         only: None,
+        by_text: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -63,6 +67,7 @@ fn opts() -> Opts {
                 i += 1;
             }
             "--with-store" => o.with_store = true,
+            "--by-text" => o.by_text = true,
             "--only" => {
                 o.only = Some(next);
                 i += 1;
@@ -96,20 +101,35 @@ fn main() {
             if o.with_store {
                 store_phase(&o, &dir);
             }
-            // Fresh process for serving figures.
+            // Fresh process for serving figures, on the index `reindex` built from the
+            // store when there is one (the product's path), else the direct build.
+            let served = if o.with_store {
+                dir.join("store")
+            } else {
+                dir.clone()
+            };
+            let mut args: Vec<String> = [
+                "--phase",
+                "query",
+                "--dir",
+                served.to_str().unwrap(),
+                "--queries",
+                &o.queries.to_string(),
+                "--seed",
+                &o.seed.to_string(),
+                "--listings",
+                &o.listings.to_string(),
+            ]
+            .map(String::from)
+            .to_vec();
+            if let Some(only) = &o.only {
+                args.extend(["--only".to_string(), only.clone()]);
+            }
+            if o.by_text {
+                args.push("--by-text".into());
+            }
             let status = std::process::Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "--phase",
-                    "query",
-                    "--dir",
-                    dir.to_str().unwrap(),
-                    "--queries",
-                    &o.queries.to_string(),
-                    "--seed",
-                    &o.seed.to_string(),
-                    "--listings",
-                    &o.listings.to_string(),
-                ])
+                .args(&args)
                 .status()
                 .unwrap();
             assert!(status.success());
@@ -127,7 +147,18 @@ fn build_phase(o: &Opts, dir: &Path) {
         .unwrap();
     let t = Instant::now();
     let seed = o.seed;
-    let listings = (1..=o.listings).map(|n| {
+    // The order `reindex` adds listings in (neighbours together; see
+    // `Store::for_each_published_ordered`): a first pass works out each listing's
+    // place in it, the second generates and indexes them in that order. Both passes
+    // are timed, as both are part of a rebuild.
+    let mut order: Vec<(u64, u64)> = (1..=o.listings)
+        .map(|n| {
+            let l = synth::listing(seed, n, taxonomy, &districts);
+            (signpost::search::schema::spatial_key(&l), n)
+        })
+        .collect();
+    order.sort_unstable();
+    let listings = order.into_iter().map(|(_, n)| {
         let mut l = synth::listing(seed, n, taxonomy, &districts);
         l.id = n as i64;
         l
@@ -325,6 +356,22 @@ fn query_phase(o: &Opts, dir: &Path) {
             let res = engine.search(r, l.as_ref(), now).unwrap();
             times.push(t.elapsed());
             hits += res.total;
+        }
+        if o.by_text {
+            let mut by: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+            for ((r, _), t) in cases.iter().zip(&times) {
+                by.entry(r.q.clone())
+                    .or_default()
+                    .push(t.as_secs_f64() * 1e3);
+            }
+            for (q, mut v) in by {
+                v.sort_by(f64::total_cmp);
+                println!(
+                    "    {q:<20} p50 {:.2} max {:.2}",
+                    v[v.len() / 2],
+                    v[v.len() - 1]
+                );
+            }
         }
         times.sort();
         let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];

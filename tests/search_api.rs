@@ -465,3 +465,52 @@ async fn archived_listings_leave_search_after_sync() {
     let (status, _) = t.json(&format!("/api/listings/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn several_word_expansions_match_names_in_order() {
+    let t = TestApp::with_demo();
+    // "forgetful" means, among others, "memory cafe" and "singing for the brain": the
+    // listings called those come before one that only has the word "memory" in its
+    // name.
+    let v = t.search("q=forgetful").await;
+    let found = titles(&v);
+    let last_phrase = found
+        .iter()
+        .rposition(|t| t.contains("Memory Café") || t == "Singing for the Brain")
+        .unwrap();
+    let music = found.iter().position(|t| t == "Music for Memory").unwrap();
+    assert!(last_phrase < music, "{found:?}");
+    // Typed as a phrase, the cafés are at the top.
+    let v = t.search("q=memory+cafe").await;
+    let found = titles(&v);
+    assert!(found[0].contains("Memory Café"), "{found:?}");
+    let cafes = found.iter().filter(|t| t.contains("Memory Café")).count();
+    assert!(
+        found
+            .iter()
+            .take(cafes + 1)
+            .filter(|t| t.contains("Memory Café"))
+            .count()
+            == cafes,
+        "{found:?}"
+    );
+}
+
+#[tokio::test]
+async fn pages_walk_every_match_once() {
+    let t = TestApp::with_demo();
+    for qs in [
+        "q=walking",
+        "q=lonely&near=M33&within=5",
+        "near=M41&within=3",
+        "near=WA15&within=10&sort=distance",
+        "q=",
+    ] {
+        let total = t.search(qs).await["total"].as_u64().unwrap() as usize;
+        let seen = all_ids(&t, qs).await;
+        assert!(total > 10, "{qs}: more than one page to walk");
+        assert_eq!(seen.len(), total, "{qs}");
+        let distinct: HashSet<i64> = seen.iter().copied().collect();
+        assert_eq!(distinct.len(), total, "{qs}: a listing on two pages");
+    }
+}

@@ -9,27 +9,26 @@
 //! Ranking is BM25 on the text, multiplied by a gentle distance decay when a place is
 //! given (half way between 1 and 0.5 at 3 miles), or pure distance when sorting by
 //! distance. Ties are broken by listing id so that the same store always gives the
-//! same order, whichever way the index was built.
+//! same order, whichever way the index was built. Freshness, counting and ranking
+//! happen in one pass over the matches (`collect`).
 
 use std::ops::Bound;
 
 use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
-use tantivy::collector::TopDocs;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, SegmentReader, TantivyDocument, Term};
 
 use super::SearchError;
-use super::counts::TypeCounts;
+use super::collect::{Around, Gather, Gathered, Ranking, positions};
 use super::index::SearchIndex;
 use super::request::{PER_PAGE, SearchRequest, Sort};
 use super::schema::{
-    Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, NO_POSITION, cell_index, filter_term,
-    unpack_position,
+    Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, cell_index, filter_term, unpack_position,
 };
 use super::text::{self, Lexicon};
 use crate::geo::distance::{bounding_box, miles_between};
@@ -150,9 +149,7 @@ impl Engine {
         let searcher = self.index.reader.searcher();
         let text_query = text::build(&req.q, f, &self.lexicon, &searcher);
         let has_text = text_query.is_some();
-        let mut filters = self.filters(req, location, true);
-        filters.extend(self.fresh_only(now));
-        let query = combine(text_query, filters);
+        let query = combine(text_query, self.filters(req, location, true));
 
         let sort = if location.is_some() {
             req.effective_sort()
@@ -160,29 +157,29 @@ impl Engine {
             Sort::Relevance
         };
         let offset = (req.page.saturating_sub(1)) * PER_PAGE;
-        let counter = TypeCounts {
+        let gather = Gather {
             types: self.taxonomy.types.len(),
+            fresh_from: self.fresh_from(now),
+            keep: offset + PER_PAGE,
+            ranking: Ranking {
+                around: location.map(|l| Around::new((l.lat, l.lon))),
+                sort,
+                has_text,
+            },
         };
-        let top = TopDocs::with_limit(PER_PAGE)
-            .and_offset(offset)
-            .tweak_score(ranker(location.cloned(), sort, has_text));
-
-        let (top_docs, (total, mut per_type)) = searcher.search(&query, &(top, counter))?;
+        let Gathered {
+            total,
+            mut per_type,
+            best,
+        } = searcher.search(&query, &gather)?;
         if !req.types.is_empty() {
             // Counts per type ignore the type filter itself, so a person can see what
             // choosing another type would give.
             let text_again = text::build(&req.q, f, &self.lexicon, &searcher);
-            let mut again = self.filters(req, location, false);
-            again.extend(self.fresh_only(now));
-            let without_types = combine(text_again, again);
+            let without_types = combine(text_again, self.filters(req, location, false));
             per_type = searcher
-                .search(
-                    &without_types,
-                    &TypeCounts {
-                        types: per_type.len(),
-                    },
-                )?
-                .1;
+                .search(&without_types, &Gather { keep: 0, ..gather })?
+                .per_type;
         }
         let type_counts: Vec<TypeCount> = self
             .taxonomy
@@ -197,9 +194,9 @@ impl Engine {
             })
             .collect();
 
-        let mut hits = Vec::with_capacity(top_docs.len());
-        for (_, addr) in top_docs {
-            hits.push(self.hit(&searcher, addr, req, location, now)?);
+        let mut hits = Vec::with_capacity(PER_PAGE);
+        for r in best.iter().skip(offset) {
+            hits.push(self.hit(&searcher, r.addr, req, location, now)?);
         }
         Ok(SearchResults {
             total,
@@ -257,44 +254,18 @@ impl Engine {
         })
     }
 
-    /// Leaves out listings last checked before the stale cutoff. Each listing is indexed
-    /// with the month and the day it was last checked (`checked:YYYY-MM`,
-    /// `checked-day:YYYY-MM-DD`), so this is a must-not over the months before the
-    /// cutoff's month (ten years of them) and the days of the cutoff's month before the
-    /// cutoff: it touches only stale listings' postings, time passing needs no
-    /// re-indexing, and a listing leaves results on the day it goes stale.
-    fn fresh_only(&self, now: NaiveDateTime) -> Option<Box<dyn Query>> {
+    /// The first day (days from the common era) a listing must have been checked on
+    /// to stay in default results: the stale cutoff, counted to the day, or 0 when
+    /// stale listings are never left out. Time passing needs no re-indexing, and a
+    /// listing leaves results on the day it goes stale.
+    fn fresh_from(&self, now: NaiveDateTime) -> u64 {
         let months = self.stale_months.load(std::sync::atomic::Ordering::Relaxed);
         if months == 0 {
-            return None;
+            return 0;
         }
-        let cutoff = now.date().checked_sub_months(chrono::Months::new(months))?;
-        let f = &self.index.fields;
-        let mut old: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut m = cutoff.with_day(1)?;
-        for _ in 0..120 {
-            m = m.checked_sub_months(chrono::Months::new(1))?;
-            old.push((
-                Occur::Should,
-                term_query(filter_term(f, "checked", &m.format("%Y-%m").to_string())),
-            ));
-        }
-        let mut day = cutoff.with_day(1)?;
-        while day < cutoff {
-            old.push((
-                Occur::Should,
-                term_query(filter_term(
-                    f,
-                    "checked-day",
-                    &day.format("%Y-%m-%d").to_string(),
-                )),
-            ));
-            day = day.succ_opt()?;
-        }
-        Some(Box::new(BooleanQuery::new(vec![
-            (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-            (Occur::MustNot, Box::new(BooleanQuery::new(old))),
-        ])))
+        now.date()
+            .checked_sub_months(chrono::Months::new(months))
+            .map_or(0, |cutoff| cutoff.num_days_from_ce().max(1) as u64)
     }
 
     /// Every filter in `req` as one non-scoring query.
@@ -403,7 +374,9 @@ fn location_query(f: &Fields, loc: &Located, within: f64, modes: &[Mode]) -> Box
     let around = Around::new(center);
     let circle = FunctionPredicate::from(move |seg: &SegmentReader| {
         let coords = positions(seg)?;
-        Ok(move |doc: DocId| coords.get(doc).is_some_and(|p| around.is_within(p, within)))
+        Ok(move |doc: DocId| {
+            unpack_position(coords.get_val(doc)).is_some_and(|p| around.is_within(p, within))
+        })
     });
     let (inner, edge) = covering_cells(f, center, within);
     // Cells wholly inside the circle need no distance check; only edge cells do.
@@ -490,105 +463,6 @@ fn covering_cells(f: &Fields, center: (f64, f64), within: f64) -> CellQueries {
         (!v.is_empty()).then(|| Box::new(BooleanQuery::new(v)) as Box<dyn Query>)
     };
     (union(inner), union(edge))
-}
-
-/// Fast distances from one point. Over the few miles a search covers, a flat-earth
-/// approximation is within a fraction of a percent of the great-circle distance and
-/// about twenty times cheaper, so it ranks and filters; only points near the edge of
-/// the circle get the exact check, and displayed distances are always exact.
-#[derive(Debug, Clone, Copy)]
-struct Around {
-    center: (f64, f64),
-    miles_per_degree_lon: f64,
-}
-
-const MILES_PER_DEGREE_LAT: f64 = 69.05;
-
-impl Around {
-    fn new(center: (f64, f64)) -> Around {
-        Around {
-            center,
-            miles_per_degree_lon: MILES_PER_DEGREE_LAT * center.0.to_radians().cos(),
-        }
-    }
-
-    fn approx_miles(&self, p: (f64, f64)) -> f64 {
-        let dy = (p.0 - self.center.0) * MILES_PER_DEGREE_LAT;
-        let dx = (p.1 - self.center.1) * self.miles_per_degree_lon;
-        (dx * dx + dy * dy).sqrt()
-    }
-
-    fn is_within(&self, p: (f64, f64), miles: f64) -> bool {
-        let d = self.approx_miles(p);
-        if d < miles * 0.98 {
-            true
-        } else if d > miles * 1.02 + 0.01 {
-            false
-        } else {
-            miles_between(self.center, p) <= miles
-        }
-    }
-}
-
-/// The packed positions of a segment's documents.
-struct Positions(std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>);
-
-impl Positions {
-    fn get(&self, doc: DocId) -> Option<(f64, f64)> {
-        unpack_position(self.0.get_val(doc))
-    }
-}
-
-fn positions(seg: &SegmentReader) -> tantivy::Result<Positions> {
-    Ok(Positions(
-        seg.fast_fields()
-            .u64("pos")?
-            .first_or_default_col(NO_POSITION),
-    ))
-}
-
-/// The sort key: the (tweaked) score, then the listing id, lowest first, so equal
-/// scores come out in the same order however the index happens to be segmented.
-type RankKey = (Score, std::cmp::Reverse<u64>);
-
-/// Builds the per-segment scoring function used by `TopDocs::tweak_score`.
-fn ranker(
-    location: Option<Located>,
-    sort: Sort,
-    has_text: bool,
-) -> impl Fn(&SegmentReader) -> Box<dyn Fn(DocId, Score) -> RankKey> + Send + Sync + 'static {
-    let around = location.map(|l| Around::new((l.lat, l.lon)));
-    move |seg: &SegmentReader| {
-        let ids = seg
-            .fast_fields()
-            .u64("id")
-            .ok()
-            .map(|c| c.first_or_default_col(u64::MAX));
-        let id_of =
-            move |doc: DocId| std::cmp::Reverse(ids.as_ref().map_or(u64::MAX, |c| c.get_val(doc)));
-        let Some(around) = around else {
-            return Box::new(move |doc: DocId, score: Score| (score, id_of(doc)));
-        };
-        let coords = positions(seg).ok();
-        Box::new(move |doc: DocId, score: Score| -> RankKey {
-            let d = coords
-                .as_ref()
-                .and_then(|c| c.get(doc))
-                .map(|p| around.approx_miles(p));
-            let key = match sort {
-                Sort::Distance => -(d.unwrap_or(1.0e6) as f32),
-                Sort::Relevance => {
-                    let decay = match d {
-                        Some(d) => 0.5 + 0.5 * (-(d / 3.0) * std::f64::consts::LN_2).exp(),
-                        None => 0.75,
-                    } as f32;
-                    let base = if has_text { score } else { 1.0 };
-                    base * decay
-                }
-            };
-            (key, id_of(doc))
-        })
-    }
 }
 
 fn reach_of(

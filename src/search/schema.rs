@@ -5,9 +5,11 @@
 //! stemmed term is often several edits from the stem: "knittin" vs "knit").
 //! Filters are exact keyword terms in one field (`f`) with a prefix per kind, e.g.
 //! `access:hearing-loop`, `day:tue`, `area:M33`, which keeps the schema small and
-//! every filter a cheap term lookup. Position is two f64 fast fields, and the result
-//! card is stored as JSON so a page of hits needs no trip to the store.
+//! every filter a cheap term lookup. What is read for every match (types, position,
+//! last-checked day, id) is a dense u64 fast field, and the result card is stored as
+//! JSON so a page of hits needs no trip to the store.
 
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -22,7 +24,7 @@ use crate::listing::{Day, Listing, Mode, Schedule, Taxonomy};
 
 /// Bump when the schema or what goes into a document changes: the index is then
 /// rebuilt from the store on the next start.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Geographic grid levels: cell height in degrees of latitude. Cells are 1.7 times as
 /// wide in longitude, which makes them roughly square at British latitudes. A radius
@@ -64,11 +66,13 @@ pub struct Fields {
     pub tags: Field,
     pub body: Field,
     pub words: Field,
+    pub pairs: Field,
     pub type_mask: Field,
     pub filter: Field,
     pub pos: Field,
     pub age_min: Field,
     pub age_max: Field,
+    pub checked: Field,
     pub card: Field,
 }
 
@@ -91,23 +95,37 @@ pub fn build_schema() -> (Schema, Fields) {
         tags: b.add_text_field("tags", stemmed.clone()),
         body: b.add_text_field("body", stemmed),
         words: b.add_text_field("words", words),
+        pairs: b.add_text_field(
+            "pairs",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         type_mask: b.add_u64_field("type_mask", FAST),
         filter: b.add_text_field("f", STRING),
         pos: b.add_u64_field("pos", FAST),
         age_min: b.add_u64_field("age_min", FAST),
         age_max: b.add_u64_field("age_max", FAST),
+        checked: b.add_u64_field("checked", FAST),
         card: b.add_bytes_field("card", STORED),
     };
     (b.build(), fields)
 }
 
-pub fn register_tokenizers(index: &Index) {
-    let stem = TextAnalyzer::builder(SimpleTokenizer::default())
+/// Words folded to ASCII, lower-cased and stemmed: how text is matched.
+pub fn stemmed_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
-        .build();
+        .build()
+}
+
+pub fn register_tokenizers(index: &Index) {
+    let stem = stemmed_analyzer();
     let fold = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
@@ -224,6 +242,11 @@ pub fn to_document(
     ]
     .join("\n");
     doc.add_text(f.body, &body);
+    add_pairs(&mut doc, f, PairField::Title, &l.title);
+    add_pairs(&mut doc, f, PairField::Organisation, &l.organisation.name);
+    for label in tags.split(". ") {
+        add_pairs(&mut doc, f, PairField::Tags, label);
+    }
     doc.add_text(
         f.words,
         [
@@ -251,11 +274,7 @@ pub fn to_document(
 
     // Where it can be reached from: a point for venues, and for anything delivered
     // remotely either "anywhere" or the postcode districts/areas it covers.
-    let point = l
-        .venue
-        .as_ref()
-        .and_then(|v| Some((v.lat?, v.lon?)))
-        .filter(|_| l.modes.contains(&Mode::InPerson));
+    let point = venue_point(l);
     if let Some((lat, lon)) = point {
         doc.add_u64(f.pos, pack_position(lat, lon));
         add_filter(&mut doc, f, "reach", "point");
@@ -268,7 +287,7 @@ pub fn to_document(
     }
     let remote = l.modes.iter().any(|m| *m != Mode::InPerson);
     if remote {
-        if l.area_served.postcodes.is_empty() {
+        if reaches_anywhere(&l.modes, &l.area_served.postcodes) {
             add_filter(&mut doc, f, "reach", "anywhere");
         } else {
             for pc in &l.area_served.postcodes {
@@ -279,16 +298,14 @@ pub fn to_document(
 
     doc.add_u64(f.age_min, l.audience.age_min.unwrap_or(0) as u64);
     doc.add_u64(f.age_max, l.audience.age_max.unwrap_or(u8::MAX) as u64);
-    // The month it was last checked, for leaving stale listings out of results.
-    if let Some(c) = l.provenance.verified_at.or(l.provenance.updated_at) {
-        add_filter(&mut doc, f, "checked", &c.format("%Y-%m").to_string());
-        add_filter(
-            &mut doc,
-            f,
-            "checked-day",
-            &c.format("%Y-%m-%d").to_string(),
-        );
-    }
+    // The day it was last checked (days from the common era, 0 if never), for
+    // leaving stale listings out of results.
+    let checked = l
+        .provenance
+        .verified_at
+        .or(l.provenance.updated_at)
+        .map_or(0, |c| c.date_naive().num_days_from_ce().max(1) as u64);
+    doc.add_u64(f.checked, checked);
 
     let card = Card {
         id: l.id,
@@ -318,6 +335,140 @@ pub fn to_document(
     doc
 }
 
+/// Whether a listing is matched by every location search: it is delivered online or
+/// by phone (as well as, or instead of, in person) and its area is not limited.
+fn reaches_anywhere(modes: &[Mode], area_postcodes: &[String]) -> bool {
+    modes.iter().any(|m| *m != Mode::InPerson) && area_postcodes.is_empty()
+}
+
+/// Where a listing can be found on a map: its venue, if it meets in person there.
+fn venue_point(l: &Listing) -> Option<(f64, f64)> {
+    point_of(
+        &l.modes,
+        l.venue.as_ref().and_then(|v| Some((v.lat?, v.lon?))),
+    )
+}
+
+fn point_of(modes: &[Mode], venue: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    venue.filter(|_| modes.contains(&Mode::InPerson))
+}
+
+/// The order a full rebuild adds listings in, so that what a search around one place
+/// reads is a few contiguous runs of each segment (see `search::index`): listings with
+/// a venue by [`position_key`], then those every location search matches ("anywhere",
+/// even with a venue, so they are one run rather than scattered through the rest),
+/// then those matched by the area they cover.
+pub fn spatial_key(l: &Listing) -> u64 {
+    if reaches_anywhere(&l.modes, &l.area_served.postcodes) {
+        return u64::MAX - 1;
+    }
+    position_key(venue_point(l))
+}
+
+/// [`spatial_key`] of a listing as stored (its JSON), reading only the fields it needs.
+pub fn spatial_key_json(data: &str) -> u64 {
+    #[derive(Deserialize)]
+    struct Placed {
+        #[serde(default)]
+        modes: Vec<Mode>,
+        #[serde(default)]
+        venue: Option<At>,
+        #[serde(default)]
+        area_served: Covers,
+    }
+    #[derive(Deserialize)]
+    struct At {
+        lat: Option<f64>,
+        lon: Option<f64>,
+    }
+    #[derive(Deserialize, Default)]
+    struct Covers {
+        #[serde(default)]
+        postcodes: Vec<String>,
+    }
+    let Ok(p) = serde_json::from_str::<Placed>(data) else {
+        return u64::MAX;
+    };
+    if reaches_anywhere(&p.modes, &p.area_served.postcodes) {
+        return u64::MAX - 1;
+    }
+    let venue = p.venue.and_then(|v| Some((v.lat?, v.lon?)));
+    position_key(point_of(&p.modes, venue))
+}
+
+/// A position on a Z-order curve (latitude and longitude bits interleaved, about
+/// 300 m resolution), so sorting by it puts places that are near each other next to
+/// each other. No position sorts last.
+pub fn position_key(point: Option<(f64, f64)>) -> u64 {
+    let Some((lat, lon)) = point else {
+        return u64::MAX;
+    };
+    let quantise = |v: f64, lo: f64, span: f64| -> u64 {
+        (((v - lo) / span).clamp(0.0, 1.0) * f64::from(u16::MAX)) as u64
+    };
+    let spread = |mut v: u64| -> u64 {
+        v = (v | (v << 8)) & 0x00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    (spread(quantise(lat, -90.0, 180.0)) << 1) | spread(quantise(lon, -180.0, 360.0))
+}
+
+/// The fields whose adjacent word pairs are indexed, and the prefix that keeps their
+/// pairs apart in the one `pairs` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairField {
+    Title,
+    Organisation,
+    Tags,
+}
+
+impl PairField {
+    fn prefix(self) -> &'static str {
+        match self {
+            PairField::Title => "t",
+            PairField::Organisation => "o",
+            PairField::Tags => "g",
+        }
+    }
+}
+
+/// The `pairs` term for two adjacent stemmed words of a field, e.g. `g:dementia_friend`
+/// for "Dementia friendly" in the tags.
+///
+/// Names and labels are where several-word phrases ("memory cafe", "walking
+/// football", "dementia friendly") are looked for. Matching them as an intersection of
+/// their words, or as a phrase with positions, walks every posting of words that are
+/// common on their own ("memory", "friendly" is in 30% of listings' labels); one term
+/// per adjacent pair is a single short posting list, and it also keeps the words in
+/// order.
+pub fn pair_term(fields: &Fields, field: PairField, first: &str, second: &str) -> Term {
+    Term::from_field_text(
+        fields.pairs,
+        &format!("{}:{first}_{second}", field.prefix()),
+    )
+}
+
+fn add_pairs(doc: &mut TantivyDocument, f: &Fields, field: PairField, text: &str) {
+    thread_local! {
+        static STEM: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(stemmed_analyzer());
+    }
+    let words: Vec<String> = STEM.with(|a| {
+        let mut a = a.borrow_mut();
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push(t.text.clone());
+        }
+        out
+    });
+    for w in words.windows(2) {
+        let term = pair_term(f, field, &w[0], &w[1]);
+        doc.add_text(f.pairs, term.value().as_str().unwrap_or_default());
+    }
+}
+
 fn add_filter(doc: &mut TantivyDocument, f: &Fields, kind: &str, value: &str) {
     doc.add_text(f.filter, format!("{kind}:{value}"));
 }
@@ -325,4 +476,104 @@ fn add_filter(doc: &mut TantivyDocument, f: &Fields, kind: &str, value: &str) {
 /// Every day slug, for documentation and validation.
 pub fn day_slugs() -> impl Iterator<Item = &'static str> {
     Day::ALL.into_iter().map(Day::slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::listing::{AreaServed, Taxonomy};
+    use tantivy::schema::Value;
+
+    fn some_listings() -> Vec<Listing> {
+        let taxonomy = Taxonomy::embedded();
+        let districts = crate::synth::district_list();
+        (1..=400)
+            .map(|n| crate::synth::listing(7, n, taxonomy, &districts))
+            .collect()
+    }
+
+    #[test]
+    fn the_stored_form_sorts_exactly_like_the_listing() {
+        let listings = some_listings();
+        let mut kinds = [0; 3];
+        for l in &listings {
+            let key = spatial_key(l);
+            assert_eq!(
+                spatial_key_json(&serde_json::to_string(l).unwrap()),
+                key,
+                "{l:?}"
+            );
+            kinds[match key {
+                u64::MAX => 2,
+                k if k == u64::MAX - 1 => 1,
+                _ => 0,
+            }] += 1;
+        }
+        // The sample has venues, online-anywhere and area-limited services.
+        assert!(kinds.iter().all(|&k| k > 0), "{kinds:?}");
+        assert_eq!(spatial_key_json("not json"), u64::MAX);
+    }
+
+    #[test]
+    fn what_every_location_search_matches_sorts_after_venues_and_together() {
+        let mut l = some_listings()
+            .into_iter()
+            .find(|l| l.modes == [Mode::InPerson] && l.venue.is_some())
+            .unwrap();
+        assert!(spatial_key(&l) < u64::MAX - 1);
+        l.modes.push(Mode::Online);
+        assert_eq!(spatial_key(&l), u64::MAX - 1, "online too, anywhere");
+        l.area_served = AreaServed {
+            description: "Trafford".into(),
+            postcodes: vec!["M33".into()],
+        };
+        assert!(
+            spatial_key(&l) < u64::MAX - 1,
+            "limited to an area: its venue"
+        );
+        l.modes = vec![Mode::Phone];
+        assert_eq!(spatial_key(&l), u64::MAX, "no venue, one area");
+    }
+
+    #[test]
+    fn nearby_places_get_nearby_keys() {
+        let key = |lat, lon| position_key(Some((lat, lon))) as i128;
+        let manchester = key(53.48, -2.24);
+        let sale = key(53.42, -2.32);
+        let london = key(51.51, -0.12);
+        assert!((manchester - sale).abs() < (manchester - london).abs());
+        assert_eq!(position_key(None), u64::MAX);
+    }
+
+    #[test]
+    fn names_and_labels_get_their_word_pairs() {
+        let taxonomy = Taxonomy::embedded();
+        let mut l = some_listings().remove(0);
+        l.title = "Memory Café for carers".into();
+        l.access.features = vec!["dementia-friendly".into()];
+        let (_, f) = build_schema();
+        let doc = to_document(
+            &f,
+            &l,
+            taxonomy,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        );
+        let pairs: Vec<String> = doc
+            .get_all(f.pairs)
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        for want in [
+            "t:memori_cafe",
+            "t:cafe_for",
+            "t:for_carer",
+            "g:dementia_friend",
+        ] {
+            assert!(pairs.iter().any(|p| p == want), "{want} not in {pairs:?}");
+        }
+        // Pairs do not run across two labels.
+        assert!(
+            !pairs.iter().any(|p| p.starts_with("g:friend")),
+            "{pairs:?}"
+        );
+    }
 }

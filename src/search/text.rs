@@ -8,7 +8,14 @@
 //! title, organisation, tags and description, weighted in that order) or a typo of it
 //! (a low, constant-score fuzzy match on unstemmed words). Most groups must match
 //! (all of them for one or two, all but a third for more), so a stray word doesn't
-//! empty the results; filler words ("group", "club", "near") only add to the score.
+//! empty the results; filler words ("group", "club", "near") only add to the score,
+//! and only from names and labels.
+//!
+//! Several words together ("memory cafe", "walking football") are matched in names and
+//! labels as adjacent word pairs, one indexed term per pair (see
+//! `schema::pair_term`), and in descriptions as a phrase. The pairs keep the words in
+//! order and cost one short posting list, where an intersection of the single words
+//! would walk every listing that has either.
 
 use std::collections::HashMap;
 
@@ -19,7 +26,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::schema::{FOLDED, Fields, STEMMED, filter_term};
+use super::schema::{FOLDED, Fields, PairField, STEMMED, filter_term, pair_term};
 use crate::listing::Taxonomy;
 
 /// Words that carry no meaning on their own in a search for activities.
@@ -265,7 +272,7 @@ pub fn build(
     };
     let required_queries: Vec<Box<dyn Query>> = required
         .iter()
-        .map(|g| group_query(g, fields, &mut stemmer, searcher))
+        .map(|g| group_query(g, fields, &mut stemmer, searcher, false))
         .collect();
     let n = required_queries.len();
     let core: Box<dyn Query> = if n == 1 {
@@ -287,40 +294,75 @@ pub fn build(
     for g in optional {
         clauses.push((
             Occur::Should,
-            group_query(g, fields, &mut stemmer, searcher),
+            group_query(g, fields, &mut stemmer, searcher, true),
         ));
     }
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
-type Weighted = [(tantivy::schema::Field, f32)];
+/// A field to match, where its adjacent word pairs are (if they are indexed), and its
+/// weight.
+type Weighted = [(tantivy::schema::Field, Option<PairField>, f32)];
 
 /// Field weights: a word in the title says more than one in the description.
-fn all_fields(f: &Fields) -> [(tantivy::schema::Field, f32); 4] {
-    [(f.title, 3.0), (f.org, 2.0), (f.tags, 2.0), (f.body, 1.0)]
+fn all_fields(f: &Fields) -> [(tantivy::schema::Field, Option<PairField>, f32); 4] {
+    [
+        (f.title, Some(PairField::Title), 3.0),
+        (f.org, Some(PairField::Organisation), 2.0),
+        (f.tags, Some(PairField::Tags), 2.0),
+        (f.body, None, 1.0),
+    ]
 }
 
 /// Where thesaurus expansions are looked for: names and labels only. In long
 /// descriptions a related word is weak evidence, and matching it there costs most.
-fn expansion_fields(f: &Fields) -> [(tantivy::schema::Field, f32); 2] {
-    [(f.title, 3.0), (f.tags, 2.0)]
+fn expansion_fields(f: &Fields) -> [(tantivy::schema::Field, Option<PairField>, f32); 2] {
+    [
+        (f.title, Some(PairField::Title), 3.0),
+        (f.tags, Some(PairField::Tags), 2.0),
+    ]
 }
 
+/// Several words in order in a name or label: one pairs term per adjacent pair.
+fn pairs_query(f: &Fields, field: PairField, stems: &[String]) -> Box<dyn Query> {
+    let mut terms: Vec<(Occur, Box<dyn Query>)> = stems
+        .windows(2)
+        .map(|w| {
+            let q: Box<dyn Query> = Box::new(TermQuery::new(
+                pair_term(f, field, &w[0], &w[1]),
+                IndexRecordOption::WithFreqs,
+            ));
+            (Occur::Must, q)
+        })
+        .collect();
+    if terms.len() == 1 {
+        return terms.pop().expect("one pair").1;
+    }
+    Box::new(BooleanQuery::new(terms))
+}
+
+/// The query for one group. An `optional` group (a filler word next to others) is
+/// only looked for in names and labels: "group" in "art group" says something when a
+/// listing is called a group, nothing when its description happens to use the word,
+/// and it is in most descriptions.
 fn group_query(
     g: &Group,
     f: &Fields,
     stemmer: &mut TextAnalyzer,
     searcher: &tantivy::Searcher,
+    optional: bool,
 ) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let literal = tokens(stemmer, &g.words.join(" "));
-    push_text(&mut should, &all_fields(f), &literal, 1.0);
+    let fields = all_fields(f);
+    let fields = if optional { &fields[..3] } else { &fields[..] };
+    push_text(&mut should, f, fields, &literal, 1.0);
     match &g.expansion {
         Some(e) => {
             // The first few expansions carry the meaning; more cost time and add noise.
             for find in e.finds.iter().take(MAX_EXPANSIONS) {
                 if find != &literal {
-                    push_words(&mut should, &expansion_fields(f), find, 0.6);
+                    push_text(&mut should, f, &expansion_fields(f), find, 0.6);
                 }
             }
             for t in &e.types {
@@ -359,9 +401,11 @@ fn group_query(
     Box::new(BooleanQuery::new(should))
 }
 
-/// Adds a word or phrase (already stemmed) matched against each weighted field.
+/// Adds a word or phrase (already stemmed) matched against each weighted field: a
+/// phrase as word pairs where the field has them, else with positions.
 fn push_text(
     out: &mut Vec<(Occur, Box<dyn Query>)>,
+    f: &Fields,
     fields: &Weighted,
     stems: &[String],
     boost: f32,
@@ -369,53 +413,21 @@ fn push_text(
     if stems.is_empty() {
         return;
     }
-    for &(field, weight) in fields {
-        let q: Box<dyn Query> = if stems.len() == 1 {
-            Box::new(TermQuery::new(
+    for &(field, pairs, weight) in fields {
+        let q: Box<dyn Query> = match (stems.len(), pairs) {
+            (1, _) => Box::new(TermQuery::new(
                 Term::from_field_text(field, &stems[0]),
                 IndexRecordOption::WithFreqs,
-            ))
-        } else {
-            Box::new(PhraseQuery::new(
+            )),
+            (_, Some(pf)) => pairs_query(f, pf, stems),
+            (_, None) => Box::new(PhraseQuery::new(
                 stems
                     .iter()
                     .map(|s| Term::from_field_text(field, s))
                     .collect(),
-            ))
+            )),
         };
         out.push((Occur::Should, Box::new(BoostQuery::new(q, weight * boost))));
-    }
-}
-
-/// Adds an expansion: every word of it in the same field, in any order. Cheaper than
-/// a phrase (no positions), and near enough for a title or a label.
-fn push_words(
-    out: &mut Vec<(Occur, Box<dyn Query>)>,
-    fields: &Weighted,
-    stems: &[String],
-    boost: f32,
-) {
-    if stems.len() <= 1 {
-        return push_text(out, fields, stems, boost);
-    }
-    for &(field, weight) in fields {
-        let all: Vec<(Occur, Box<dyn Query>)> = stems
-            .iter()
-            .map(|s| {
-                let q: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_field_text(field, s),
-                    IndexRecordOption::WithFreqs,
-                ));
-                (Occur::Must, q)
-            })
-            .collect();
-        out.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(
-                Box::new(BooleanQuery::new(all)),
-                weight * boost,
-            )),
-        ));
     }
 }
 

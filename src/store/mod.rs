@@ -249,6 +249,43 @@ impl Store {
         })
     }
 
+    /// Every published listing, ordered by `key` (of its stored JSON), then by id. The
+    /// search index is rebuilt in this order so that listings near each other are
+    /// numbered together (see `search::index`). Keys and ids are worked out first (16
+    /// bytes a listing), sorted, then each listing is read by id; both passes see one
+    /// snapshot of the store.
+    pub fn for_each_published_ordered(
+        &self,
+        key: impl Fn(&str) -> u64,
+        mut f: impl FnMut(Listing) -> Result<()>,
+    ) -> Result<()> {
+        self.with_reader(|conn| {
+            conn.execute_batch("BEGIN")?;
+            let out = (|| {
+                let mut order: Vec<(u64, i64)> = Vec::new();
+                let mut stmt = conn.prepare(
+                    "SELECT id, data FROM listings
+                     WHERE status = 'published' AND merged_into IS NULL",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let data = r.get_ref(1)?.as_str().unwrap_or_default();
+                    order.push((key(data), r.get(0)?));
+                }
+                order.sort_unstable();
+                let mut stmt = conn.prepare_cached("SELECT data FROM listings WHERE id = ?1")?;
+                for (_, id) in order {
+                    let data: String = stmt.query_row([id], |r| r.get(0))?;
+                    f(from_json(id, &data)?)?;
+                }
+                Ok(())
+            })();
+            // Read only: this just ends the snapshot, whatever happened.
+            let _ = conn.execute_batch("ROLLBACK");
+            out
+        })
+    }
+
     /// Ids of every listing from one source, for working out what a full re-import
     /// no longer contains.
     pub fn ids_for_source(&self, source: &str) -> Result<Vec<(i64, String)>> {

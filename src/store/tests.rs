@@ -172,3 +172,45 @@ fn keys_are_filled_in_for_rows_written_before_merging_existed() {
     let store = Store::open_dir(dir.path()).unwrap();
     assert_eq!(store.merged_into(b).unwrap(), Some(a));
 }
+
+#[test]
+fn published_listings_come_out_in_key_order_from_one_snapshot() {
+    let (_dir, store) = temp_store();
+    let mut ids = Vec::new();
+    for (sid, title) in [("a", "Zeta"), ("b", "Alpha"), ("c", "Mu"), ("d", "Beta")] {
+        ids.push(store.upsert(&listing(sid, title)).unwrap().id());
+    }
+    // Archived listings are not indexed, so they are not offered.
+    store
+        .set_status(ids[3], crate::listing::Status::Archived)
+        .unwrap();
+    // Key each listing by its title's first letter, so the order is not the id order.
+    let key = |data: &str| -> u64 {
+        let v: serde_json::Value = serde_json::from_str(data).unwrap();
+        v["title"].as_str().unwrap().as_bytes()[0] as u64
+    };
+    let mut seen = Vec::new();
+    store
+        .for_each_published_ordered(key, |l| {
+            seen.push(l.title.clone());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, ["Alpha", "Mu", "Zeta"]);
+    // An error from the callback comes back, and the reader is left usable.
+    let err = store.for_each_published_ordered(key, |_| {
+        Err(StoreError::Io {
+            path: "test".into(),
+            source: std::io::Error::other("stop"),
+        })
+    });
+    assert!(err.is_err());
+    let mut again = 0;
+    store
+        .for_each_published_ordered(key, |_| {
+            again += 1;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(again, 3);
+}
