@@ -2,11 +2,11 @@
 //!
 //! Run: `cargo bench --bench search -- --listings 1000000 --seed 42`
 //! (add `--queries N` per class, `--dir PATH` to keep the index, `--by-text` for figures
-//! per query text, `--with-store` to also
-//! time writing the listings to SQLite and rebuilding the index from it, as `reindex`
-//! does). Query timing and memory are measured in a fresh child process that only
-//! opens the finished index, as a restarted server would, so the figures are not
-//! flattered by a warm writer or inflated by the build.
+//! per query text, `--unordered` to build in arrival order as `sync` does, `--with-store`
+//! to also time writing the listings to SQLite and rebuilding the index from it, as
+//! `reindex` does, and query that index). Query timing and memory are measured in a
+//! fresh child process that only opens the finished index, as a restarted server
+//! would, so the figures are not flattered by a warm writer or inflated by the build.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -28,6 +28,9 @@ struct Opts {
     only: Option<String>,
     /// Also print p50 and max for each query text.
     by_text: bool,
+    /// Build in listing-number order, as `sync` adds listings, instead of the spatial
+    /// order a rebuild uses.
+    unordered: bool,
 }
 
 fn opts() -> Opts {
@@ -40,6 +43,7 @@ fn opts() -> Opts {
         with_store: false,
         only: None,
         by_text: false,
+        unordered: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -68,6 +72,7 @@ fn opts() -> Opts {
             }
             "--with-store" => o.with_store = true,
             "--by-text" => o.by_text = true,
+            "--unordered" => o.unordered = true,
             "--only" => {
                 o.only = Some(next);
                 i += 1;
@@ -157,7 +162,9 @@ fn build_phase(o: &Opts, dir: &Path) {
             (signpost::search::schema::spatial_key(&l), n)
         })
         .collect();
-    order.sort_unstable();
+    if !o.unordered {
+        order.sort_unstable();
+    }
     let listings = order.into_iter().map(|(_, n)| {
         let mut l = synth::listing(seed, n, taxonomy, &districts);
         l.id = n as i64;

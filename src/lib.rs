@@ -70,6 +70,22 @@ impl App {
         indexer.sync(&self.store, self.taxonomy)
     }
 
+    /// Rebuilds the index if enough of it was added out of spatial order since the
+    /// last rebuild (see `Indexer::should_reorder`), so searches around a place stay
+    /// fast as listings are imported bit by bit. Returns what the rebuild did, if it
+    /// ran. Results are the same before and after; only their cost changes.
+    pub fn reorder_if_due(&self, indexer: &mut Indexer) -> Result<Option<SyncReport>, SearchError> {
+        if !indexer.should_reorder() {
+            return Ok(None);
+        }
+        tracing::info!(
+            unordered = indexer.unordered(),
+            docs = self.engine.index.num_docs(),
+            "rebuilding the index to put listings added since the last rebuild in order"
+        );
+        indexer.rebuild(&self.store, self.taxonomy).map(Some)
+    }
+
     /// On a brand-new data directory, imports the demo content shipped in the binary.
     /// Returns the import report if it ran.
     pub fn ensure_demo(&self) -> Result<Option<ingest::ImportReport>, AppError> {

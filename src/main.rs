@@ -443,6 +443,7 @@ async fn serve(config: Config) -> Result<()> {
         tracing::info!("imported demo content: {report}");
     }
     let report = app.sync(&mut indexer)?;
+    app.reorder_if_due(&mut indexer)?;
     tracing::info!(
         indexed = report.indexed,
         removed = report.removed,
@@ -534,7 +535,11 @@ fn spawn_index_follower(
             let (app, indexer) = (app.clone(), indexer.clone());
             let res = tokio::task::spawn_blocking(move || {
                 let mut guard = indexer.lock().unwrap_or_else(|p| p.into_inner());
-                app.sync(&mut guard)
+                let r = app.sync(&mut guard)?;
+                // After a large import: put the index back in order, in the
+                // background (searches go on using the old one until it is done).
+                app.reorder_if_due(&mut guard)?;
+                Ok::<_, SearchError>(r)
             })
             .await;
             match res {
@@ -1054,8 +1059,14 @@ fn index_now_or_later(app: &App) -> Result<()> {
     match app.indexer() {
         Ok(mut indexer) => {
             let r = app.sync(&mut indexer)?;
-            indexer.finish()?;
             println!("indexed {} listings, removed {}", r.indexed, r.removed);
+            if let Some(r) = app.reorder_if_due(&mut indexer)? {
+                println!(
+                    "rebuilt the index in spatial order ({} listings): many were added since the last rebuild",
+                    r.indexed
+                );
+            }
+            indexer.finish()?;
         }
         Err(SearchError::Locked) => {
             println!(

@@ -514,3 +514,70 @@ async fn pages_walk_every_match_once() {
         assert_eq!(distinct.len(), total, "{qs}: a listing on two pages");
     }
 }
+
+#[tokio::test]
+async fn listings_added_bit_by_bit_are_put_back_in_order_with_the_same_results() {
+    let t = TestApp::with_demo();
+    assert_eq!(
+        t.indexer.lock().unwrap().unordered(),
+        0,
+        "a new index is built in order"
+    );
+    // A second directory lists half the activities again under other names, and they
+    // arrive through sync, one change at a time.
+    let mut copies = Vec::new();
+    t.app
+        .store
+        .for_each_published(|l| {
+            if l.id % 2 == 0 {
+                let mut c = l.clone();
+                c.id = 0;
+                c.title = format!("{} (second listing)", l.title);
+                c.provenance.source = "second-directory".into();
+                c.provenance.source_id = format!("copy-{}", l.id);
+                copies.push(c);
+            }
+            Ok(())
+        })
+        .unwrap();
+    t.app.store.upsert_batch(&copies).unwrap();
+    t.sync();
+    let added = copies.len() as u64;
+    assert_eq!(t.indexer.lock().unwrap().unordered(), added);
+    assert_eq!(
+        t.app.engine.index.payload().unordered,
+        added,
+        "kept on disk"
+    );
+    let queries = [
+        "q=walking",
+        "q=lonely&near=M33&within=5",
+        "near=M41&within=3&sort=distance",
+        "near=WA15&within=10&page=2",
+        "q=choir&free=1",
+    ];
+    let mut before = Vec::new();
+    for q in queries {
+        before.push(t.search(q).await);
+    }
+    {
+        let mut i = t.indexer.lock().unwrap();
+        // A directory this small is never reordered on its own...
+        assert!(!i.should_reorder());
+        assert!(t.app.reorder_if_due(&mut i).unwrap().is_none());
+        // ...a big one is, once a quarter of it came in out of order.
+        i.reorder_min_docs = 0;
+        assert!(i.should_reorder());
+        let r = t.app.reorder_if_due(&mut i).unwrap().expect("rebuilt");
+        assert_eq!(r.indexed, t.app.engine.index.num_docs());
+        assert_eq!(i.unordered(), 0);
+        assert!(!i.should_reorder());
+    }
+    for (q, b) in queries.iter().zip(before) {
+        assert_eq!(
+            t.search(q).await,
+            b,
+            "results changed after reordering: {q}"
+        );
+    }
+}

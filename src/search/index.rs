@@ -32,7 +32,14 @@ pub const REBUILD_WRITER_HEAP: usize = 400_000_000;
 pub struct Payload {
     pub schema: u32,
     pub seq: i64,
+    /// Listings added by `sync` since the last rebuild, so not in spatial order.
+    #[serde(default)]
+    pub unordered: u64,
 }
+
+/// Below this many listings, order hardly matters and a rebuild is never started on
+/// its own.
+pub const REORDER_MIN_DOCS: u64 = 50_000;
 
 /// A handle for searching: cheap to clone, shared by every request.
 #[derive(Clone)]
@@ -119,10 +126,13 @@ impl SearchIndex {
             Err(TantivyError::LockFailure(..)) => return Err(SearchError::Locked),
             Err(e) => return Err(e.into()),
         };
+        let payload = self.payload();
         Ok(Indexer {
             handle: self.clone(),
             writer,
-            indexed_seq: self.payload().seq,
+            indexed_seq: payload.seq,
+            unordered: payload.unordered,
+            reorder_min_docs: REORDER_MIN_DOCS,
         })
     }
 }
@@ -165,6 +175,9 @@ pub struct Indexer {
     handle: SearchIndex,
     writer: IndexWriter,
     indexed_seq: i64,
+    unordered: u64,
+    /// See [`REORDER_MIN_DOCS`]; tests lower it.
+    pub reorder_min_docs: u64,
 }
 
 impl Indexer {
@@ -174,7 +187,13 @@ impl Indexer {
 
     /// Applies every store change newer than the last commit, then commits and
     /// reloads the reader. Cheap when nothing changed (one indexed SQL query).
+    ///
+    /// An empty index (a new data directory, or one recreated after an upgrade) is
+    /// built with [`rebuild`](Self::rebuild) instead, so it starts in spatial order.
     pub fn sync(&mut self, store: &Store, taxonomy: &Taxonomy) -> Result<SyncReport, SearchError> {
+        if self.indexed_seq == 0 && self.handle.num_docs() == 0 && store.max_seq()? > 0 {
+            return self.rebuild(store, taxonomy);
+        }
         let f = self.handle.fields;
         let today = crate::clock::uk_now().date();
         let mut report = SyncReport {
@@ -198,9 +217,23 @@ impl Indexer {
             }
         }
         if report.seq != self.indexed_seq {
+            self.unordered += report.indexed;
             self.commit(report.seq)?;
         }
         Ok(report)
+    }
+
+    /// How many listings were added since the last rebuild, out of spatial order.
+    pub fn unordered(&self) -> u64 {
+        self.unordered
+    }
+
+    /// Whether enough of a large index was added out of order that a rebuild would
+    /// pay for itself: at least a quarter of it, and at least `reorder_min_docs`
+    /// listings in all. `serve` checks after each sync.
+    pub fn should_reorder(&self) -> bool {
+        let docs = self.handle.num_docs();
+        docs >= self.reorder_min_docs && self.unordered > 0 && self.unordered * 4 >= docs
     }
 
     /// Throws the index away and builds it again from every published listing.
@@ -234,6 +267,7 @@ impl Indexer {
             indexed += 1;
             Ok(())
         })?;
+        self.unordered = 0;
         self.commit(seq)?;
         Ok(SyncReport {
             indexed,
@@ -265,6 +299,7 @@ impl Indexer {
         let payload = serde_json::to_string(&Payload {
             schema: SCHEMA_VERSION,
             seq,
+            unordered: self.unordered,
         })
         .expect("payload serialises");
         let mut prepared = self.writer.prepare_commit()?;
