@@ -390,6 +390,21 @@ fn query_phase(o: &Opts, dir: &Path) {
             hits / cases.len().max(1)
         );
     }
+    if o.only.is_none() {
+        // The home page's counts per type over the whole directory: counted once per
+        // index generation, then kept.
+        let t = Instant::now();
+        let counts = engine.type_counts_everywhere(now).unwrap();
+        let first = t.elapsed();
+        let t = Instant::now();
+        engine.type_counts_everywhere(now).unwrap();
+        println!(
+            "  counts per type, whole directory   first {:.3} ms   then {:.4} ms   ({} listings)",
+            first.as_secs_f64() * 1e3,
+            t.elapsed().as_secs_f64() * 1e3,
+            counts.iter().map(|c| c.count).sum::<u64>()
+        );
+    }
     println!(
         "serving memory: RSS {} MB, peak RSS {} MB",
         rss_kb("VmRSS") / 1024,

@@ -581,3 +581,41 @@ async fn listings_added_bit_by_bit_are_put_back_in_order_with_the_same_results()
         );
     }
 }
+
+#[tokio::test]
+async fn counts_for_the_whole_directory_follow_the_index() {
+    let t = TestApp::with_demo();
+    let count_of = |counts: &[signpost::search::TypeCount], slug: &str| {
+        counts
+            .iter()
+            .find(|c| c.slug == slug)
+            .map_or(0, |c| c.count)
+    };
+    let everywhere = t.app.engine.type_counts_everywhere(common::now()).unwrap();
+    let v = t.search("q=").await;
+    for c in v["type_counts"].as_array().unwrap() {
+        assert_eq!(
+            count_of(&everywhere, c["type"].as_str().unwrap()),
+            c["count"].as_u64().unwrap(),
+            "{c}"
+        );
+    }
+    // Counted once, then served from memory until the index changes.
+    let again = t.app.engine.type_counts_everywhere(common::now()).unwrap();
+    assert_eq!(
+        count_of(&again, "walking-sports"),
+        count_of(&everywhere, "walking-sports")
+    );
+    let v = t.search("type=walking-sports").await;
+    let id = ids(&v)[0];
+    t.app
+        .store
+        .set_status(id, signpost::listing::Status::Archived)
+        .unwrap();
+    t.sync();
+    let after = t.app.engine.type_counts_everywhere(common::now()).unwrap();
+    assert_eq!(
+        count_of(&after, "walking-sports"),
+        count_of(&everywhere, "walking-sports") - 1
+    );
+}

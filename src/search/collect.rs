@@ -192,6 +192,10 @@ impl Collector for Gather {
             per_type: vec![0; self.types],
             best: std::collections::BinaryHeap::with_capacity(self.keep + 1),
             worst: f32::NEG_INFINITY,
+            docs: Vec::with_capacity(BATCH),
+            scores: Vec::with_capacity(BATCH),
+            masks: [0; BATCH],
+            days: [0; BATCH],
         })
     }
 
@@ -232,7 +236,17 @@ pub struct SegmentGather {
     best: std::collections::BinaryHeap<Worse>,
     /// The key of the worst kept result once `best` is full (else -inf).
     worst: f32,
+    /// Matches waiting to be looked at, a batch at a time: reading a column for a
+    /// batch of documents is one call that the compiler unrolls, where reading it per
+    /// match is a call through a trait object each time.
+    docs: Vec<DocId>,
+    scores: Vec<Score>,
+    masks: [u64; BATCH],
+    days: [u64; BATCH],
 }
+
+/// Matches looked at together.
+const BATCH: usize = 64;
 
 impl SegmentGather {
     fn offer(&mut self, doc: DocId, score: Score) {
@@ -291,32 +305,63 @@ impl Ord for Worse {
     }
 }
 
+impl SegmentGather {
+    /// Looks at the waiting matches: freshness, counts, then ranking.
+    fn flush(&mut self) {
+        let n = self.docs.len();
+        if n == 0 {
+            return;
+        }
+        self.types.get_vals(&self.docs, &mut self.masks[..n]);
+        let fresh_from = self.fresh_from;
+        if fresh_from > 0 {
+            self.checked.get_vals(&self.docs, &mut self.days[..n]);
+        }
+        for i in 0..n {
+            if fresh_from > 0 {
+                let checked = self.days[i];
+                if checked != 0 && checked < fresh_from {
+                    continue;
+                }
+            }
+            self.total += 1;
+            let mut mask = self.masks[i];
+            while mask != 0 {
+                let bit = mask.trailing_zeros() as usize;
+                if let Some(c) = self.per_type.get_mut(bit) {
+                    *c += 1;
+                }
+                mask &= mask - 1;
+            }
+            if self.keep > 0 {
+                self.offer(self.docs[i], self.scores[i]);
+            }
+        }
+        self.docs.clear();
+        self.scores.clear();
+    }
+}
+
 impl SegmentCollector for SegmentGather {
     type Fruit = Gathered;
 
     #[inline]
     fn collect(&mut self, doc: DocId, score: Score) {
-        if self.fresh_from > 0 {
-            let checked = self.checked.get_val(doc);
-            if checked != 0 && checked < self.fresh_from {
-                return;
-            }
-        }
-        self.total += 1;
-        let mut mask = self.types.get_val(doc);
-        while mask != 0 {
-            let bit = mask.trailing_zeros() as usize;
-            if let Some(c) = self.per_type.get_mut(bit) {
-                *c += 1;
-            }
-            mask &= mask - 1;
-        }
-        if self.keep > 0 {
-            self.offer(doc, score);
+        self.docs.push(doc);
+        self.scores.push(score);
+        if self.docs.len() == BATCH {
+            self.flush();
         }
     }
 
-    fn harvest(self) -> Gathered {
+    fn collect_block(&mut self, docs: &[DocId]) {
+        for &doc in docs {
+            self.collect(doc, 0.0);
+        }
+    }
+
+    fn harvest(mut self) -> Gathered {
+        self.flush();
         Gathered {
             total: self.total,
             per_type: self.per_type,

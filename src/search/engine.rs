@@ -43,6 +43,9 @@ pub struct Engine {
     /// Listings not checked for this many months leave default results (0: never).
     /// Set from the config by `serve`; default 12.
     pub stale_months: std::sync::atomic::AtomicU32,
+    /// Counts per type over the whole directory, with the index generation and the
+    /// freshness cutoff they were counted for.
+    everywhere: std::sync::Mutex<Option<(u64, u64, Vec<TypeCount>)>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -134,7 +137,59 @@ impl Engine {
             taxonomy,
             lexicon,
             stale_months: std::sync::atomic::AtomicU32::new(12),
+            everywhere: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Published, fresh listings per activity type across the whole directory, for
+    /// the home and categories pages. Counting every listing costs milliseconds at a
+    /// million, and the answer only changes when the index does (or the freshness
+    /// cutoff moves to the next day), so it is counted once per index generation.
+    pub fn type_counts_everywhere(
+        &self,
+        now: NaiveDateTime,
+    ) -> Result<Vec<TypeCount>, SearchError> {
+        let searcher = self.index.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let fresh_from = self.fresh_from(now);
+        let mut cached = self.everywhere.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((g, f, counts)) = cached.as_ref()
+            && *g == generation
+            && *f == fresh_from
+        {
+            return Ok(counts.clone());
+        }
+        let gathered = searcher.search(
+            &AllQuery,
+            &Gather {
+                types: self.taxonomy.types.len(),
+                fresh_from,
+                keep: 0,
+                ranking: Ranking {
+                    around: None,
+                    sort: Sort::Relevance,
+                    has_text: false,
+                },
+            },
+        )?;
+        let counts = self.type_counts(gathered.per_type);
+        *cached = Some((generation, fresh_from, counts.clone()));
+        Ok(counts)
+    }
+
+    /// Counts by type position as labelled counts, leaving out types with none.
+    fn type_counts(&self, per_type: Vec<u64>) -> Vec<TypeCount> {
+        self.taxonomy
+            .types
+            .iter()
+            .zip(per_type)
+            .filter(|(_, count)| *count > 0)
+            .map(|(t, count)| TypeCount {
+                slug: t.slug.clone(),
+                label: t.label.clone(),
+                count,
+            })
+            .collect()
     }
 
     /// Runs `req`. `location` is `req.near` already located; `now` is UK local time,
@@ -181,18 +236,7 @@ impl Engine {
                 .search(&without_types, &Gather { keep: 0, ..gather })?
                 .per_type;
         }
-        let type_counts: Vec<TypeCount> = self
-            .taxonomy
-            .types
-            .iter()
-            .zip(per_type)
-            .filter(|(_, count)| *count > 0)
-            .map(|(t, count)| TypeCount {
-                slug: t.slug.clone(),
-                label: t.label.clone(),
-                count,
-            })
-            .collect();
+        let type_counts = self.type_counts(per_type);
 
         let mut hits = Vec::with_capacity(PER_PAGE);
         for r in best.iter().skip(offset) {

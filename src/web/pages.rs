@@ -14,12 +14,12 @@ use crate::search::{SearchRequest, TypeCount};
 
 /// Counts of published listings per type, for the category tiles.
 async fn all_type_counts(state: &AppState) -> Result<Vec<TypeCount>, WebError> {
-    let req = SearchRequest {
-        within: crate::search::request::DEFAULT_WITHIN_MILES,
-        page: 1,
-        ..Default::default()
-    };
-    Ok(search::run(state, req).await?.type_counts)
+    let app = state.app.clone();
+    let now = (state.clock)();
+    tokio::task::spawn_blocking(move || app.engine.type_counts_everywhere(now))
+        .await
+        .map_err(WebError::internal)?
+        .map_err(WebError::internal)
 }
 
 pub async fn home(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
