@@ -48,6 +48,10 @@ pub struct Config {
     pub mail_from: Option<String>,
     /// With `smtp_url`, how often `serve` sends the outbox (seconds). Default 30.
     pub mail_every_seconds: u64,
+    /// Where the owners of sites Signpost reads can find out who runs this directory:
+    /// a web address or an email address, sent in the crawler's User-Agent. Default:
+    /// the site's about page when `public_url` is set, else the Signpost project.
+    pub crawler_contact: Option<String>,
 }
 
 impl Default for Config {
@@ -68,6 +72,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: None,
             mail_every_seconds: 30,
+            crawler_contact: None,
         }
     }
 }

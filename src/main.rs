@@ -26,6 +26,10 @@ struct Cli {
     /// Optional TOML config file (flags and environment variables override it).
     #[arg(long, global = true, env = "SIGNPOST_CONFIG")]
     config: Option<PathBuf>,
+    /// Where owners of the sites Signpost reads can find out who runs this directory
+    /// (a web address or an email address), sent in the crawler's User-Agent.
+    #[arg(long, global = true, env = "SIGNPOST_CRAWLER_CONTACT")]
+    crawler_contact: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -248,6 +252,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(d) = cli.data_dir {
         config.data_dir = d;
     }
+    if cli.crawler_contact.is_some() {
+        config.crawler_contact = cli.crawler_contact;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -296,6 +303,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             full,
             max_pages,
         } => rt.block_on(async {
+            configure_http(&config)?;
             let name = source_name
                 .clone()
                 .unwrap_or_else(|| default_source_name(&source));
@@ -314,7 +322,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => import(&config, &source, format, source_name, full, max_pages).await,
             }
         }),
-        Command::Crawl { sources, only } => rt.block_on(crawl(&config, &sources, only.as_deref())),
+        Command::Crawl { sources, only } => {
+            if configure_http(&config)?.is_none() {
+                println!(
+                    "note: no crawler contact is set (crawler_contact, --crawler-contact or \
+                     SIGNPOST_CRAWLER_CONTACT), so the sites we read see the Signpost project's \
+                     address, not yours"
+                );
+            }
+            rt.block_on(crawl(&config, &sources, only.as_deref()))
+        }
         Command::Reindex => reindex(&config),
         Command::ImportPostcodes { file } => import_postcodes(&config, &file),
         Command::Search(args) => search(&config, &args),
@@ -420,6 +437,7 @@ fn spawn_mailer(dir: PathBuf, smtp: signpost::groups::deliver::SmtpConfig, every
 
 async fn serve(config: Config) -> Result<()> {
     let started = Instant::now();
+    configure_http(&config)?;
     let mailer = match &config.smtp_url {
         Some(url) => Some(signpost::groups::deliver::SmtpConfig::from_url(url)?),
         None => None,
@@ -522,6 +540,28 @@ async fn serve(config: Config) -> Result<()> {
     Ok(())
 }
 
+/// Sets up the one polite HTTP client with the crawler contact from the config (or the
+/// site's about page), and returns the contact used.
+fn configure_http(config: &Config) -> Result<Option<String>> {
+    let contact = match (&config.crawler_contact, &config.public_url) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Some(site)) => Some(format!("{}/about", site.trim_end_matches('/'))),
+        (None, None) => None,
+    };
+    let contact = contact
+        .map(|c| ingest::http::crawler_contact(&c))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let policy = ingest::http::Policy {
+        contact: contact.clone(),
+        ..Default::default()
+    };
+    if ingest::http::Http::set_global(policy).is_err() {
+        tracing::debug!("the HTTP client was already in use; its User-Agent stays as it was");
+    }
+    Ok(contact)
+}
+
 /// Keeps the index in step with changes other processes write to the store.
 fn spawn_index_follower(
     app: Arc<App>,
@@ -602,6 +642,15 @@ async fn import(
     } else {
         ingest::fetch::read_file(source)?
     };
+    // A web address that turns out to be a web page: read it as a group's page.
+    if format.is_none() && ingest::fetch::is_url(source) && ingest::looks_like_html(&bytes) {
+        println!("{source} is a web page: reading the activities it describes (--format webpage)");
+        if let Some(code) =
+            import_web(config, source, Some(Format::Webpage), &name, max_pages).await?
+        {
+            return Ok(code);
+        }
+    }
     let format = match format {
         Some(f) => f,
         None => Format::detect(&bytes)?,
@@ -645,7 +694,7 @@ async fn import_web(
         Some(Format::Webpage) => {
             let app = App::open(&config.data_dir)?;
             let urls = ingest::webpage::page_list(&[], source)?;
-            let r = harvest_webpages(&app, name, &urls).await?;
+            let r = harvest_webpages(&app, name, &urls, Duration::ZERO).await?;
             let ok = r.pages.iter().any(|p| {
                 !matches!(
                     p.result,
@@ -686,6 +735,7 @@ async fn harvest_webpages(
     app: &App,
     name: &str,
     urls: &[String],
+    gap: Duration,
 ) -> Result<ingest::webpage::WebReport> {
     Ok(ingest::webpage::harvest_pages(
         &app.store,
@@ -694,6 +744,7 @@ async fn harvest_webpages(
         name,
         urls,
         signpost::clock::uk_now(),
+        gap,
     )
     .await?)
 }
@@ -810,7 +861,11 @@ async fn harvest_source(app: &App, s: &ingest::sources::Source) -> Result<String
         }
         ingest::sources::Kind::Webpages => {
             let urls = ingest::webpage::page_list(&s.urls, &s.url)?;
-            Ok(harvest_webpages(app, &s.name, &urls).await?.to_string())
+            Ok(
+                harvest_webpages(app, &s.name, &urls, Duration::from_millis(s.delay_ms))
+                    .await?
+                    .to_string(),
+            )
         }
         ingest::sources::Kind::OpenactiveDataset => {
             let r = ingest::dataset_site::harvest_dataset(

@@ -67,6 +67,10 @@ struct Site {
     max_in_flight: usize,
     /// Each page request waits this long (while counted as in flight).
     delay: Duration,
+    /// Paths answered with a 302 to this address.
+    redirects: HashMap<String, String>,
+    /// The User-Agent of every request.
+    user_agents: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Site>>;
@@ -86,6 +90,15 @@ async fn any(
         let mut s = site.lock().unwrap();
         *s.hits.entry(path.clone()).or_default() += 1;
         s.times.push((path.clone(), Instant::now()));
+        let ua = headers
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        s.user_agents.push(ua);
+        if let Some(to) = s.redirects.get(&path) {
+            return (StatusCode::FOUND, [("location", to.clone())]).into_response();
+        }
     }
     if path == "/robots.txt" {
         let (robots, code) = {
@@ -167,6 +180,13 @@ struct Server {
     streamed: Arc<AtomicUsize>,
 }
 
+impl Server {
+    /// Adds or replaces a page.
+    fn put(&self, path: &str, page: Page) {
+        self.site.lock().unwrap().pages.insert(path.into(), page);
+    }
+}
+
 async fn serve(site: Site) -> Server {
     let site: Shared = Arc::new(Mutex::new(site));
     let streamed = Arc::new(AtomicUsize::new(0));
@@ -206,6 +226,7 @@ async fn pages(app: &App, http: &Http, base: &str, paths: &[&str]) -> WebReport 
         "groups",
         &urls,
         now(),
+        Duration::ZERO,
     )
     .await
     .unwrap()
@@ -417,12 +438,7 @@ async fn json_ld_pages_become_listings_and_stay_fresh() {
     assert_eq!(server.site.lock().unwrap().hits["/choir"], 3);
 
     // The walk page comes back: its listing is published again.
-    server
-        .site
-        .lock()
-        .unwrap()
-        .pages
-        .insert("/walks".into(), html(WALKS));
+    server.put("/walks", html(WALKS));
     let r = pages(&app, &http, &base, &["/walks"]).await;
     assert_eq!(r.changed, 1, "{r}");
     assert_eq!(
@@ -883,4 +899,155 @@ fn sources_file_takes_web_pages_and_dataset_sites() {
         signpost::ingest::webpage::page_list(&["https://a.example/".into()], "https://b.example/")
             .unwrap();
     assert_eq!(pages, vec!["https://a.example/", "https://b.example/"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_followed_only_where_the_new_hosts_robots_allow() {
+    let mut other = Site {
+        robots: Some("User-agent: Signpost\nDisallow: /private\n".into()),
+        ..Site::default()
+    };
+    other.pages.insert("/walks".into(), html(WALKS));
+    other.pages.insert("/private/walks".into(), html(WALKS));
+    let other = serve(other).await;
+    let mut first = Site::default();
+    first.pages.insert("/here".into(), html(CHOIR));
+    for (from, to) in [
+        ("/moved", format!("{}/walks", other.base)),
+        ("/sneaky", format!("{}/private/walks", other.base)),
+        ("/local", "/here".to_string()),
+    ] {
+        first.redirects.insert(from.into(), to);
+    }
+    let first = serve(first).await;
+    let http = Http::new(quick()).unwrap();
+
+    // To another host: its robots.txt is read first, and the page comes from there.
+    match http.get(&format!("{}/moved", first.base), None).await {
+        Ok(Fetched::Body(b)) => assert_eq!(b.url, format!("{}/walks", other.base)),
+        other => panic!("{other:?}"),
+    }
+    // To a page that host's robots.txt keeps robots out of: not fetched.
+    let err = http
+        .get(&format!("{}/sneaky", first.base), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err, HttpError::Disallowed);
+    let hits = other.site.lock().unwrap().hits.clone();
+    assert_eq!(hits.get("/robots.txt"), Some(&1), "{hits:?}");
+    assert!(!hits.contains_key("/private/walks"), "{hits:?}");
+    // A relative redirect on the same host still works.
+    match http.get(&format!("{}/local", first.base), None).await {
+        Ok(Fetched::Body(b)) => assert_eq!(b.url, format!("{}/here", first.base)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_crawler_names_the_directory_that_runs_it() {
+    let server = walks_site().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = format!("{}/walks", server.base);
+    let run = |contact: &str| {
+        cli_import(
+            &data,
+            vec![
+                url.clone(),
+                "--format".into(),
+                "webpage".into(),
+                "--crawler-contact".into(),
+                contact.into(),
+            ],
+        )
+    };
+    let out = run("links@trafford-directory.example").await;
+    common::succeeded(&out);
+    let agents = server.site.lock().unwrap().user_agents.clone();
+    assert!(!agents.is_empty());
+    for ua in &agents {
+        assert!(ua.starts_with("Signpost/"), "{ua}");
+        assert!(
+            ua.contains("+mailto:links@trafford-directory.example)"),
+            "{ua}"
+        );
+    }
+    // Something that is neither an address nor an email is refused before any fetch.
+    let before = agents.len();
+    let out = run("call Sam\r\nX-Evil: 1").await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("crawler contact"), "{err}");
+    assert_eq!(server.site.lock().unwrap().user_agents.len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sources_own_pause_between_pages_is_kept() {
+    let mut site = Site::default();
+    site.pages.insert("/a".into(), html(WALKS));
+    site.pages.insert("/b".into(), html(CHOIR));
+    let server = serve(site).await;
+    let (_dir, app) = common::new_app();
+    let http = Http::new(quick()).unwrap();
+    let urls = vec![format!("{}/a", server.base), format!("{}/b", server.base)];
+    let r = harvest_pages(
+        &app.store,
+        Taxonomy::embedded(),
+        &http,
+        "groups",
+        &urls,
+        now(),
+        Duration::from_millis(400),
+    )
+    .await
+    .unwrap();
+    assert_eq!(*result(&r, "/b"), PageResult::Read(1));
+    let times = server.site.lock().unwrap().times.clone();
+    let at = |p: &str| times.iter().find(|(x, _)| x == p).unwrap().1;
+    let gap = at("/b").duration_since(at("/a"));
+    assert!(gap >= Duration::from_millis(390), "{gap:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_given_to_import_without_a_format_is_read_as_a_page() {
+    let server = walks_site().await;
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("walks.html");
+    std::fs::write(&saved, WALKS).unwrap();
+    let data = dir.path().join("data");
+    // Its web address: detected as a page and its activities imported.
+    let out = cli_import(&data, vec![format!("{}/walks", server.base)]).await;
+    let said = common::succeeded(&out);
+    assert!(said.contains("is a web page"), "{said}");
+    let app = App::open(&data).unwrap();
+    assert!(app.store.count().unwrap() > 0);
+    // A saved copy: a clear message saying what to do instead.
+    let out = cli_import(&data, vec![saved.to_string_lossy().into_owned()]).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a web page (HTML)"), "{err}");
+    assert!(err.contains("--format webpage"), "{err}");
+}
+
+/// A site with one group page, at `/walks`.
+async fn walks_site() -> Server {
+    let server = serve(Site::default()).await;
+    server.put("/walks", html(WALKS));
+    server
+}
+
+/// Runs `signpost import ARGS --data-dir DATA` off the async runtime.
+async fn cli_import(data: &std::path::Path, args: Vec<String>) -> std::process::Output {
+    let data = data.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_signpost"))
+            .arg("import")
+            .args(&args)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
 }

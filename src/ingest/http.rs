@@ -4,11 +4,14 @@
 //! hosting as much as big booking systems. So every request, whatever asks for it,
 //! goes through one [`Http`] per process that:
 //!
-//! - says who we are (an honest User-Agent naming Signpost and where to read about it);
+//! - says who we are (an honest User-Agent naming Signpost and where to read about it:
+//!   the directory's own contact or about page when configured);
 //! - reads each host's `robots.txt` once (cached for a day), skips what it disallows
 //!   for us, and honours its `Crawl-delay`;
 //! - keeps to a per-host concurrency cap and a minimum interval between requests to a
 //!   host (the larger of our own and the host's crawl delay), shared by all harvests;
+//! - follows redirects itself, one hop at a time (at most five), so the robots.txt and
+//!   limits of every host a redirect leads to apply there too;
 //! - bounds time (connect and total) and size (counted while streaming, so a huge
 //!   body is cut off without ever being held in memory);
 //! - sends `If-None-Match` / `If-Modified-Since` when the caller has validators from
@@ -27,7 +30,8 @@ use std::time::{Duration, Instant};
 use reqwest::header;
 use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
-/// Sent with every request: who we are and where to find out more.
+/// Sent with every request when no contact is configured: who we are and where to
+/// find out more (the project's own address).
 pub const USER_AGENT: &str = concat!(
     "Signpost/",
     env!("CARGO_PKG_VERSION"),
@@ -35,6 +39,54 @@ pub const USER_AGENT: &str = concat!(
     env!("CARGO_PKG_REPOSITORY"),
     ")"
 );
+
+/// The User-Agent naming `contact` (a web address or `mailto:`), so the owner of a
+/// site we read can find out who runs this directory and reach them.
+pub fn user_agent(contact: Option<&str>) -> String {
+    match contact {
+        Some(c) => format!(
+            "Signpost/{} (community activity directory; open source; +{c})",
+            env!("CARGO_PKG_VERSION")
+        ),
+        None => USER_AGENT.to_string(),
+    }
+}
+
+/// Checks a crawler contact: an http(s) address or an email address (given bare or as
+/// `mailto:`), returned in the form that goes in the User-Agent.
+pub fn crawler_contact(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let bad = || {
+        format!(
+            "the crawler contact \"{raw}\" is not a web address (https://...) or an email address"
+        )
+    };
+    // It goes in a header: visible ASCII only (a web address is made ASCII below).
+    if raw.is_empty() || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    if let Ok(u) = reqwest::Url::parse(raw)
+        && matches!(u.scheme(), "http" | "https")
+        && u.host_str().is_some()
+    {
+        return Ok(u.to_string());
+    }
+    let email = raw.strip_prefix("mailto:").unwrap_or(raw);
+    match email.split_once('@') {
+        Some((user, domain))
+            if !user.is_empty()
+                && email.is_ascii()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.contains(['<', '>', '"', '(', ')', ',', ';']) =>
+        {
+            Ok(format!("mailto:{email}"))
+        }
+        _ => Err(bad()),
+    }
+}
+
 /// The product token robots.txt rules are matched against.
 pub const ROBOTS_TOKEN: &str = "Signpost";
 /// The most of a robots.txt we read (RFC 9309 asks crawlers to read at least 500 KiB).
@@ -61,6 +113,9 @@ pub struct Policy {
     pub first_retry_wait: Duration,
     /// How long a host's robots.txt is trusted before it is read again.
     pub robots_ttl: Duration,
+    /// Where site owners can find out about us (see [`crawler_contact`]); the
+    /// project's address when not set.
+    pub contact: Option<String>,
 }
 
 impl Default for Policy {
@@ -75,6 +130,7 @@ impl Default for Policy {
             attempts: 5,
             first_retry_wait: Duration::from_millis(500),
             robots_ttl: Duration::from_secs(24 * 3600),
+            contact: None,
         }
     }
 }
@@ -174,9 +230,11 @@ pub struct Http {
 impl Http {
     pub fn new(policy: Policy) -> Result<Http, HttpError> {
         let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+            .user_agent(user_agent(policy.contact.as_deref()))
             .connect_timeout(policy.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            // Redirects are followed by `fetch`, so that each new host's robots.txt
+            // and limits apply to it.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| HttpError::Network(e.to_string()))?;
         Ok(Http {
@@ -192,12 +250,14 @@ impl Http {
         GLOBAL.get_or_init(|| Http::new(Policy::default()).expect("the HTTP client builds"))
     }
 
-    /// Sets the shared client's policy; fails (returning it) once the client is in use.
-    /// For benchmarks against a local server, where our own gap between requests
-    /// would measure the gap rather than the harvester.
-    pub fn set_global(policy: Policy) -> Result<(), Policy> {
-        let http = Http::new(policy.clone()).map_err(|_| policy.clone())?;
-        GLOBAL.set(http).map_err(|_| policy)
+    /// Sets the shared client's policy (the configured crawler contact; for
+    /// benchmarks against a local server, no gap of our own). Fails once the client is
+    /// in use, or if it cannot be built.
+    pub fn set_global(policy: Policy) -> Result<(), HttpError> {
+        let http = Http::new(policy)?;
+        GLOBAL
+            .set(http)
+            .map_err(|_| HttpError::Network("the HTTP client is already in use".into()))
     }
 
     pub fn policy(&self) -> &Policy {
@@ -243,11 +303,7 @@ impl Http {
         let robots = {
             let _slot = host.slots.acquire().await;
             Self::wait_turn(host, self.policy.min_interval).await;
-            match self
-                .send(&url, None, ROBOTS_MAX_BYTES)
-                .await
-                .map_err(HttpError::from)
-            {
+            match self.send_robots(&url).await {
                 Ok(Fetched::Body(b)) => match texting_robots::Robot::new(ROBOTS_TOKEN, &b.bytes) {
                     Ok(r) => Robots::Rules(Box::new(r)),
                     // Unparseable rules forbid nothing we can read.
@@ -266,6 +322,19 @@ impl Http {
         let r = Arc::new(robots);
         *cached = Some((Instant::now(), r.clone()));
         r
+    }
+
+    /// Reads a robots.txt, following up to [`MAX_REDIRECTS`] redirects as RFC 9309
+    /// asks (wherever they lead: it is the file that says where we may go).
+    async fn send_robots(&self, url: &str) -> Result<Fetched, HttpError> {
+        let mut url = url.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            match self.send(&url, None, ROBOTS_MAX_BYTES).await {
+                Err(Retry::Redirect(next)) => url = next.to_string(),
+                other => return other.map_err(HttpError::from),
+            }
+        }
+        Err(HttpError::Redirects)
     }
 
     /// Fetches `url` politely; `validators` make it a conditional request.
@@ -296,6 +365,8 @@ impl Http {
         self.fetch(url, None, self.policy.max_bytes, 1).await
     }
 
+    /// Follows redirects one hop at a time, so every address fetched, on whatever
+    /// host, is checked against that host's robots.txt and kept to its limits.
     async fn fetch(
         &self,
         url: &str,
@@ -303,10 +374,30 @@ impl Http {
         max_bytes: usize,
         attempts: u32,
     ) -> Result<Fetched, HttpError> {
-        let parsed = reqwest::Url::parse(url).map_err(|_| HttpError::BadUrl)?;
+        let mut url = reqwest::Url::parse(url).map_err(|_| HttpError::BadUrl)?;
+        for _ in 0..=MAX_REDIRECTS {
+            match self
+                .fetch_hop(&url, validators, max_bytes, attempts)
+                .await?
+            {
+                Hop::Done(f) => return Ok(f),
+                Hop::To(next) => url = next,
+            }
+        }
+        Err(HttpError::Redirects)
+    }
+
+    async fn fetch_hop(
+        &self,
+        parsed: &reqwest::Url,
+        validators: Option<&Validators>,
+        max_bytes: usize,
+        attempts: u32,
+    ) -> Result<Hop, HttpError> {
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(HttpError::BadUrl);
         }
+        let url = parsed.as_str();
         let origin = parsed.origin().ascii_serialization();
         let host = self.host(&origin);
         let robots = self.robots(&host, &origin).await;
@@ -334,7 +425,8 @@ impl Http {
                 let _slot = host.slots.acquire().await;
                 Self::wait_turn(&host, interval).await;
                 match self.send(url, validators, max_bytes).await {
-                    Ok(f) => return Ok(f),
+                    Ok(f) => return Ok(Hop::Done(f)),
+                    Err(Retry::Redirect(next)) => return Ok(Hop::To(next)),
                     Err(Retry::Now(e)) => return Err(e),
                     Err(Retry::After(e, after)) => {
                         last = e;
@@ -381,6 +473,15 @@ impl Http {
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
+        }
+        if status.is_redirection()
+            && let Some(next) = resp
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|loc| resp.url().join(loc).ok())
+        {
+            return Err(Retry::Redirect(next));
         }
         if !status.is_success() {
             let e = HttpError::Status(status.as_u16());
@@ -446,15 +547,27 @@ enum Retry {
     Now(HttpError),
     /// Worth another try, after the server's `Retry-After` if it sent one.
     After(HttpError, Option<Duration>),
+    /// The answer is somewhere else.
+    Redirect(reqwest::Url),
 }
 
 impl From<Retry> for HttpError {
     fn from(r: Retry) -> HttpError {
         match r {
             Retry::Now(e) | Retry::After(e, _) => e,
+            Retry::Redirect(_) => HttpError::Redirects,
         }
     }
 }
+
+/// What one hop of a fetch came to.
+enum Hop {
+    Done(Fetched),
+    To(reqwest::Url),
+}
+
+/// Redirects followed for one fetch (and for a robots.txt).
+pub const MAX_REDIRECTS: usize = 5;
 
 /// A reqwest error with its causes, without the URL (callers add it once).
 fn plain(e: &reqwest::Error) -> String {
@@ -479,6 +592,38 @@ mod tests {
     fn user_agent_names_signpost_and_a_contact() {
         assert!(USER_AGENT.starts_with("Signpost/"));
         assert!(USER_AGENT.contains("+http"));
+        let ua = user_agent(Some("https://signpost.example.org/about"));
+        assert!(ua.starts_with("Signpost/"), "{ua}");
+        assert!(ua.ends_with("+https://signpost.example.org/about)"), "{ua}");
+    }
+
+    #[test]
+    fn a_crawler_contact_is_a_web_or_email_address() {
+        assert_eq!(
+            crawler_contact(" https://signpost.example.org/about ").unwrap(),
+            "https://signpost.example.org/about"
+        );
+        assert_eq!(
+            crawler_contact("links@example.org").unwrap(),
+            "mailto:links@example.org"
+        );
+        assert_eq!(
+            crawler_contact("mailto:links@example.org").unwrap(),
+            "mailto:links@example.org"
+        );
+        for bad in [
+            "",
+            "call Sam",
+            "ftp://example.org",
+            "links@localhost",
+            "a@b.org\r\nX-Evil: 1",
+            "Sam <sam@example.org>",
+            "@example.org",
+            "sam@exämple.org",
+        ] {
+            let e = crawler_contact(bad).unwrap_err();
+            assert!(e.contains("crawler contact"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -90,6 +90,12 @@ impl Format {
                     ))
                 }
             }
+            Some(b'<') if looks_like_html(bytes) => Err(IngestError::UnknownFormat(
+                "a web page (HTML), not a data file. To import the activities a group's page \
+                 describes (schema.org JSON-LD), give the page's web address; for a saved copy, \
+                 put it on the web or list its address in a file and use --format webpage"
+                    .into(),
+            )),
             Some(_) if table::looks_like_csv(bytes) => Ok(Format::Csv),
             Some(_) => Err(IngestError::UnknownFormat(
                 "not JSON (Signpost's own format is a JSON array of listings) and not CSV".into(),
@@ -97,6 +103,23 @@ impl Format {
             None => Err(IngestError::UnknownFormat("an empty file".into())),
         }
     }
+}
+
+/// Whether the content is an HTML page (its start names an HTML element).
+pub fn looks_like_html(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
+    head.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .starts_with('<')
+        && [
+            "<!doctype html",
+            "<html",
+            "<head",
+            "<body",
+            "<meta",
+            "<title",
+        ]
+        .iter()
+        .any(|tag| head.contains(tag))
 }
 
 fn native_bytes(b: &[u8]) -> &[u8] {

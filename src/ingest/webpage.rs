@@ -424,6 +424,9 @@ pub fn items_from_nodes(page_url: &str, nodes: &[Value]) -> Vec<PageItem> {
 
 /// Harvests each page in turn through `http`, keeping each page's listings in step
 /// with what it says now.
+/// `gap` is the source's own pause between pages (`delay_ms` in the sources file), on
+/// top of the per-host manners of `http`.
+#[allow(clippy::too_many_arguments)]
 pub async fn harvest_pages(
     store: &Store,
     taxonomy: &'static Taxonomy,
@@ -431,12 +434,16 @@ pub async fn harvest_pages(
     source: &str,
     urls: &[String],
     now: NaiveDateTime,
+    gap: std::time::Duration,
 ) -> Result<WebReport, IngestError> {
     let mut report = WebReport {
         source: source.to_string(),
         ..Default::default()
     };
-    for url in urls {
+    for (i, url) in urls.iter().enumerate() {
+        if i > 0 && !gap.is_zero() {
+            tokio::time::sleep(gap).await;
+        }
         let mut problems = Vec::new();
         let result = harvest_page(
             store,
