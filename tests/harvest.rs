@@ -657,10 +657,46 @@ async fn same_activity_from_a_feed_and_a_directory_is_listed_once() {
     assert_eq!(status, 200);
     assert!(shortlist.contains(&format!("/listings/{feed_id}")));
 
+    // What the feed leaves out, the directory fills in: the council says the venue
+    // has wheelchair access, so the listing people see says so and is found by that
+    // filter, while the feed's own record is as the feed gave it.
+    let feed_raw = app.store.get(feed_id).unwrap().unwrap();
+    assert!(!feed_raw.access.features.contains(&"wheelchair".to_string()));
+    let (_, _, shown) = get(format!("/api/listings/{feed_id}")).await;
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert!(
+        shown["access"]["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "wheelchair"),
+        "{shown}"
+    );
+    assert_eq!(
+        shown["title"],
+        feed_raw.title.as_str(),
+        "its own words stay"
+    );
+    let ids = common::ids(&search("crossfit+open+box&access=wheelchair").await);
+    assert!(ids.contains(&feed_id), "{ids:?}");
+
     // Re-importing the same directory changes nothing and merges nothing new.
     let before = app.store.max_seq().unwrap();
     import_council();
     assert_eq!(app.store.max_seq().unwrap(), before);
+
+    // The directory adds a hearing loop: the merged listing is searched again with it.
+    let mut changed = council.clone();
+    changed[0]["access"]["features"] = json!(["wheelchair", "hearing-loop"]);
+    let candidates = ingest::decode(changed.to_string().as_bytes(), Format::Signpost).unwrap();
+    let opts = ImportOptions {
+        source: "council".into(),
+        withdraw_missing: false,
+    };
+    ingest::import(&app.store, Taxonomy::embedded(), candidates, &opts).unwrap();
+    app.sync(&mut indexer).unwrap();
+    let ids = common::ids(&search("crossfit+open+box&access=hearing-loop").await);
+    assert!(ids.contains(&feed_id) && !ids.contains(&dup_id), "{ids:?}");
 
     // The feed deletes its copy: the council's copy is the listing now.
     feeds.lock().unwrap().pages.get_mut("newham").unwrap().push(vec![json!({

@@ -311,11 +311,25 @@ async fn with_the_server_down_nothing_is_lost_and_the_next_round_sends() {
     assert_eq!(names(outbox.dir()).len(), 3, "every message is still there");
     assert!(names(&outbox.dir().join("failed")).is_empty());
 
-    // The server comes up on that port: the next round sends all three.
+    // The server comes up on that port: the next round sends all three. (A round
+    // that meets a hiccup leaves what it could not send for the round after, like
+    // the server's mailer; three rounds are allowed, and every message must arrive
+    // exactly once.)
     let sink = Sink::on(TcpListener::bind(("127.0.0.1", port)).await.unwrap()).await;
-    let report = deliver_outbox(outbox.dir(), &smtp).await.unwrap();
-    assert!(report.all_sent(), "{report}");
-    assert_eq!(report.sent.len(), 3);
+    let mut sent = 0;
+    let mut reports = Vec::new();
+    for _ in 0..3 {
+        let report = deliver_outbox(outbox.dir(), &smtp).await.unwrap();
+        sent += report.sent.len();
+        assert!(report.failed.is_empty(), "{report}");
+        let done = report.all_sent();
+        reports.push(report.to_string());
+        if done {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(sent, 3, "{reports:?}");
     assert!(names(outbox.dir()).is_empty());
     let mut to: Vec<String> = sink.received().into_iter().flat_map(|m| m.to).collect();
     to.sort();

@@ -26,6 +26,13 @@
 //! the few listings that share a key. The listing that was in the store first (lowest
 //! id) stays the one people see, so printed handouts and shared links keep working;
 //! the others point at it and their provenance is shown on its page.
+//!
+//! What people see of a merged activity is the listing that stays, with the gaps it
+//! leaves filled from the others ([`fill_gaps`]): a leisure operator's feed knows the
+//! times and the price, the council's directory knows about the hearing loop and who
+//! to ring, and one listing can say all of it. Nothing the listing that stays says is
+//! overwritten, and the stored listings are not changed (an edit or a re-import of one
+//! source never writes another source's words into it).
 
 use std::collections::BTreeSet;
 
@@ -33,6 +40,80 @@ use chrono::{NaiveDate, NaiveTime};
 
 use super::model::{Day, Listing, Mode};
 use crate::geo::postcode::Postcode;
+
+/// Fills what `kept` leaves blank from `others` (its duplicates, oldest first).
+///
+/// A blank text or missing value is taken from the first duplicate that has one; lists
+/// that add up (activity types, accessibility features, circumstances) are combined,
+/// because each source that says a venue has a hearing loop is telling people
+/// something. A price is only taken when `kept` does not say the activity is free, a
+/// position only with its precision, and a schedule only when `kept` has none at all.
+/// How it is delivered, who runs it and where it is are never changed: they are what
+/// made the listings the same activity.
+pub fn fill_gaps(kept: &mut Listing, others: &[Listing]) {
+    fn text(into: &mut String, from: &str) {
+        if into.trim().is_empty() && !from.trim().is_empty() {
+            *into = from.to_string();
+        }
+    }
+    fn opt<T: Clone>(into: &mut Option<T>, from: &Option<T>) {
+        if into.is_none() {
+            into.clone_from(from);
+        }
+    }
+    fn union(into: &mut Vec<String>, from: &[String]) {
+        for v in from {
+            if !into.contains(v) {
+                into.push(v.clone());
+            }
+        }
+    }
+    for o in others {
+        text(&mut kept.summary, &o.summary);
+        text(&mut kept.description, &o.description);
+        text(&mut kept.organisation.name, &o.organisation.name);
+        opt(&mut kept.organisation.website, &o.organisation.website);
+        opt(&mut kept.organisation.email, &o.organisation.email);
+        opt(&mut kept.organisation.phone, &o.organisation.phone);
+        union(&mut kept.types, &o.types);
+        if let (Some(v), Some(ov)) = (kept.venue.as_mut(), o.venue.as_ref()) {
+            text(&mut v.name, &ov.name);
+            text(&mut v.address, &ov.address);
+            if v.lat.is_none() || v.lon.is_none() {
+                v.lat = ov.lat;
+                v.lon = ov.lon;
+                v.geo_precision = ov.geo_precision;
+            }
+        }
+        if kept.schedule.is_empty() && !o.schedule.is_empty() {
+            let note = std::mem::take(&mut kept.schedule.note);
+            kept.schedule = o.schedule.clone();
+            if !note.trim().is_empty() {
+                kept.schedule.note = note;
+            }
+        } else {
+            text(&mut kept.schedule.note, &o.schedule.note);
+        }
+        if !kept.cost.free && kept.cost.price.is_none() && kept.cost.amount_pence.is_none() {
+            kept.cost.price.clone_from(&o.cost.price);
+            kept.cost.amount_pence = o.cost.amount_pence;
+        }
+        opt(&mut kept.cost.concessions, &o.cost.concessions);
+        union(&mut kept.access.features, &o.access.features);
+        text(&mut kept.access.notes, &o.access.notes);
+        if kept.audience.age_min.is_none() && kept.audience.age_max.is_none() {
+            kept.audience.age_min = o.audience.age_min;
+            kept.audience.age_max = o.audience.age_max;
+        }
+        union(&mut kept.audience.circumstances, &o.audience.circumstances);
+        text(&mut kept.audience.notes, &o.audience.notes);
+        text(&mut kept.join.details, &o.join.details);
+        opt(&mut kept.join.contact.name, &o.join.contact.name);
+        opt(&mut kept.join.contact.phone, &o.join.contact.phone);
+        opt(&mut kept.join.contact.email, &o.join.contact.email);
+        opt(&mut kept.join.contact.url, &o.join.contact.url);
+    }
+}
 
 /// Words that say what kind of gathering something is rather than what it is.
 const FILLER: &[&str] = &[
@@ -95,6 +176,69 @@ pub fn same_activity(a: &Listing, b: &Listing) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gaps_are_filled_and_nothing_said_is_overwritten() {
+        let mut kept: Listing = serde_json::from_value(serde_json::json!({
+            "title": "Walking Football",
+            "summary": "Gentle football for over-50s.",
+            "types": ["walking-sports"],
+            "modes": ["in-person"],
+            "venue": {"name": "Leisure Centre", "address": "", "postcode": "M33 7XW"},
+            "cost": {"free": true},
+            "access": {"features": ["wheelchair"]},
+            "schedule": {"note": "Term time only"},
+            "provenance": {"source": "feed", "source_id": "1"}
+        }))
+        .unwrap();
+        let other: Listing = serde_json::from_value(serde_json::json!({
+            "title": "Football (walking)",
+            "summary": "Something else entirely.",
+            "description": "Bring trainers.",
+            "organisation": {"name": "Sale Sports", "phone": "0161 496 0000"},
+            "types": ["sport-fitness"],
+            "modes": ["online"],
+            "venue": {"name": "Other", "address": "Broad Road", "postcode": "M33 7XW", "lat": 53.42, "lon": -2.32},
+            "cost": {"free": false, "price": "£3"},
+            "access": {"features": ["hearing-loop", "wheelchair"], "notes": "Lift to first floor."},
+            "audience": {"age_min": 50},
+            "schedule": {"sessions": [{"repeat": "weekly", "day": "tue", "start": "10:00"}]},
+            "join": {"details": "Just turn up.", "contact": {"name": "Sam"}},
+            "provenance": {"source": "council", "source_id": "9"}
+        }))
+        .unwrap();
+        let raw = kept.clone();
+        fill_gaps(&mut kept, std::slice::from_ref(&other));
+        // Kept as it was.
+        assert_eq!(kept.title, raw.title);
+        assert_eq!(kept.summary, raw.summary);
+        assert_eq!(kept.modes, raw.modes);
+        assert_eq!(kept.provenance, raw.provenance);
+        assert!(
+            kept.cost.free && kept.cost.price.is_none(),
+            "free stays free"
+        );
+        let venue = kept.venue.as_ref().unwrap();
+        assert_eq!(venue.name, "Leisure Centre");
+        // Filled.
+        assert_eq!(venue.address, "Broad Road");
+        assert_eq!((venue.lat, venue.lon), (Some(53.42), Some(-2.32)));
+        assert_eq!(kept.description, "Bring trainers.");
+        assert_eq!(kept.organisation.name, "Sale Sports");
+        assert_eq!(kept.organisation.phone.as_deref(), Some("0161 496 0000"));
+        assert_eq!(kept.access.features, ["wheelchair", "hearing-loop"]);
+        assert_eq!(kept.access.notes, "Lift to first floor.");
+        assert_eq!(kept.types, ["walking-sports", "sport-fitness"]);
+        assert_eq!(kept.audience.age_min, Some(50));
+        assert_eq!(kept.schedule.sessions.len(), 1);
+        assert_eq!(kept.schedule.note, "Term time only", "its own note stays");
+        assert_eq!(kept.join.details, "Just turn up.");
+        assert_eq!(kept.join.contact.name.as_deref(), Some("Sam"));
+        // Nothing to fill from: unchanged.
+        let mut alone = raw.clone();
+        fill_gaps(&mut alone, &[]);
+        assert_eq!(alone, raw);
+    }
 
     fn listing(source: &str, title: &str, postcode: &str, day: &str, start: &str) -> Listing {
         serde_json::from_value(serde_json::json!({

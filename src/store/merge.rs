@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, Store, from_json, next_seq};
-use crate::listing::same::{match_key, same_activity};
+use crate::listing::same::{fill_gaps, match_key, same_activity};
 use crate::listing::{Listing, Provenance, Status};
 
 /// Re-clusters every listing sharing one of `keys`.
@@ -25,6 +25,7 @@ pub(super) fn recluster(conn: &Connection, keys: &BTreeSet<String>) -> Result<()
     )?;
     let mut set =
         conn.prepare_cached("UPDATE listings SET merged_into = ?1, seq = ?2 WHERE id = ?3")?;
+    let mut bump = conn.prepare_cached("UPDATE listings SET seq = ?1 WHERE id = ?2")?;
     for key in keys {
         let found = rows
             .query_map([key], |r| {
@@ -53,8 +54,48 @@ pub(super) fn recluster(conn: &Connection, keys: &BTreeSet<String>) -> Result<()
                 set.execute(params![wanted, next_seq(conn)?, id])?;
             }
         }
+        // What a listing that stays shows depends on its duplicates (`shown`), and one
+        // of them, or who they are, may just have changed: index it again.
+        for (id, _) in canonical {
+            bump.execute(params![next_seq(conn)?, id])?;
+        }
     }
     Ok(())
+}
+
+/// The listings that have duplicates merged into them (few), so that a pass over
+/// every listing looks up duplicates only for those.
+pub(super) fn with_duplicates(conn: &Connection) -> Result<std::collections::HashSet<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT merged_into FROM listings WHERE merged_into IS NOT NULL",
+    )?;
+    let ids = st
+        .query_map([], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// `listing` as people see it: the gaps it leaves filled from the published listings
+/// merged into it, oldest first (see [`crate::listing::same::fill_gaps`]).
+pub(super) fn shown(conn: &Connection, mut listing: Listing) -> Result<Listing> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, data FROM listings
+         WHERE merged_into = ?1 AND status = 'published' ORDER BY id",
+    )?;
+    let rows = st
+        .query_map([listing.id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if rows.is_empty() {
+        return Ok(listing);
+    }
+    let others = rows
+        .into_iter()
+        .map(|(id, data)| from_json(id, &data))
+        .collect::<Result<Vec<_>>>()?;
+    fill_gaps(&mut listing, &others);
+    Ok(listing)
 }
 
 /// The stored key of one listing, for re-clustering after its status changed.
@@ -112,11 +153,14 @@ pub(super) fn backfill(conn: &mut Connection) -> Result<()> {
 impl Store {
     /// The listing `id`, or, if it was merged as a duplicate, the listing it was merged
     /// into (what a person following an old link should see).
+    /// It is shown with its gaps filled from its duplicates; [`Store::get`] is the
+    /// listing exactly as its source gave it (for editing).
     pub fn get_current(&self, id: i64) -> Result<Option<Listing>> {
-        match self.merged_into(id)? {
-            Some(canonical) => self.get(canonical),
-            None => self.get(id),
-        }
+        let id = self.merged_into(id)?.unwrap_or(id);
+        self.with_reader(|conn| match super::get_in(conn, id)? {
+            Some(l) => Ok(Some(shown(conn, l)?)),
+            None => Ok(None),
+        })
     }
 
     /// How many of a source's listings are merged with the same activity from another

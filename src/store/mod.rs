@@ -221,7 +221,7 @@ impl Store {
                 let (id, seq, status, data, merged) = row?;
                 // A duplicate merged into another listing is not searched on its own.
                 let listing = if status == Status::Published.as_str() && !merged {
-                    Some(from_json(id, &data)?)
+                    Some(merge::shown(conn, from_json(id, &data)?)?)
                 } else {
                     None
                 };
@@ -231,19 +231,25 @@ impl Store {
         })
     }
 
-    /// Calls `f` with every published listing in id order, without holding them all
-    /// in memory (a full rebuild of a million listings stays flat).
+    /// Calls `f` with every published listing in id order, as people see it (gaps
+    /// filled from its duplicates), without holding them all in memory.
     pub fn for_each_published(&self, mut f: impl FnMut(Listing) -> Result<()>) -> Result<()> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT id, data FROM listings
                  WHERE status = 'published' AND merged_into IS NULL ORDER BY id",
             )?;
+            let merged = merge::with_duplicates(conn)?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let id: i64 = r.get(0)?;
                 let data: String = r.get(1)?;
-                f(from_json(id, &data)?)?;
+                let l = from_json(id, &data)?;
+                f(if merged.contains(&id) {
+                    merge::shown(conn, l)?
+                } else {
+                    l
+                })?;
             }
             Ok(())
         })
@@ -273,10 +279,16 @@ impl Store {
                     order.push((key(data), r.get(0)?));
                 }
                 order.sort_unstable();
+                let merged = merge::with_duplicates(conn)?;
                 let mut stmt = conn.prepare_cached("SELECT data FROM listings WHERE id = ?1")?;
                 for (_, id) in order {
                     let data: String = stmt.query_row([id], |r| r.get(0))?;
-                    f(from_json(id, &data)?)?;
+                    let l = from_json(id, &data)?;
+                    f(if merged.contains(&id) {
+                        merge::shown(conn, l)?
+                    } else {
+                        l
+                    })?;
                 }
                 Ok(())
             })();
