@@ -953,6 +953,15 @@ async fn stale_listings_are_flagged_and_groups_reminded_once() {
     assert!(page.contains("id=\"last-checked\""));
     let (_, _, queue) = send(&r, "GET", "/moderate", "", Some(&cookie)).await;
     assert!(queue.contains("Platypus Poetry Club"));
+    // Moderators can still find it by name, and see why the public cannot.
+    let (s, _, found) = send(&r, "GET", "/moderate/find?q=platypus", "", Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(found.contains("Platypus Poetry Club"), "{found}");
+    assert!(found.contains("Hidden from public search"), "{found}");
+    assert!(found.contains(&format!("/moderate/listings/{lid}/checked")));
+    let (s, headers, _) = send(&r, "GET", "/moderate/find?q=platypus", "", None).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "moderators only");
+    assert_eq!(headers["location"], "/moderate/login");
     let (_, _, queue) = send(&r, "GET", "/moderate", "", Some(&cookie)).await;
     let csrf = hidden(&queue, "csrf");
     let (s, _, _) = moderator_post(

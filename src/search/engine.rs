@@ -214,7 +214,11 @@ impl Engine {
         let offset = (req.page.saturating_sub(1)) * PER_PAGE;
         let gather = Gather {
             types: self.taxonomy.types.len(),
-            fresh_from: self.fresh_from(now),
+            fresh_from: if req.include_stale {
+                0
+            } else {
+                self.fresh_from(now)
+            },
             keep: offset + PER_PAGE,
             ranking: Ranking {
                 around: location.map(|l| Around::new((l.lat, l.lon))),

@@ -55,6 +55,9 @@ pub struct SearchRequest {
     /// given, relevance otherwise.
     pub sort: Option<Sort>,
     pub page: usize,
+    /// Also find listings not checked for so long that they left default results.
+    /// Never read from a public query string: for moderators, who look after them.
+    pub include_stale: bool,
 }
 
 /// One parameter that could not be used.

@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/moderate/logout", post(moderate::logout))
         .route("/moderate", get(moderate::queue))
         .route("/moderate/audit", get(moderate::audit))
+        .route("/moderate/find", get(moderate::find))
         .route("/moderate/submissions/{id}", get(moderate::submission))
         .route(
             "/moderate/submissions/{id}/approve",

@@ -347,6 +347,63 @@ pub async fn queue(
     no_store(mv::queue_page(&s.user, &s.csrf, &items, &reports, &due, flash).into_response())
 }
 
+/// `GET /moderate/find?q=...`: any published listing, stale ones included.
+pub async fn find(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (mut req, _) = super::search::parse(&state, raw.as_deref());
+    let q = req.q.clone();
+    if q.trim().is_empty() {
+        return no_store(mv::find_page(&s.user, &s.csrf, "", None).into_response());
+    }
+    // Words only: where and when are for the public search.
+    req = crate::search::SearchRequest {
+        q: req.q,
+        page: 1,
+        within: crate::search::request::DEFAULT_WITHIN_MILES,
+        include_stale: true,
+        ..Default::default()
+    };
+    let results = match super::search::run(&state, req).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let stale_months = state.groups.stale_months;
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    let loaded = on_store(&state, move |app| -> Result<_, crate::store::StoreError> {
+        let cutoff = chrono::Utc::now().checked_sub_months(chrono::Months::new(stale_months));
+        let mut found = Vec::new();
+        for id in ids {
+            if let Some(l) = app.store.get(id)? {
+                let last_checked = l.provenance.verified_at.or(l.provenance.updated_at);
+                found.push(mv::Found {
+                    id,
+                    title: l.title,
+                    organisation: l.organisation.name,
+                    source: l.provenance.source,
+                    last_checked,
+                    stale: stale_months > 0
+                        && cutoff.is_some_and(|c| last_checked.is_some_and(|d| d < c)),
+                });
+            }
+        }
+        Ok(found)
+    })
+    .await;
+    match loaded {
+        Ok(found) => no_store(
+            mv::find_page(&s.user, &s.csrf, &q, Some((results.total, &found))).into_response(),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
 async fn load_submission(
     state: &AppState,
     id: &str,

@@ -93,6 +93,25 @@ try {
   } catch (e) {
     problem("add journey: " + String(e.message || e));
   }
+  // The moderator's pages, signed in: the queue (with the submission just sent), the
+  // submission, finding a listing, and the audit log.
+  try {
+    await page.goto(base + "/moderate/login");
+    await page.fill("#username", process.env.MODERATOR_USER);
+    await page.fill("#password", process.env.MODERATOR_PASSWORD);
+    await Promise.all([page.waitForLoadState(), page.click("button.button[type=submit]")]);
+    if (!page.url().endsWith("/moderate")) problem("moderator sign-in did not reach the queue: " + page.url());
+    await axeHere("moderate (queue)");
+    await page.goto(await page.locator("a[href^='/moderate/submissions/']").first().evaluate((a) => a.href));
+    await axeHere("moderate (submission)");
+    await page.goto(base + "/moderate/find?q=walking");
+    if ((await page.locator("ul.queue li").count()) === 0) problem("moderate find: nothing found for walking");
+    await axeHere("moderate (find)");
+    await page.goto(base + "/moderate/audit");
+    await axeHere("moderate (audit)");
+  } catch (e) {
+    problem("moderator pages: " + String(e.message || e));
+  }
   await axeContext.close();
 
   // A printed handout (normal size) fits on one A4 page.

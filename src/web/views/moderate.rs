@@ -13,6 +13,7 @@ fn nav(user: &str, csrf: &str) -> Markup {
     html! {
         nav.mod-nav aria-label="Moderation" {
             a href="/moderate" { "Queue" } " · "
+            a href="/moderate/find" { "Find a listing" } " · "
             a href="/moderate/audit" { "Audit log" } " · "
             span { "Signed in as " (user) } " "
             form.inline method="post" action="/moderate/logout" {
@@ -107,15 +108,8 @@ pub fn queue_page(
                 @for d in due {
                     li {
                         a href={ "/listings/" (d.id) } { (d.title) }
-                        " — last checked " @match d.last_checked { Some(c) => (c.format("%-d %B %Y")), None => "never" }
-                        form.inline method="post" action={ "/moderate/listings/" (d.id) "/checked" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button.link-button type="submit" { "Mark " (d.title) " as checked" }
-                        }
-                        form.inline method="post" action={ "/moderate/listings/" (d.id) "/archive" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button.link-button type="submit" { "Archive " (d.title) }
-                        }
+                        " — last checked " (checked_on(d.last_checked))
+                        (listing_actions(csrf, d.id, &d.title))
                     }
                 }
             }
@@ -226,6 +220,74 @@ pub fn audit_page(
             }
             @if page_no > 1 { a href={ "/moderate/audit?page=" (page_no - 1) } { "Newer" } " " }
             @if more { a href={ "/moderate/audit?page=" (page_no + 1) } { "Older" } }
+        },
+    )
+}
+
+/// "3 March 2026", or "never".
+fn checked_on(when: Option<chrono::DateTime<chrono::Utc>>) -> Markup {
+    html! { @match when { Some(c) => (c.format("%-d %B %Y")), None => "never" } }
+}
+
+/// The two things a moderator does to a published listing from a list: confirm it is
+/// still right, or take it down.
+fn listing_actions(csrf: &str, id: i64, title: &str) -> Markup {
+    html! {
+        form.inline method="post" action={ "/moderate/listings/" (id) "/checked" } {
+            input type="hidden" name="csrf" value=(csrf);
+            button.link-button type="submit" { "Mark " (title) " as checked" }
+        }
+        form.inline method="post" action={ "/moderate/listings/" (id) "/archive" } {
+            input type="hidden" name="csrf" value=(csrf);
+            button.link-button type="submit" { "Archive " (title) }
+        }
+    }
+}
+
+/// One listing found by a moderator's search, with what they need to act on it.
+#[derive(Debug)]
+pub struct Found {
+    pub id: i64,
+    pub title: String,
+    pub organisation: String,
+    pub source: String,
+    pub last_checked: Option<chrono::DateTime<chrono::Utc>>,
+    /// Not checked for so long that the public no longer finds it.
+    pub stale: bool,
+}
+
+/// Find any published listing, including those the public no longer sees because
+/// nobody has confirmed them for a year.
+pub fn find_page(user: &str, csrf: &str, q: &str, found: Option<(usize, &[Found])>) -> Markup {
+    page(
+        Frame {
+            title: "Find a listing",
+            ..Default::default()
+        },
+        html! {
+            (nav(user, csrf))
+            h1 { "Find a listing" }
+            p { "Search every published listing, including those left out of public results because nobody has confirmed them recently." }
+            form method="get" action="/moderate/find" role="search" {
+                label for="find-q" { "Words in the listing, or its name" }
+                input #find-q type="search" name="q" value=(q);
+                button type="submit" { "Find" }
+            }
+            @if let Some((total, found)) = found {
+                h2 { (total) @if total == 1 { " listing" } @else { " listings" } " found" }
+                @if total > found.len() { p { "Showing the best " (found.len()) ". Add words to narrow it down." } }
+                ul.queue {
+                    @for f in found {
+                        li {
+                            a href={ "/listings/" (f.id) } { (f.title) }
+                            @if !f.organisation.is_empty() { " — " (f.organisation) }
+                            " (from " (f.source) "), last checked " (checked_on(f.last_checked))
+                            @if f.stale { " " strong { "Hidden from public search until it is checked." } }
+                            (listing_actions(csrf, f.id, &f.title))
+                        }
+                    }
+                }
+            }
         },
     )
 }
