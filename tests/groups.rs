@@ -805,6 +805,18 @@ async fn hostile_input_in_every_field_is_escaped_and_round_trips() {
     );
     // A Unicode title is shown back exactly to the moderator.
     let (cookie, _) = sign_in(&t, &r).await;
+    // Every hostile string as a moderator's search: no 5xx, nothing reflected raw.
+    for s in strings {
+        let uri = format!("/moderate/find?q={}", enc(s));
+        let (status, _, body) = send(&r, "GET", &uri, "", Some(&cookie)).await;
+        assert!(status.as_u16() < 500, "find q={s:?} gave {status}");
+        if s.contains('<') {
+            assert!(
+                !body.contains(s.as_str()),
+                "find q={s:?} reflected unescaped"
+            );
+        }
+    }
     let unicode = "ÅÍÎÏ˝ÓÔÒÚÆ☃";
     let (status, _, body) = send(
         &r,
