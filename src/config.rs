@@ -48,6 +48,9 @@ pub struct Config {
     pub mail_from: Option<String>,
     /// With `smtp_url`, how often `serve` sends the outbox (seconds). Default 30.
     pub mail_every_seconds: u64,
+    /// Days sent emails are kept in `<data-dir>/outbox/sent/` before they are deleted
+    /// (they hold private edit links). 0 keeps them. Default 30.
+    pub keep_sent_days: u64,
     /// Where the owners of sites Signpost reads can find out who runs this directory:
     /// a web address or an email address, sent in the crawler's User-Agent. Default:
     /// the site's about page when `public_url` is set, else the Signpost project.
@@ -72,6 +75,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: None,
             mail_every_seconds: 30,
+            keep_sent_days: 30,
             crawler_contact: None,
         }
     }

@@ -398,6 +398,15 @@ async fn send_mail(config: &Config) -> Result<ExitCode> {
     let dir = config.data_dir.join("outbox");
     let report = signpost::groups::deliver::deliver_outbox(&dir, &smtp).await?;
     println!("{report}");
+    if let Some(keep) = keep_sent(config) {
+        let n = signpost::groups::deliver::prune_sent(&dir, keep)?;
+        if n > 0 {
+            println!(
+                "deleted {n} sent emails older than {} days",
+                config.keep_sent_days
+            );
+        }
+    }
     Ok(if report.all_sent() {
         ExitCode::SUCCESS
     } else {
@@ -407,12 +416,33 @@ async fn send_mail(config: &Config) -> Result<ExitCode> {
 
 /// `serve --smtp-url`: send the outbox every few seconds. Messages that cannot be sent
 /// yet stay in the outbox, so a mail server that is down only delays them.
-fn spawn_mailer(dir: PathBuf, smtp: signpost::groups::deliver::SmtpConfig, every: Duration) {
+/// How long sent emails are kept, if they are ever deleted.
+fn keep_sent(config: &Config) -> Option<Duration> {
+    (config.keep_sent_days > 0).then(|| Duration::from_secs(config.keep_sent_days * 86_400))
+}
+
+fn spawn_mailer(
+    dir: PathBuf,
+    smtp: signpost::groups::deliver::SmtpConfig,
+    every: Duration,
+    keep: Option<Duration>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         let mut was_failing = false;
+        let mut pruned: Option<Instant> = None;
         loop {
             tick.tick().await;
+            if let Some(keep) = keep
+                && pruned.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600))
+            {
+                pruned = Some(Instant::now());
+                match signpost::groups::deliver::prune_sent(&dir, keep) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("deleted {n} old sent emails"),
+                    Err(e) => tracing::error!("could not delete old sent emails: {e}"),
+                }
+            }
             match signpost::groups::deliver::deliver_outbox(&dir, &smtp).await {
                 Ok(r) if r.busy => {}
                 Ok(r) => {
@@ -500,6 +530,7 @@ async fn serve(config: Config) -> Result<()> {
             groups.outbox.dir().to_path_buf(),
             smtp,
             Duration::from_secs(config.mail_every_seconds.max(1)),
+            keep_sent(&config),
         );
     }
     app.engine

@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{TestApp, enc};
 use http_body_util::BodyExt;
-use signpost::groups::deliver::{SmtpConfig, deliver_outbox};
+use signpost::groups::deliver::{SmtpConfig, deliver_outbox, prune_sent};
 use signpost::groups::mail::{Message, Outbox};
 use signpost::web::{self, AppState};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -495,4 +495,55 @@ async fn serve_with_an_smtp_url_sends_the_outbox_in_the_background() {
             .data
             .contains("Subject: Is your activity still running?")
     );
+}
+
+#[tokio::test]
+async fn sent_emails_are_deleted_after_the_keeping_period_failed_ones_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    // Nothing sent yet: nothing to do.
+    assert_eq!(prune_sent(outbox.dir(), DAYS_30).unwrap(), 0);
+    // A message written long ago and sent now counts from when it was sent.
+    outbox
+        .send(&message(
+            "group@example.org",
+            "Your reference",
+            "Private link",
+        ))
+        .unwrap();
+    let waiting = outbox.dir().join(&names(outbox.dir())[0]);
+    age(&waiting, 40);
+    let sink = Sink::start().await;
+    let report = deliver_outbox(outbox.dir(), &SmtpConfig::from_url(&sink.url()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.sent.len(), 1, "{report}");
+    let sent = outbox.dir().join("sent");
+    assert_eq!(prune_sent(outbox.dir(), DAYS_30).unwrap(), 0);
+    assert_eq!(names(&sent).len(), 1, "just sent: kept");
+    // Sent forty days ago: deleted; anything that is not a message, and failed/, kept.
+    let old = sent.join(&names(&sent)[0]);
+    age(&old, 40);
+    std::fs::write(sent.join("README.txt"), "operator notes").unwrap();
+    age(&sent.join("README.txt"), 40);
+    let failed = outbox.dir().join("failed");
+    std::fs::create_dir_all(&failed).unwrap();
+    std::fs::write(failed.join("x.eml"), "To: nobody").unwrap();
+    age(&failed.join("x.eml"), 400);
+    assert_eq!(prune_sent(outbox.dir(), DAYS_30).unwrap(), 1);
+    assert_eq!(names(&sent), ["README.txt"]);
+    assert_eq!(names(&failed), ["x.eml"]);
+}
+
+const DAYS_30: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+
+/// Sets a file's modified time to `days` ago.
+fn age(path: &Path, days: u64) {
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
 }

@@ -196,8 +196,12 @@ pub async fn deliver_outbox(
             Ok(_) => {
                 let sent = outbox_dir.join("sent");
                 std::fs::create_dir_all(&sent).map_err(io)?;
-                std::fs::rename(&path, sent.join(path.file_name().unwrap_or_default()))
-                    .map_err(io)?;
+                let to = sent.join(path.file_name().unwrap_or_default());
+                std::fs::rename(&path, &to).map_err(io)?;
+                // Stamp it with when it was sent, which is what `prune_sent` counts from.
+                if let Ok(f) = std::fs::File::options().append(true).open(&to) {
+                    let _ = f.set_modified(std::time::SystemTime::now());
+                }
                 report.sent.push(path);
             }
             Err(e) if e.is_permanent() => {
@@ -285,6 +289,35 @@ pub fn parse_address(s: &str) -> Result<Address, String> {
         _ => s,
     };
     addr.trim().parse::<Address>().map_err(|e| e.to_string())
+}
+
+/// Deletes messages in `sent/` sent more than `keep` ago, and returns how many.
+///
+/// Sent messages are kept for a while so an operator can see what went to whom, but
+/// they hold private edit links and group contacts' addresses, so they are not kept
+/// for ever. `failed/` is left alone: it needs a person to look at it.
+pub fn prune_sent(outbox_dir: &Path, keep: std::time::Duration) -> std::io::Result<usize> {
+    let sent = outbox_dir.join("sent");
+    let entries = match std::fs::read_dir(&sent) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let Some(before) = std::time::SystemTime::now().checked_sub(keep) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        let is_eml = path.extension().is_some_and(|x| x == "eml");
+        let old = entry.metadata()?.modified()? < before;
+        if is_eml && old {
+            std::fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]

@@ -48,6 +48,16 @@ pub struct AuditEntry {
 }
 
 /// A published listing not confirmed recently.
+/// Published listings last checked before ?1, oldest first, at most ?2. Never checked
+/// is '' and comes first. The `checked` expression is the one migration 8 indexes, so
+/// this reads only the due listings; `tests::the_due_list_reads_its_index` holds them
+/// together.
+pub(super) const DUE_SQL: &str = "SELECT id, json_extract(data, '$.title'),
+        COALESCE(json_extract(data, '$.provenance.verified_at'),
+                 json_extract(data, '$.provenance.updated_at'), '') AS checked
+     FROM listings WHERE status = 'published' AND checked < ?1
+     ORDER BY checked, id LIMIT ?2";
+
 #[derive(Debug, Clone)]
 pub struct DueListing {
     pub id: i64,
@@ -509,6 +519,7 @@ impl Store {
     }
 
     /// Published listings last checked before `cutoff` (or never), oldest first.
+    /// Reads only those listings, through the index of migration 8.
     pub fn listings_checked_before(
         &self,
         cutoff: DateTime<Utc>,
@@ -516,13 +527,7 @@ impl Store {
     ) -> Result<Vec<DueListing>> {
         let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         self.with_reader(|conn| {
-            let mut st = conn.prepare(
-                "SELECT id, json_extract(data, '$.title'),
-                        COALESCE(json_extract(data, '$.provenance.verified_at'),
-                                 json_extract(data, '$.provenance.updated_at')) AS checked
-                 FROM listings WHERE status = 'published' AND (checked IS NULL OR checked < ?1)
-                 ORDER BY checked, id LIMIT ?2",
-            )?;
+            let mut st = conn.prepare(DUE_SQL)?;
             let rows = st.query_map(params![cutoff, limit], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
             })?;
@@ -539,6 +544,7 @@ impl Store {
                     id,
                     title: title.unwrap_or_default(),
                     last_checked: checked
+                        .filter(|c| !c.is_empty())
                         .and_then(|c| DateTime::parse_from_rfc3339(&c).ok())
                         .map(|d| d.with_timezone(&Utc)),
                     emails: list,

@@ -214,3 +214,48 @@ fn published_listings_come_out_in_key_order_from_one_snapshot() {
         .unwrap();
     assert_eq!(again, 3);
 }
+
+#[test]
+fn the_due_list_reads_its_index() {
+    let (_dir, store) = temp_store();
+    let plan: Vec<String> = store
+        .with_reader(|conn| {
+            let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", super::groups::DUE_SQL))?;
+            let rows = st.query_map(rusqlite::params!["2026-01-01", 200], |r| {
+                r.get::<_, String>(3)
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .unwrap();
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("USING INDEX listings_checked")),
+        "{plan:?}"
+    );
+    // Never checked comes first, then oldest first; checked recently is not due.
+    let mut old = listing("old", "Old walk");
+    old.provenance.verified_at = Some("2025-01-01T12:00:00Z".parse().unwrap());
+    let mut new = listing("new", "New walk");
+    new.provenance.verified_at = Some(chrono::Utc::now());
+    store.upsert(&old).unwrap();
+    store.upsert(&new).unwrap();
+    let never = store
+        .upsert(&listing("never", "Never checked"))
+        .unwrap()
+        .id();
+    store
+        .with_writer(|conn| {
+            conn.execute(
+                "UPDATE listings SET data = json_remove(data, '$.provenance.updated_at') WHERE id = ?1",
+                [never],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let due = store
+        .listings_checked_before(chrono::Utc::now() - chrono::Duration::days(30), 10)
+        .unwrap();
+    let titles: Vec<&str> = due.iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["Never checked", "Old walk"]);
+    assert!(due[0].last_checked.is_none());
+}
