@@ -432,20 +432,31 @@ async fn reindex_gives_identical_results() {
         "near=WA15&sort=distance&page=2",
         "q=",
     ];
-    let mut before = Vec::new();
-    for q in queries {
-        before.push(t.search(q).await);
-    }
+    let before = results(&t, &queries).await;
     {
         let mut i = t.indexer.lock().unwrap();
         let r = i.rebuild(&t.app.store, t.app.taxonomy).unwrap();
         assert!(r.indexed >= 250);
     }
+    same_results(&t, &queries, before, "reindex").await;
+}
+
+/// The JSON of each search.
+async fn results(t: &TestApp, queries: &[&str]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for q in queries {
+        out.push(t.search(q).await);
+    }
+    out
+}
+
+/// Asserts each search gives what it gave `before` (the index was rebuilt in between).
+async fn same_results(t: &TestApp, queries: &[&str], before: Vec<Value>, after: &str) {
     for (q, b) in queries.iter().zip(before) {
         assert_eq!(
             t.search(q).await,
             b,
-            "results changed after reindex for {q}"
+            "results changed after {after} for {q}"
         );
     }
 }
@@ -556,10 +567,7 @@ async fn listings_added_bit_by_bit_are_put_back_in_order_with_the_same_results()
         "near=WA15&within=10&page=2",
         "q=choir&free=1",
     ];
-    let mut before = Vec::new();
-    for q in queries {
-        before.push(t.search(q).await);
-    }
+    let before = results(&t, &queries).await;
     {
         let mut i = t.indexer.lock().unwrap();
         // A directory this small is never reordered on its own...
@@ -573,13 +581,7 @@ async fn listings_added_bit_by_bit_are_put_back_in_order_with_the_same_results()
         assert_eq!(i.unordered(), 0);
         assert!(!i.should_reorder());
     }
-    for (q, b) in queries.iter().zip(before) {
-        assert_eq!(
-            t.search(q).await,
-            b,
-            "results changed after reordering: {q}"
-        );
-    }
+    same_results(&t, &queries, before, "reordering").await;
 }
 
 #[tokio::test]

@@ -75,6 +75,20 @@ pub(super) fn with_duplicates(conn: &Connection) -> Result<std::collections::Has
     Ok(ids)
 }
 
+/// [`shown`], looking up duplicates only for the listings in `merged` (from
+/// [`with_duplicates`]), for a pass over every listing.
+pub(super) fn shown_if(
+    conn: &Connection,
+    merged: &std::collections::HashSet<i64>,
+    listing: Listing,
+) -> Result<Listing> {
+    if merged.contains(&listing.id) {
+        shown(conn, listing)
+    } else {
+        Ok(listing)
+    }
+}
+
 /// `listing` as people see it: the gaps it leaves filled from the published listings
 /// merged into it, oldest first (see [`crate::listing::same::fill_gaps`]).
 pub(super) fn shown(conn: &Connection, mut listing: Listing) -> Result<Listing> {

@@ -244,12 +244,7 @@ impl Store {
             while let Some(r) = rows.next()? {
                 let id: i64 = r.get(0)?;
                 let data: String = r.get(1)?;
-                let l = from_json(id, &data)?;
-                f(if merged.contains(&id) {
-                    merge::shown(conn, l)?
-                } else {
-                    l
-                })?;
+                f(merge::shown_if(conn, &merged, from_json(id, &data)?)?)?;
             }
             Ok(())
         })
@@ -283,12 +278,7 @@ impl Store {
                 let mut stmt = conn.prepare_cached("SELECT data FROM listings WHERE id = ?1")?;
                 for (_, id) in order {
                     let data: String = stmt.query_row([id], |r| r.get(0))?;
-                    let l = from_json(id, &data)?;
-                    f(if merged.contains(&id) {
-                        merge::shown(conn, l)?
-                    } else {
-                        l
-                    })?;
+                    f(merge::shown_if(conn, &merged, from_json(id, &data)?)?)?;
                 }
                 Ok(())
             })();
