@@ -3,6 +3,7 @@
 //! and the result into lines on the terminal and an exit status.
 
 mod crawl;
+mod eval;
 mod import;
 mod mail;
 mod moderator;
@@ -66,6 +67,9 @@ enum Command {
     ImportPostcodes { file: PathBuf },
     /// Search from the command line, with the same filters as the website.
     Search(search::SearchArgs),
+    /// Measure search relevance against judged queries (grade-2 hit@3, NDCG@10, each
+    /// miss with what came first).
+    Eval(eval::EvalArgs),
 }
 
 /// Loads the configuration, applies the global flags and runs the command.
@@ -94,6 +98,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reindex => reindex::run(&config),
         Command::ImportPostcodes { file } => postcodes::run(&config, &file),
         Command::Search(args) => search::run(&config, &args),
+        Command::Eval(args) => eval::run(&config, &args),
         Command::AddModerator { username } => moderator::add(&config, &username),
         Command::RemindStale => mail::remind_stale(&config),
         Command::SendMail(args) => {
