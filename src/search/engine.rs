@@ -30,7 +30,7 @@ use super::request::{PER_PAGE, SearchRequest, Sort};
 use super::schema::{
     Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, cell_index, filter_term, unpack_position,
 };
-use super::text::{self, Lexicon};
+use super::text::{self, Lexicon, Matching};
 use crate::geo::distance::{bounding_box, miles_between};
 use crate::geo::locate::Located;
 use crate::listing::{Mode, Taxonomy};
@@ -126,6 +126,9 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Located>,
     pub hits: Vec<Hit>,
+    /// No listing had most of the words, so these have some of them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub some_words: bool,
 }
 
 impl Engine {
@@ -202,7 +205,8 @@ impl Engine {
     ) -> Result<SearchResults, SearchError> {
         let f = &self.index.fields;
         let searcher = self.index.reader.searcher();
-        let text_query = text::build(&req.q, f, &self.lexicon, &searcher);
+        let mut matching = Matching::Most;
+        let text_query = text::build(&req.q, f, &self.lexicon, &searcher, matching);
         let has_text = text_query.is_some();
         let query = combine(text_query, self.filters(req, location, true));
 
@@ -226,15 +230,24 @@ impl Engine {
                 has_text,
             },
         };
+        let mut gathered = searcher.search(&query, &gather)?;
+        if gathered.total == 0 && text::can_loosen(&req.q, &self.lexicon) {
+            // Nothing has most of the words: a page of listings with some of them
+            // beats an empty one.
+            matching = Matching::Any;
+            let loose = text::build(&req.q, f, &self.lexicon, &searcher, matching);
+            gathered =
+                searcher.search(&combine(loose, self.filters(req, location, true)), &gather)?;
+        }
         let Gathered {
             total,
             mut per_type,
             best,
-        } = searcher.search(&query, &gather)?;
+        } = gathered;
         if !req.types.is_empty() {
             // Counts per type ignore the type filter itself, so a person can see what
             // choosing another type would give.
-            let text_again = text::build(&req.q, f, &self.lexicon, &searcher);
+            let text_again = text::build(&req.q, f, &self.lexicon, &searcher, matching);
             let without_types = combine(text_again, self.filters(req, location, false));
             per_type = searcher
                 .search(&without_types, &Gather { keep: 0, ..gather })?
@@ -255,6 +268,7 @@ impl Engine {
             type_counts,
             location: location.cloned(),
             hits,
+            some_words: matching == Matching::Any,
         })
     }
 
