@@ -379,13 +379,7 @@ fn remind_stale(config: &Config) -> Result<ExitCode> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", config.addr));
-    let n = signpost::groups::freshness::remind(
-        &store,
-        &outbox,
-        &base,
-        config.fresh_months,
-        config.stale_months,
-    )?;
+    let n = signpost::groups::freshness::remind(&store, &outbox, &base, &config.into())?;
     println!("Wrote {n} reminder emails to {}", outbox.dir().display());
     Ok(ExitCode::SUCCESS)
 }
@@ -472,7 +466,7 @@ async fn serve(config: Config) -> Result<()> {
         Some(url) => Some(signpost::groups::deliver::SmtpConfig::from_url(url)?),
         None => None,
     };
-    let configured_outbox = outbox(&config)?;
+    let mut site = web::Site::try_from(&config)?;
     let app = Arc::new(
         App::open(&config.data_dir)
             .with_context(|| format!("opening data directory {}", config.data_dir.display()))?,
@@ -516,33 +510,23 @@ async fn serve(config: Config) -> Result<()> {
         "Signpost is ready at http://{addr} ({} ms)",
         started.elapsed().as_millis()
     );
-    let state = web::AppState::new(app.clone()).with_public_url(config.public_url.clone());
-    let mut groups = (*state.groups).clone();
-    groups.secure_cookies = config.secure_cookies;
-    groups.fresh_months = config.fresh_months;
-    groups.stale_months = config.stale_months;
-    groups.posts_per_minute = config.posts_per_minute;
-    groups.post_burst = config.post_burst;
-    groups.indexer = Some(indexer.clone());
-    groups.outbox = configured_outbox;
+    site.indexer = Some(indexer.clone());
     if let Some(smtp) = mailer {
         spawn_mailer(
-            groups.outbox.dir().to_path_buf(),
+            site.outbox.dir().to_path_buf(),
             smtp,
             Duration::from_secs(config.mail_every_seconds.max(1)),
             keep_sent(&config),
         );
     }
-    app.engine
-        .stale_months
-        .store(config.stale_months, std::sync::atomic::Ordering::Relaxed);
-    let outbox = groups.outbox.clone();
-    let state = state.with_groups(groups);
+    app.engine.set_stale_from(site.freshness.stale_rule());
+    let outbox = site.outbox.clone();
+    let freshness = site.freshness;
+    let state = web::AppState::new(app.clone()).with_site(site);
     let base = config
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let (fresh, stale) = (config.fresh_months, config.stale_months);
     let reminder_app = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -550,7 +534,7 @@ async fn serve(config: Config) -> Result<()> {
             tick.tick().await;
             let (app, outbox, base) = (reminder_app.clone(), outbox.clone(), base.clone());
             match tokio::task::spawn_blocking(move || {
-                signpost::groups::freshness::remind(&app.store, &outbox, &base, fresh, stale)
+                signpost::groups::freshness::remind(&app.store, &outbox, &base, &freshness)
             })
             .await
             {
