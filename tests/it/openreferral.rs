@@ -3,7 +3,7 @@
 //! HTTP server shaped like each API version, plus hand-written ORUK 1.0 records for the
 //! messy cases (HTML, no name, no fitting type, removed services, a failing record).
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

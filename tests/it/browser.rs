@@ -8,7 +8,7 @@
 //! Set `SIGNPOST_SKIP_BROWSER=1` to skip on a machine without a browser: the test
 //! fails, rather than passing quietly, when the browser is missing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

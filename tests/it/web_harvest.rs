@@ -4,7 +4,7 @@
 //! pages into listings, freshness (gone pages, removed activities, server errors), and
 //! an OpenActive dataset site whose feed is the real Active Newham page.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,7 +3,7 @@
 //! deletes, stale items, sessions that point at a series in another feed, faults
 //! (429, 500, malformed JSON, redirect loops), and a kill in the middle of a harvest.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,19 @@
+//! Every integration test, in one test binary (as crates.io keeps its own): the
+//! library and its dependencies are linked into one executable instead of one per
+//! file, and the helpers in [`common`] are compiled once, shared by all and all used.
+
+mod bad_inputs;
+mod browser;
+mod cli;
+mod common;
+mod crash;
+mod csv_import;
+mod groups;
+mod harvest;
+mod mail;
+mod openreferral;
+mod pages;
+mod search_api;
+mod site;
+mod snapshots;
+mod web_harvest;
