@@ -51,9 +51,7 @@ async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(".");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, t.router.clone()).into_future());
+    let base = common::fake_http::serve(t.router.clone()).await;
 
     let code = |n: i64| {
         let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";

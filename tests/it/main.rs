@@ -1,6 +1,11 @@
 //! Every integration test, in one test binary (as crates.io keeps its own): the
 //! library and its dependencies are linked into one executable instead of one per
 //! file, and the helpers in [`common`] are compiled once, shared by all and all used.
+//!
+//! The tests run side by side in one process, so none may lean on process-wide state:
+//! each local server listens on its own port on 127.0.0.1 (`common::fake_http`), each
+//! test has its own data directory, and settings reach the `signpost` binary through
+//! the child's environment, never this process's.
 
 mod bad_inputs;
 mod browser;
