@@ -4,7 +4,7 @@
 //! reject, edit before approving, archive, the audit log; changes through the private
 //! link with a field-by-field diff; "still running"; spam defences; hostile input.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

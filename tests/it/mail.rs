@@ -5,7 +5,7 @@
 //! sends them; bad recipients and refusals go to `failed/` with a reason; and
 //! `signpost send-mail` does the same from the command line.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

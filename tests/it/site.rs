@@ -2,13 +2,13 @@
 //! type and state, the shortlist journey, hand-over formats, calendar, JSON-LD,
 //! report a problem, sitemap, weight and headers.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{TestApp, enc, hostile_strings, ids};
 use serde_json::Value;
 
-const CSS: &str = include_str!("../src/web/site.css");
+const CSS: &str = include_str!("../../src/web/site.css");
 
 /// Every HTML page type, in the states a person can reach, with the status expected.
 fn page_urls(listing: i64, other: i64) -> Vec<(String, StatusCode)> {

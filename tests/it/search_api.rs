@@ -1,6 +1,6 @@
 //! Search behaviour through the real router and JSON API, on the real demo content.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 
