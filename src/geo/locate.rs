@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::districts::Districts;
+use super::places::{Lookup, Place};
 use super::postcode::Postcode;
 use crate::listing::GeoPrecision;
 use crate::search::Near;
@@ -37,6 +38,8 @@ pub enum Precision {
     Point,
     Postcode,
     District,
+    /// The middle of a town, neighbourhood or area named by the listings.
+    Place,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +48,16 @@ pub enum LocateError {
         "We could not find the postcode {0}. Check it and try again, or enter the first part only, like M33"
     )]
     Unknown(String),
+    #[error(
+        "We could not find a place called “{0}”, and it is not a UK postcode. Check the spelling, or enter a postcode, like M33 7XW"
+    )]
+    UnknownPlace(String),
+    #[error("There is more than one place called “{typed}”. Choose the one you mean")]
+    Ambiguous {
+        typed: String,
+        /// Each written so that, typed back, it is one place: "Newton, SK14".
+        choices: Vec<String>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -100,6 +113,14 @@ impl<'a> Geocoder<'a> {
                     note,
                 })
             }
+            Near::Place(typed) => match self.store.gazetteer()?.lookup(typed) {
+                Lookup::Found(p) => Ok(located_place(&p)),
+                Lookup::Ambiguous(places) => Err(LocateError::Ambiguous {
+                    typed: typed.clone(),
+                    choices: places.iter().map(|p| p.qualified()).collect(),
+                }),
+                Lookup::Unknown => Err(LocateError::UnknownPlace(typed.clone())),
+            },
         }
     }
 
@@ -114,6 +135,30 @@ impl<'a> Geocoder<'a> {
             .districts
             .get(pc.outward())
             .map(|(lat, lon)| (lat, lon, GeoPrecision::District)))
+    }
+}
+
+fn located_place(p: &Place) -> Located {
+    let note = if p.is_area {
+        format!("Distances are from the middle of {}.", p.name)
+    } else {
+        format!(
+            "Distances are from the middle of {}{}.",
+            p.name,
+            p.district
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        )
+    };
+    Located {
+        label: p.name.clone(),
+        lat: p.lat,
+        lon: p.lon,
+        precision: Precision::Place,
+        area: p.district.as_deref().map(area_of),
+        district: p.district.clone(),
+        note: Some(note),
     }
 }
 

@@ -34,7 +34,13 @@ pub enum Sort {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Near {
     Postcode(Postcode),
-    Point { lat: f64, lon: f64 },
+    Point {
+        lat: f64,
+        lon: f64,
+    },
+    /// A town or neighbourhood as typed ("Sale", "Newton, SK14"), looked up in the
+    /// gazetteer learned from the listings (`geo::places`).
+    Place(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,6 +71,20 @@ pub struct SearchRequest {
 pub struct ParamError {
     pub param: String,
     pub message: String,
+    /// Values the person could have meant (an ambiguous place: "Newton, SK14"), each
+    /// offered as a link that searches with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+}
+
+impl ParamError {
+    pub fn new(param: &str, message: impl Into<String>) -> ParamError {
+        ParamError {
+            param: param.to_string(),
+            message: message.into(),
+            choices: Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Display for ParamError {
@@ -74,10 +94,7 @@ impl std::fmt::Display for ParamError {
 }
 
 fn err(param: &str, message: impl Into<String>) -> ParamError {
-    ParamError {
-        param: param.to_string(),
-        message: message.into(),
-    }
+    ParamError::new(param, message)
 }
 
 /// Shortens what someone typed for use inside a message.
@@ -351,9 +368,29 @@ fn parse_near(v: &str) -> Result<Near, String> {
             };
         }
     }
-    Postcode::parse(v)
-        .map(Near::Postcode)
-        .map_err(|e| e.to_string())
+    Postcode::parse(v).map(Near::Postcode).or_else(|e| {
+        if looks_like_place(v) {
+            Ok(Near::Place(
+                v.split_whitespace().collect::<Vec<_>>().join(" "),
+            ))
+        } else {
+            Err(e.to_string())
+        }
+    })
+}
+
+/// A town or neighbourhood name, perhaps narrowed by a postcode district: letters,
+/// spaces and the punctuation place names use, with digits only after a comma or in
+/// brackets ("Newton, SK14"). Anything else with digits was meant as a postcode and
+/// gets the postcode's message.
+fn looks_like_place(v: &str) -> bool {
+    let name = v.split([',', '(']).next().unwrap_or_default().trim();
+    name.chars().next().is_some_and(char::is_alphabetic)
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || " '-.&".contains(c))
+        && v.chars()
+            .all(|c| c.is_alphanumeric() || " '-.&,()".contains(c))
 }
 
 #[cfg(test)]
@@ -390,11 +427,36 @@ mod tests {
 
     #[test]
     fn bad_values_are_explained_and_good_ones_kept() {
-        let (r, errs) = parse("q=walk&within=far&type=nope&day=someday&page=0&age=-1&near=zzz");
+        let (r, errs) = parse("q=walk&within=far&type=nope&day=someday&page=0&age=-1&near=9zz");
         assert_eq!(r.q, "walk");
         let params: Vec<_> = errs.iter().map(|e| e.param.as_str()).collect();
         assert_eq!(params, vec!["within", "type", "day", "page", "age", "near"]);
         assert!(errs[0].message.contains("miles"));
+    }
+
+    #[test]
+    fn place_names_are_kept_for_the_gazetteer() {
+        for (typed, want) in [
+            ("Sale", "Sale"),
+            ("  chorlton  cum hardy ", "chorlton cum hardy"),
+            ("Newton, SK14", "Newton, SK14"),
+            ("Newton (WA12)", "Newton (WA12)"),
+            ("St. Anne's-on-Sea", "St. Anne's-on-Sea"),
+        ] {
+            let (r, errs) = parse(&format!(
+                "near={}",
+                typed.replace(' ', "+").replace(',', "%2C")
+            ));
+            assert!(errs.is_empty(), "{typed}: {errs:?}");
+            assert_eq!(r.near, Some(Near::Place(want.into())), "{typed}");
+        }
+        // Postcodes are still postcodes, and digits that are not one get its message.
+        let (r, _) = parse("near=m33");
+        assert!(matches!(r.near, Some(Near::Postcode(_))));
+        for bad in ["12345", "Sale9", "%3Cscript%3E"] {
+            let (_, errs) = parse(&format!("near={bad}"));
+            assert_eq!(errs.len(), 1, "{bad}");
+        }
     }
 
     #[test]

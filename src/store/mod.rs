@@ -16,6 +16,7 @@ mod groups;
 mod http_cache;
 mod merge;
 mod migrations;
+mod places;
 
 pub use feeds::{Cursor, FeedTx, StoredItem};
 pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
@@ -76,6 +77,7 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    places: places::PlacesCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -111,6 +113,7 @@ impl Store {
             path: path.to_path_buf(),
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
+            places: places::PlacesCache::default(),
         })
     }
 

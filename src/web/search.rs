@@ -20,11 +20,18 @@ pub async fn run(state: &AppState, req: SearchRequest) -> Result<SearchResults, 
         let location = match &req.near {
             Some(near) => match Geocoder::new(&app.store).locate(near) {
                 Ok(l) => Some(l),
-                Err(LocateError::Unknown(pc)) => {
-                    return Err(WebError::BadParams(vec![ParamError {
-                        param: "near".into(),
-                        message: LocateError::Unknown(pc).to_string(),
-                    }]));
+                Err(e @ (LocateError::Unknown(_) | LocateError::UnknownPlace(_))) => {
+                    return Err(WebError::BadParams(vec![ParamError::new(
+                        "near",
+                        e.to_string(),
+                    )]));
+                }
+                Err(e @ LocateError::Ambiguous { .. }) => {
+                    let mut error = ParamError::new("near", e.to_string());
+                    if let LocateError::Ambiguous { choices, .. } = e {
+                        error.choices = choices;
+                    }
+                    return Err(WebError::BadParams(vec![error]));
                 }
                 Err(e) => return Err(WebError::internal(e)),
             },
