@@ -488,6 +488,8 @@ fn results_list(
                                     a href=(remove_link(h.id)) { "Remove" span.visually-hidden { " " (h.title) " from shortlist" } }
                                     " · "
                                     a href={ "/shortlist?s=" (s.param()) } { "View shortlist (" (s.len()) ")" }
+                                    " · "
+                                    a href={ "/shortlist/print?s=" (s.param()) } { "Print a handout" }
                                 }
                             } @else if !s.is_full() {
                                 (add_form(req, r.page, s, h.id, &h.title))
