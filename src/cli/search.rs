@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use signpost::App;
 use signpost::config::Config;
-use signpost::geo::locate::{Geocoder, LocateError};
+use signpost::geo::locate::Geocoder;
 use signpost::search::{ParamError, SearchRequest};
 
 #[derive(Args, Debug)]
@@ -112,12 +112,11 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> {
     let location = match &req.near {
         Some(n) => match Geocoder::new(&app.store).locate(n) {
             Ok(l) => Some(l),
-            Err(e @ LocateError::Unknown(_)) => {
-                let message = e.to_string();
-                let param = "near".to_string();
-                return Ok(args.refuse(&[ParamError { param, message }]));
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => match ParamError::from_locate(&e) {
+                // A place the person must correct or choose: the site's message.
+                Some(error) => return Ok(args.refuse(&[error])),
+                None => return Err(e.into()),
+            },
         },
         None => None,
     };

@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::districts::Districts;
+use super::places::{Gazetteer, Lookup, Place};
 use super::postcode::Postcode;
 use crate::listing::GeoPrecision;
 
@@ -15,7 +16,13 @@ use crate::listing::GeoPrecision;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Near {
     Postcode(Postcode),
-    Point { lat: f64, lon: f64 },
+    Point {
+        lat: f64,
+        lon: f64,
+    },
+    /// A town or neighbourhood as typed ("Sale", "Newton, SK14"), looked up in the
+    /// gazetteer learned from the listings (`geo::places`).
+    Place(String),
 }
 
 impl Near {
@@ -41,23 +48,37 @@ impl Near {
                 };
             }
         }
-        Postcode::parse(v)
-            .map(Near::Postcode)
-            .map_err(|e| e.to_string())
+        Postcode::parse(v).map(Near::Postcode).or_else(|e| {
+            if looks_like_place(v) {
+                Ok(Near::Place(
+                    v.split_whitespace().collect::<Vec<_>>().join(" "),
+                ))
+            } else {
+                Err(e.to_string())
+            }
+        })
     }
 }
 
-/// Where exact postcode positions come from: the postcode table loaded into the store
-/// (`signpost import-postcodes`). Without one, postcodes fall back to their district's
-/// centre from the shipped table.
+/// Where the geocoder's tables come from: the store holds the postcode table loaded
+/// with `signpost import-postcodes` and the gazetteer learned from its listings. Without
+/// a postcode table, postcodes fall back to their district's centre from the shipped
+/// table. (A trait, so geo stays below the store.)
 pub trait PostcodeTable: Sync {
     /// The position of a full postcode, by its key ([`Postcode::as_key`]), if known.
     fn exact_position(&self, key: &str) -> Result<Option<(f64, f64)>, TableError>;
+
+    /// The places named by the published listings, up to date.
+    fn gazetteer(&self) -> Result<std::sync::Arc<Gazetteer>, TableError>;
 }
 
 impl<T: PostcodeTable + Send + ?Sized> PostcodeTable for std::sync::Arc<T> {
     fn exact_position(&self, key: &str) -> Result<Option<(f64, f64)>, TableError> {
         (**self).exact_position(key)
+    }
+
+    fn gazetteer(&self) -> Result<std::sync::Arc<Gazetteer>, TableError> {
+        (**self).gazetteer()
     }
 }
 
@@ -65,6 +86,20 @@ impl<T: PostcodeTable + Send + ?Sized> PostcodeTable for std::sync::Arc<T> {
 #[derive(Debug, thiserror::Error)]
 #[error("could not read the postcode table: {0}")]
 pub struct TableError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+/// A town or neighbourhood name, perhaps narrowed by a postcode district: letters,
+/// spaces and the punctuation place names use, with digits only after a comma or in
+/// brackets ("Newton, SK14"). Anything else with digits was meant as a postcode and
+/// gets the postcode's message.
+fn looks_like_place(v: &str) -> bool {
+    let name = v.split([',', '(']).next().unwrap_or_default().trim();
+    name.chars().next().is_some_and(char::is_alphabetic)
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || " '-.&".contains(c))
+        && v.chars()
+            .all(|c| c.is_alphanumeric() || " '-.&,()".contains(c))
+}
 
 /// A place searched from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -90,6 +125,8 @@ pub enum Precision {
     Point,
     Postcode,
     District,
+    /// The middle of a town, neighbourhood or area named by the listings.
+    Place,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +135,16 @@ pub enum LocateError {
         "We could not find the postcode {0}. Check it and try again, or enter the first part only, like M33"
     )]
     Unknown(String),
+    #[error(
+        "We could not find a place called “{0}”, and it is not a UK postcode. Check the spelling, or enter a postcode, like M33 7XW"
+    )]
+    UnknownPlace(String),
+    #[error("There is more than one place called “{typed}”. Choose the one you mean")]
+    Ambiguous {
+        typed: String,
+        /// Each written so that, typed back, it is one place: "Newton, SK14".
+        choices: Vec<String>,
+    },
     #[error(transparent)]
     Table(#[from] TableError),
 }
@@ -153,6 +200,14 @@ impl<'a> Geocoder<'a> {
                     note,
                 })
             }
+            Near::Place(typed) => match self.store.gazetteer()?.lookup(typed) {
+                Lookup::Found(p) => Ok(located_place(&p)),
+                Lookup::Ambiguous(places) => Err(LocateError::Ambiguous {
+                    typed: typed.clone(),
+                    choices: places.iter().map(|p| p.qualified()).collect(),
+                }),
+                Lookup::Unknown => Err(LocateError::UnknownPlace(typed.clone())),
+            },
         }
     }
 
@@ -167,6 +222,30 @@ impl<'a> Geocoder<'a> {
             .districts
             .get(pc.outward())
             .map(|(lat, lon)| (lat, lon, GeoPrecision::District)))
+    }
+}
+
+fn located_place(p: &Place) -> Located {
+    let note = if p.is_area {
+        format!("Distances are from the middle of {}.", p.name)
+    } else {
+        format!(
+            "Distances are from the middle of {}{}.",
+            p.name,
+            p.district
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        )
+    };
+    Located {
+        label: p.name.clone(),
+        lat: p.lat,
+        lon: p.lon,
+        precision: Precision::Place,
+        area: p.district.as_deref().map(area_of),
+        district: p.district.clone(),
+        note: Some(note),
     }
 }
 

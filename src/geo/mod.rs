@@ -8,5 +8,6 @@ pub mod distance;
 pub mod districts;
 pub mod locate;
 pub mod osgb;
+pub mod places;
 pub mod postcode;
 pub mod table;

@@ -568,10 +568,19 @@ fn reach_of(
         return (Reach::Phone, "By phone".into());
     }
     if location.is_some() && (covers || card.modes.contains(&Mode::HomeVisit)) {
+        // Name the area when the listing does: "Covers Trafford" says more than
+        // "your area", and tells the person why it is in the results.
+        let named = (!card.area.is_empty()).then_some(card.area.as_str());
         if card.modes.contains(&Mode::HomeVisit) {
-            return (Reach::HomeVisit, "Home visits in your area".into());
+            return (
+                Reach::HomeVisit,
+                format!("Home visits in {}", named.unwrap_or("your area")),
+            );
         }
-        return (Reach::Area, "Covers your area".into());
+        return (
+            Reach::Area,
+            format!("Covers {}", named.unwrap_or("your area")),
+        );
     }
     if card.modes.contains(&Mode::HomeVisit) {
         return (Reach::HomeVisit, "Home visits".into());

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::geo::locate::LocateError;
 pub use crate::geo::locate::Near;
 use crate::listing::{Day, Mode, Taxonomy, TimeOfDay};
 
@@ -58,6 +59,33 @@ pub struct SearchRequest {
 pub struct ParamError {
     pub param: String,
     pub message: String,
+    /// Values the person could have meant (an ambiguous place: "Newton, SK14"), each
+    /// offered as a link that searches with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+}
+
+impl ParamError {
+    pub fn new(param: &str, message: impl Into<String>) -> ParamError {
+        ParamError {
+            param: param.to_string(),
+            message: message.into(),
+            choices: Vec::new(),
+        }
+    }
+
+    /// The `near` problem a person can correct (a postcode or place we do not know)
+    /// or choose from (a name several places share); `None` when the postcode table
+    /// failed, which is not theirs to fix.
+    pub fn from_locate(e: &LocateError) -> Option<ParamError> {
+        let mut error = ParamError::new("near", e.to_string());
+        match e {
+            LocateError::Unknown(_) | LocateError::UnknownPlace(_) => {}
+            LocateError::Ambiguous { choices, .. } => error.choices = choices.clone(),
+            LocateError::Table(_) => return None,
+        }
+        Some(error)
+    }
 }
 
 impl std::fmt::Display for ParamError {
@@ -67,10 +95,7 @@ impl std::fmt::Display for ParamError {
 }
 
 fn err(param: &str, message: impl Into<String>) -> ParamError {
-    ParamError {
-        param: param.to_string(),
-        message: message.into(),
-    }
+    ParamError::new(param, message)
 }
 
 /// Shortens what someone typed for use inside a message.
@@ -358,11 +383,36 @@ mod tests {
 
     #[test]
     fn bad_values_are_explained_and_good_ones_kept() {
-        let (r, errs) = parse("q=walk&within=far&type=nope&day=someday&page=0&age=-1&near=zzz");
+        let (r, errs) = parse("q=walk&within=far&type=nope&day=someday&page=0&age=-1&near=9zz");
         assert_eq!(r.q, "walk");
         let params: Vec<_> = errs.iter().map(|e| e.param.as_str()).collect();
         assert_eq!(params, vec!["within", "type", "day", "page", "age", "near"]);
         assert!(errs[0].message.contains("miles"));
+    }
+
+    #[test]
+    fn place_names_are_kept_for_the_gazetteer() {
+        for (typed, want) in [
+            ("Sale", "Sale"),
+            ("  chorlton  cum hardy ", "chorlton cum hardy"),
+            ("Newton, SK14", "Newton, SK14"),
+            ("Newton (WA12)", "Newton (WA12)"),
+            ("St. Anne's-on-Sea", "St. Anne's-on-Sea"),
+        ] {
+            let (r, errs) = parse(&format!(
+                "near={}",
+                typed.replace(' ', "+").replace(',', "%2C")
+            ));
+            assert!(errs.is_empty(), "{typed}: {errs:?}");
+            assert_eq!(r.near, Some(Near::Place(want.into())), "{typed}");
+        }
+        // Postcodes are still postcodes, and digits that are not one get its message.
+        let (r, _) = parse("near=m33");
+        assert!(matches!(r.near, Some(Near::Postcode(_))));
+        for bad in ["12345", "Sale9", "%3Cscript%3E"] {
+            let (_, errs) = parse(&format!("near={bad}"));
+            assert_eq!(errs.len(), 1, "{bad}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod groups;
 mod http_cache;
 mod merge;
 mod migrations;
+mod places;
 pub mod same;
 
 pub use groups::{SUBMISSIONS_SOURCE, submission_reference};
@@ -80,6 +81,7 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    places: places::PlacesCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -115,6 +117,7 @@ impl Store {
             path: path.to_path_buf(),
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
+            places: places::PlacesCache::default(),
         })
     }
 
@@ -544,6 +547,15 @@ impl crate::geo::locate::PostcodeTable for Store {
     ) -> std::result::Result<Option<(f64, f64)>, crate::geo::locate::TableError> {
         self.postcode(key)
             .map_err(|e| crate::geo::locate::TableError(Box::new(e)))
+    }
+
+    fn gazetteer(
+        &self,
+    ) -> std::result::Result<
+        std::sync::Arc<crate::geo::places::Gazetteer>,
+        crate::geo::locate::TableError,
+    > {
+        Store::gazetteer(self).map_err(|e| crate::geo::locate::TableError(Box::new(e)))
     }
 }
 

@@ -47,15 +47,14 @@ pub enum WebError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// A postcode we do not know is the person's to correct; the store failing is ours.
+/// A postcode or place we do not know, or a place name shared by several places, is
+/// the person's to correct (an ambiguous name comes with the places to choose from);
+/// the postcode table failing is ours.
 impl From<LocateError> for WebError {
     fn from(e: LocateError) -> WebError {
         match e {
-            LocateError::Unknown(_) => WebError::BadParams(vec![ParamError {
-                param: "near".into(),
-                message: e.to_string(),
-            }]),
             LocateError::Table(e) => WebError::Postcodes(e),
+            e => WebError::BadParams(ParamError::from_locate(&e).into_iter().collect()),
         }
     }
 }

@@ -7,11 +7,21 @@
 //    screen zoomed to 200% (a 640 px viewport).
 // 3. The link worker's journey with JavaScript turned off and the keyboard alone:
 //    home -> search -> filter -> add to shortlist -> listing -> shortlist -> handout.
+// 4. Results first: with JavaScript off, at 390 x 844 and 1280 x 800, the first result
+//    of a search with words and a postcode starts on the first screen, and at
+//    1280 x 800 at least three result cards are fully visible; the first category tile
+//    and the moderator's first queue item are on the first screen too.
+// 5. The two journeys (journeys.mjs), counting actions and scrolling: shortlist three
+//    from a results page and reach the handout in at most 8 actions with no page of
+//    scrolling between them; home -> search -> a listing -> "How to join".
+// 6. With SCREENSHOTS_DIR set, screenshots of the results page on a phone and a
+//    desktop are written there (docs/ in the repository).
 //
 // Prints one line per finding and exits 1 if there were any.
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { DESKTOP, PHONE, measure } from "./journeys.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -155,7 +165,7 @@ try {
     await p.keyboard.press("Space");
     await tabTo("button", "Apply filters", "Apply filters");
     await Promise.all([p.waitForURL(/free=1/), p.keyboard.press("Enter")]);
-    await tabTo("a", "an Add to shortlist link", "to shortlist");
+    await tabTo("button", "an Add to shortlist button", "to shortlist");
     await Promise.all([p.waitForURL(/[?&]s=\d/), p.keyboard.press("Enter")]);
     const title = await tabTo(".card h3 a", "a result title");
     await Promise.all([p.waitForURL(/\/listings\/\d+/), p.keyboard.press("Enter")]);
@@ -174,6 +184,60 @@ try {
     problem(String(e.message || e));
   }
   await ctx.close();
+
+  // 4. Results first.
+  const resultsPath = process.env.RESULTS_PATH || "/search?q=walking&near=M33+7XW&within=5";
+  for (const [label, vp] of [["phone", PHONE], ["desktop", DESKTOP]]) {
+    const c = await browser.newContext({ viewport: vp, javaScriptEnabled: false });
+    const pg = await c.newPage();
+    try {
+      await pg.goto(base + resultsPath);
+      const boxes = [];
+      for (const card of await pg.locator("li.card").all()) boxes.push(await card.boundingBox());
+      if (boxes.length === 0) throw new Error(`no results on ${resultsPath}`);
+      const top = Math.round(boxes[0].y);
+      const whole = boxes.filter((b) => b.y >= 0 && b.y + b.height <= vp.height).length;
+      console.log(`first screen ${label}: first result at ${top}px of ${vp.height}, ${whole} cards fully visible`);
+      if (top >= vp.height) problem(`first screen ${label}: the first result starts at ${top}px, below the ${vp.height}px screen`);
+      if (label === "desktop" && whole < 3) problem(`first screen desktop: only ${whole} result cards fully visible`);
+      if (process.env.SCREENSHOTS_DIR) {
+        const file = `${process.env.SCREENSHOTS_DIR}/search-${label}.png`;
+        await pg.screenshot({ path: file });
+        console.log(`screenshot ${file}`);
+      }
+      await pg.goto(base + "/categories");
+      const tile = await pg.locator("ul.tiles li").first().boundingBox();
+      console.log(`first screen ${label} /categories: first tile at ${Math.round(tile.y)}px`);
+      if (tile.y + tile.height > vp.height) problem(`first screen ${label}: the first category is not on the first screen`);
+      // The moderator's queue, signed in without JavaScript.
+      await pg.goto(base + "/moderate/login");
+      await pg.fill("#username", process.env.MODERATOR_USER);
+      await pg.fill("#password", process.env.MODERATOR_PASSWORD);
+      await Promise.all([pg.waitForLoadState(), pg.click("button.button[type=submit]")]);
+      const item = await pg.locator("main ul.queue li, main table tbody tr").first().boundingBox();
+      if (!item) problem(`first screen ${label}: the moderator queue shows no item`);
+      else {
+        console.log(`first screen ${label} /moderate: first item at ${Math.round(item.y)}px`);
+        if (item.y + Math.min(item.height, 40) > vp.height) problem(`first screen ${label}: the moderator's first item is not on the first screen`);
+      }
+    } catch (e) {
+      problem(`first screen ${label}: ${e.message || e}`);
+    }
+    await c.close();
+  }
+
+  // 5. The journeys, counted.
+  try {
+    for (const r of await measure(browser, base, resultsPath)) {
+      console.log(r.line);
+      if (r.who === "link worker") {
+        if (r.tally.actions > 8) problem(`${r.line}: more than 8 actions`);
+        if (r.tally.maxGap >= (r.label === "phone" ? PHONE : DESKTOP).height) problem(`${r.line}: a page or more of scrolling between two actions`);
+      }
+    }
+  } catch (e) {
+    problem("journeys: " + String(e.message || e));
+  }
 } finally {
   await browser.close();
 }

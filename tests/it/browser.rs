@@ -1,6 +1,9 @@
 //! Accessibility in a real browser: axe-core on every page type (the moderator's
 //! pages too, signed in), reflow at 320 px and 200% zoom, and the keyboard-only, JavaScript-off journey from search to a printed
-//! handout. The checks live in `tests/browser/check.mjs` (Playwright driving Debian's
+//! handout; results on the first screen of a phone and a desktop; the link worker's and
+//! the person's journeys with their actions and scrolling counted. With
+//! `SIGNPOST_SCREENSHOTS=1` it also regenerates `docs/search-phone.png` and
+//! `docs/search-desktop.png`. The checks live in `tests/browser/check.mjs` (Playwright driving Debian's
 //! Chromium); this test serves the real router with the demo content and runs them.
 //!
 //! Needs `/usr/bin/chromium` (`apt-get install chromium`, as `.ci/run` does) and Node;
@@ -70,6 +73,7 @@ async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
         "/moderate/login".into(),
         "/search?q=walking&near=M33&within=5".into(),
         "/search?q=zzzqqq&near=M33&free=1".into(),
+        "/search?q=walking&near=Sale&within=3&free=1&day=mon".into(),
         "/search?near=QQ1+1QQ".into(),
         "/search?q=walking&page=99".into(),
         "/search?q=I+want+to+kill+myself".into(),
@@ -86,9 +90,15 @@ async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
         "/accessibility".into(),
         "/no/such/page".into(),
     ];
+    // `SIGNPOST_SCREENSHOTS=1` also writes the README's screenshots into docs/.
+    let screenshots = std::env::var_os("SIGNPOST_SCREENSHOTS")
+        .map(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs"));
     let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("check.mjs")
+        let mut cmd = Command::new("node");
+        if let Some(dir) = &screenshots {
+            cmd.env("SCREENSHOTS_DIR", dir);
+        }
+        cmd.arg("check.mjs")
             .arg(&base)
             .args(&paths)
             .env("CHROMIUM", chromium)
@@ -108,6 +118,19 @@ async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
         "browser checks failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("keyboard journey without JavaScript: ok"));
-    assert_eq!(stdout.matches(": 0 violations").count(), 29);
+    // Results first, and the two journeys counted (check.mjs fails on a first result
+    // below the first screen, fewer than three whole cards on a desktop, or a link
+    // worker's journey over 8 actions or with a page of scrolling between two).
+    for line in [
+        "first screen phone: first result at",
+        "first screen desktop: first result at",
+        "journey link worker phone:",
+        "journey link worker desktop:",
+        "journey person phone:",
+        "journey person desktop:",
+    ] {
+        assert!(stdout.contains(line), "no \"{line}\" in the output");
+    }
+    assert_eq!(stdout.matches(": 0 violations").count(), 30);
     assert_eq!(stdout.matches("1 A4 page(s)").count(), 2);
 }

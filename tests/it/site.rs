@@ -138,7 +138,7 @@ async fn result_cards_carry_what_a_person_needs_to_choose() {
     assert!(body.contains("<dt>Next</dt>"));
     assert!(body.contains("<dt>Cost</dt>"));
     assert!(body.contains("<dt>Access</dt>"));
-    assert!(body.contains(r#"<select id="sort-select" name="sort">"#));
+    assert!(body.contains(r#"<select id="sort-select" form="search" name="sort">"#));
     assert!(body.contains(r#"rel="next""#));
     assert!(body.contains("results near M33"));
     // Type counts in the filter form.
@@ -156,9 +156,12 @@ async fn result_cards_carry_what_a_person_needs_to_choose() {
     }
     assert!(labels.contains("<strong>Online</strong>"));
     assert!(labels.contains("<strong>By phone</strong>"));
+    // Area-wide services name the area they cover when the listing does ("Trafford").
     assert!(
         labels.contains("<strong>Covers your area</strong>")
             || labels.contains("<strong>Home visits in your area</strong>")
+            || labels.contains("<strong>Covers Trafford</strong>")
+            || labels.contains("<strong>Home visits in Trafford</strong>")
     );
 }
 
@@ -212,13 +215,13 @@ async fn pagination_past_the_end_and_hostile_text_are_safe() {
 async fn shortlist_journey_without_javascript_or_storage() {
     let t = TestApp::with_demo();
     let (_, _, body) = t.get("/search?q=choir&near=M41&within=10").await;
-    let add = first_href_after(&body, "to shortlist").expect("an add link");
+    let add = add_button_url(&body).expect("an add button");
     assert!(add.contains("s="), "{add}");
     let (status, _, body) = t.get(&add).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("On your shortlist."));
     assert!(body.contains("Shortlist (1)"));
-    let second = first_href_after(&body, "to shortlist").unwrap();
+    let second = add_button_url(&body).unwrap();
     let (_, _, body) = t.get(&second).await;
     assert!(body.contains("Shortlist (2)"));
     let s_param = second
@@ -306,6 +309,31 @@ async fn shortlist_journey_without_javascript_or_storage() {
 }
 
 /// The href of the first link whose text (including hidden text) ends with `text`.
+/// The address the first "Add to shortlist" button on a results page goes to: its
+/// form's action with the hidden fields as the query, as a browser builds it.
+fn add_button_url(body: &str) -> Option<String> {
+    let start = body.find(r#"<form class="add-form" action=""#)?;
+    let form = &body[start..start + body[start..].find("</form>")?];
+    let action = form.split('"').nth(3)?.replace("&amp;", "&");
+    let (path, fragment) = action.split_once('#').unwrap_or((&action, ""));
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for input in form.split("<input ").skip(1) {
+        let attr = |name: &str| {
+            let at = input.find(&format!(r#"{name}=""#))? + name.len() + 2;
+            let value = &input[at..at + input[at..].find('"')?];
+            Some(
+                value
+                    .replace("&quot;", "\"")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&"),
+            )
+        };
+        query.append_pair(&attr("name")?, &attr("value")?);
+    }
+    Some(format!("{path}?{}#{fragment}", query.finish()))
+}
+
 fn first_href_after(body: &str, text: &str) -> Option<String> {
     let at = body.find(&format!("{text}</a>"))?;
     let start = body[..at].rfind("<a href=\"")? + 9;
@@ -602,4 +630,181 @@ async fn slow_requests_time_out_with_a_plain_message() {
     // And with the default timeout the same search answers.
     let (status, _, _) = t.get("/search?q=walking&near=M33").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// A copy of a demo listing moved to another town, as a new source would add it.
+fn moved_copy(
+    t: &TestApp,
+    id: i64,
+    source_id: &str,
+    address: &str,
+    postcode: &str,
+    (lat, lon): (f64, f64),
+) -> signpost::listing::Listing {
+    let mut l = t.listing(id);
+    l.id = 0;
+    l.provenance.source = "places-test".into();
+    l.provenance.source_id = source_id.into();
+    l.title = format!("{} ({source_id})", l.title);
+    let v = l.venue.get_or_insert_with(Default::default);
+    v.address = address.into();
+    v.postcode = Some(postcode.into());
+    v.lat = Some(lat);
+    v.lon = Some(lon);
+    l
+}
+
+#[tokio::test]
+async fn a_town_name_searches_around_it_and_says_so() {
+    let t = TestApp::with_demo();
+    // The page: results around Sale, labelled with the place understood.
+    let (status, _, body) = t.get("/search?q=walking&near=Sale&within=3").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("results near Sale</h2>"), "{body}");
+    assert!(body.contains("Distances are from the middle of Sale (M33)"));
+    assert!(body.contains(r#"value="Sale""#), "what was typed is kept");
+    // The API: the place, where it is, and results nearest it first.
+    let v = t.search("near=Sale&within=3").await;
+    assert_eq!(v["location"]["label"], "Sale");
+    assert_eq!(v["location"]["precision"], "place");
+    assert_eq!(v["location"]["district"], "M33");
+    let lat = v["location"]["lat"].as_f64().unwrap();
+    assert!((53.40..53.44).contains(&lat), "Sale is at {lat}");
+    let first = &v["hits"][0];
+    assert!(
+        first["postcode"].as_str().unwrap().starts_with("M33"),
+        "{first}"
+    );
+    assert!(first["distance_miles"].as_f64().unwrap() < 1.5, "{first}");
+    // Other towns in the demo, typed as people type them.
+    for (typed, district) in [
+        ("chorlton", "M21"),
+        ("  Altrincham ", "WA14"),
+        ("URMSTON", "M41"),
+    ] {
+        let v = t.search(&format!("near={}", common::enc(typed))).await;
+        assert_eq!(v["location"]["district"], district, "{typed}");
+        assert!(v["total"].as_u64().unwrap() > 0, "{typed}");
+    }
+    // A local authority the listings cover by name.
+    let v = t.search("near=Trafford").await;
+    assert_eq!(v["location"]["label"], "Trafford");
+    let mut labels = Vec::new();
+    for page in 1..=v["pages"].as_u64().unwrap() {
+        let v = t.search(&format!("near=Trafford&page={page}")).await;
+        labels.extend(
+            v["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["reach_label"].clone()),
+        );
+    }
+    assert!(
+        labels
+            .iter()
+            .any(|l| l == "Covers Trafford" || l == "Home visits in Trafford"),
+        "area-wide services say which area they cover: {labels:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_place_says_so_and_keeps_what_was_typed() {
+    let t = TestApp::with_demo();
+    let (status, _, body) = t.get("/search?q=choir&near=Atlantis").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("We could not find a place called “Atlantis”"),
+        "{body}"
+    );
+    assert!(body.contains(r#"value="Atlantis""#));
+    assert!(body.contains(r#"value="choir""#));
+    // Something with digits that is not a postcode still gets the postcode's message.
+    let (status, _, body) = t.get("/search?near=QQ1+1QQ").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("not a UK postcode") || body.contains("could not find the postcode"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn places_are_learned_from_the_listings_and_a_shared_name_offers_a_choice() {
+    let t = TestApp::with_demo();
+    let (status, _, _) = t.get("/search?near=Newton").await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "no listing names Newton yet"
+    );
+    let ids = common::ids(&t.search("q=walking").await);
+    // A source adds venues in two different places called Newton.
+    t.app
+        .store
+        .upsert_batch(&[
+            moved_copy(
+                &t,
+                ids[0],
+                "n1",
+                "Market Street, Newton",
+                "SK14 4AA",
+                (53.4526, -2.0105),
+            ),
+            moved_copy(
+                &t,
+                ids[1],
+                "n2",
+                "High Street, Newton",
+                "WA12 9AA",
+                (53.4560, -2.6320),
+            ),
+            moved_copy(
+                &t,
+                ids[2],
+                "n3",
+                "Crow Lane, Newton",
+                "WA12 9BB",
+                (53.4575, -2.6290),
+            ),
+        ])
+        .unwrap();
+    t.sync();
+    let (status, _, body) = t.get("/search?q=walking&near=Newton").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("There is more than one place called “Newton”"),
+        "{body}"
+    );
+    assert!(body.contains(r#"value="Newton""#));
+    // Each choice is a link that searches there; the place with more listings first.
+    let wa = body
+        .find("near=Newton%2C+WA12")
+        .expect("a choice for Newton, WA12");
+    let sk = body
+        .find("near=Newton%2C+SK14")
+        .expect("a choice for Newton, SK14");
+    assert!(wa < sk);
+    let (status, _, body) = t
+        .get("/search?q=walking&near=Newton%2C+SK14&within=3")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("1 result near Newton</h2>"), "{body}");
+    assert!(
+        body.contains("(n1)"),
+        "the Newton near Hyde's listing is found"
+    );
+    assert!(
+        !body.contains("(n2)"),
+        "the Newton near Warrington's is 35 miles away"
+    );
+    // When those listings go, so does the place.
+    for (id, _) in t.app.store.ids_for_source("places-test").unwrap() {
+        t.app
+            .store
+            .set_status(id, signpost::listing::Status::Archived)
+            .unwrap();
+    }
+    t.sync();
+    let (status, _, body) = t.get("/search?near=Newton%2C+SK14").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }

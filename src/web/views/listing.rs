@@ -144,6 +144,8 @@ pub fn listing_page(
             p.tags {
                 (l.types.iter().map(|t| taxonomy.type_label(t)).collect::<Vec<_>>().join(" · "))
             }
+            // The answer a person came for, one link away from the top.
+            p.join-jump { "How to join: " strong { (l.join.method.label()) } ". " a href="#how-to-join" { "What to do and who to contact" } }
             div.shortlist-action {
                 @if s.contains(l.id) {
                     p { strong { "On your shortlist. " } a href=(here(&s.without(l.id))) { "Remove from shortlist" } " · " a href={ "/shortlist?s=" (s.param()) } { "View shortlist (" (s.len()) ")" } }
@@ -215,7 +217,7 @@ pub fn listing_page(
                     (l.audience.circumstances.iter().filter_map(|c| taxonomy.circumstance(c)).map(|c| c.label.as_str()).collect::<Vec<_>>().join(", ")) }
             }
             @if !l.audience.notes.is_empty() { p { (l.audience.notes) } }
-            h2 { "How to join" }
+            h2 #how-to-join { "How to join" }
             p { strong { (l.join.method.label()) } }
             @if !l.join.details.is_empty() { p { (l.join.details) } }
             (contact_list(l))

@@ -48,8 +48,8 @@ pub fn home_page(taxonomy: &Taxonomy, counts: &[TypeCount], s: &Shortlist) -> Ma
                     input #q type="search" name="q" aria-describedby="q-hint" autocomplete="off" autofocus;
                 }
                 div.field {
-                    label for="near" { "Postcode" }
-                    span.hint #near-hint { "Your full postcode or the first part, like M33 7XW or M33. You can leave this empty." }
+                    label for="near" { "Town or postcode" }
+                    span.hint #near-hint { "A town or area, like Sale or Chorlton, or a postcode, like M33 7XW or M33. You can leave this empty." }
                     input #near type="text" name="near" autocomplete="postal-code" aria-describedby="near-hint" spellcheck="false";
                 }
                 @if !s.is_empty() { input type="hidden" name="s" value=(s.param()); }
