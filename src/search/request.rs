@@ -124,142 +124,8 @@ impl SearchRequest {
         };
         let mut errors = Vec::new();
         for (name, value) in pairs {
-            let v = value.trim();
-            match name {
-                "q" => {
-                    r.q = v.chars().take(MAX_QUERY_CHARS).collect();
-                }
-                "near" => {
-                    r.near_input = v.chars().take(40).collect();
-                    if v.is_empty() {
-                        continue;
-                    }
-                    match Near::parse(v) {
-                        Ok(n) => r.near = Some(n),
-                        Err(e) => errors.push(err("near", e)),
-                    }
-                }
-                "within" => {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    match v.trim_end_matches("miles").trim().parse::<f64>() {
-                        Ok(m) if m.is_finite() && (MIN_WITHIN_MILES..=MAX_WITHIN_MILES).contains(&m) => {
-                            r.within = m
-                        }
-                        _ => errors.push(err(
-                            "within",
-                            format!(
-                                "Distance must be a number of miles from {MIN_WITHIN_MILES} to {MAX_WITHIN_MILES}, like 3"
-                            ),
-                        )),
-                    }
-                }
-                "type" => {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    if taxonomy.activity_type(v).is_some() {
-                        if !r.types.iter().any(|t| t == v) {
-                            r.types.push(v.to_string());
-                        }
-                    } else {
-                        errors.push(err(
-                            "type",
-                            format!("'{}' is not a type of activity we list", quote(v)),
-                        ));
-                    }
-                }
-                "access" => {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    if taxonomy.access_feature(v).is_some() {
-                        if !r.access.iter().any(|t| t == v) {
-                            r.access.push(v.to_string());
-                        }
-                    } else {
-                        errors.push(err(
-                            "access",
-                            format!("'{}' is not an accessibility feature we know", quote(v)),
-                        ));
-                    }
-                }
-                "free" => match v {
-                    "" | "0" | "false" | "no" | "off" => r.free = false,
-                    "1" | "true" | "yes" | "on" => r.free = true,
-                    _ => errors.push(err("free", "Free must be 1 (only free activities) or 0")),
-                },
-                "day" => {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    match Day::from_slug(v) {
-                        Some(d) if !r.days.contains(&d) => r.days.push(d),
-                        Some(_) => {}
-                        None => errors.push(err(
-                            "day",
-                            format!(
-                                "'{}' is not a day. Use mon, tue, wed, thu, fri, sat or sun",
-                                quote(v)
-                            ),
-                        )),
-                    }
-                }
-                "time" => {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    match TimeOfDay::from_slug(&v.to_ascii_lowercase()) {
-                        Some(t) if !r.times.contains(&t) => r.times.push(t),
-                        Some(_) => {}
-                        None => errors.push(err(
-                            "time",
-                            "Time of day must be morning, afternoon or evening",
-                        )),
-                    }
-                }
-                "age" => {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    match v.parse::<u8>() {
-                        Ok(a) if a <= 120 => r.age = Some(a),
-                        _ => errors.push(err("age", "Age must be a whole number from 0 to 120")),
-                    }
-                }
-                "mode" => {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    match Mode::from_slug(&v.to_ascii_lowercase()) {
-                        Some(m) if !r.modes.contains(&m) => r.modes.push(m),
-                        Some(_) => {}
-                        None => errors.push(err(
-                            "mode",
-                            "How it happens must be in-person, online, phone or home-visit",
-                        )),
-                    }
-                }
-                "sort" => match v {
-                    "" => {}
-                    "relevance" => r.sort = Some(Sort::Relevance),
-                    "distance" => r.sort = Some(Sort::Distance),
-                    _ => errors.push(err("sort", "Sort must be relevance or distance")),
-                },
-                "page" => {
-                    if v.is_empty() {
-                        continue;
-                    }
-                    match v.parse::<usize>() {
-                        Ok(p) if (1..=MAX_PAGE).contains(&p) => r.page = p,
-                        _ => errors.push(err(
-                            "page",
-                            format!("Page must be a whole number from 1 to {MAX_PAGE}"),
-                        )),
-                    }
-                }
-                _ => {}
+            if let Err(e) = r.set(name, value.trim(), taxonomy) {
+                errors.push(e);
             }
         }
         if r.sort == Some(Sort::Distance)
@@ -272,6 +138,97 @@ impl SearchRequest {
             ));
         }
         (r, errors)
+    }
+
+    /// Reads one parameter into the request. An empty value leaves the default; a
+    /// repeated value of a list is kept once; unknown names are ignored.
+    fn set(&mut self, name: &str, v: &str, taxonomy: &Taxonomy) -> Result<(), ParamError> {
+        match name {
+            "q" => self.q = v.chars().take(MAX_QUERY_CHARS).collect(),
+            "near" => {
+                self.near_input = v.chars().take(40).collect();
+                if !v.is_empty() {
+                    self.near = Some(Near::parse(v).map_err(|e| err("near", e))?);
+                }
+            }
+            "free" => {
+                self.free = match v {
+                    "" | "0" | "false" | "no" | "off" => false,
+                    "1" | "true" | "yes" | "on" => true,
+                    _ => return Err(err("free", "Free must be 1 (only free activities) or 0")),
+                }
+            }
+            "sort" => {
+                self.sort = match v {
+                    "" => self.sort,
+                    "relevance" => Some(Sort::Relevance),
+                    "distance" => Some(Sort::Distance),
+                    _ => return Err(err("sort", "Sort must be relevance or distance")),
+                }
+            }
+            _ if v.is_empty() => {}
+            "within" => self.within = parse_within(v)?,
+            "type" => match taxonomy.activity_type(v) {
+                Some(_) => push_new(&mut self.types, v.to_string()),
+                None => {
+                    return Err(err(
+                        "type",
+                        format!("'{}' is not a type of activity we list", quote(v)),
+                    ));
+                }
+            },
+            "access" => match taxonomy.access_feature(v) {
+                Some(_) => push_new(&mut self.access, v.to_string()),
+                None => {
+                    return Err(err(
+                        "access",
+                        format!("'{}' is not an accessibility feature we know", quote(v)),
+                    ));
+                }
+            },
+            "day" => {
+                let day = Day::from_slug(v).ok_or_else(|| {
+                    err(
+                        "day",
+                        format!(
+                            "'{}' is not a day. Use mon, tue, wed, thu, fri, sat or sun",
+                            quote(v)
+                        ),
+                    )
+                })?;
+                push_new(&mut self.days, day);
+            }
+            "time" => {
+                let time = TimeOfDay::from_slug(&v.to_ascii_lowercase()).ok_or_else(|| {
+                    err("time", "Time of day must be morning, afternoon or evening")
+                })?;
+                push_new(&mut self.times, time);
+            }
+            "age" => match v.parse::<u8>() {
+                Ok(a) if a <= 120 => self.age = Some(a),
+                _ => return Err(err("age", "Age must be a whole number from 0 to 120")),
+            },
+            "mode" => {
+                let mode = Mode::from_slug(&v.to_ascii_lowercase()).ok_or_else(|| {
+                    err(
+                        "mode",
+                        "How it happens must be in-person, online, phone or home-visit",
+                    )
+                })?;
+                push_new(&mut self.modes, mode);
+            }
+            "page" => match v.parse::<usize>() {
+                Ok(p) if (1..=MAX_PAGE).contains(&p) => self.page = p,
+                _ => {
+                    return Err(err(
+                        "page",
+                        format!("Page must be a whole number from 1 to {MAX_PAGE}"),
+                    ));
+                }
+            },
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Parses a raw query string (lossy on bad percent-encoding, never fails).
@@ -346,6 +303,26 @@ pub fn format_miles(m: f64) -> String {
     } else {
         let s = format!("{m:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A radius in miles ("3", "3 miles"), within the limits a search allows.
+fn parse_within(v: &str) -> Result<f64, ParamError> {
+    match v.trim_end_matches("miles").trim().parse::<f64>() {
+        Ok(m) if m.is_finite() && (MIN_WITHIN_MILES..=MAX_WITHIN_MILES).contains(&m) => Ok(m),
+        _ => Err(err(
+            "within",
+            format!(
+                "Distance must be a number of miles from {MIN_WITHIN_MILES} to {MAX_WITHIN_MILES}, like 3"
+            ),
+        )),
+    }
+}
+
+/// Adds `x` to a list of choices unless it is there already.
+fn push_new<T: PartialEq>(list: &mut Vec<T>, x: T) {
+    if !list.contains(&x) {
+        list.push(x);
     }
 }
 

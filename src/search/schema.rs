@@ -195,6 +195,29 @@ pub fn to_document(
 ) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_u64(f.id, l.id as u64);
+    add_words(&mut doc, f, l, taxonomy);
+    add_when_and_how(&mut doc, f, l, today);
+    let point = add_reach(&mut doc, f, l);
+    doc.add_u64(f.age_min, l.audience.age_min.unwrap_or(0) as u64);
+    doc.add_u64(f.age_max, l.audience.age_max.unwrap_or(u8::MAX) as u64);
+    // The day it was last checked (days from the common era, 0 if never), for
+    // leaving stale listings out of results.
+    let checked = l
+        .provenance
+        .verified_at
+        .or(l.provenance.updated_at)
+        .map_or(0, |c| c.date_naive().num_days_from_ce().max(1) as u64);
+    doc.add_u64(f.checked, checked);
+    doc.add_bytes(
+        f.card,
+        &serde_json::to_vec(&card_of(l, point)).expect("a Card always serialises"),
+    );
+    doc
+}
+
+/// The searchable words: title, organisation, the labels of its types, accessibility
+/// features and circumstances (with their filter terms), the body, and word pairs.
+fn add_words(doc: &mut TantivyDocument, f: &Fields, l: &Listing, taxonomy: &Taxonomy) {
     doc.add_text(f.title, &l.title);
     doc.add_text(f.org, &l.organisation.name);
 
@@ -205,7 +228,7 @@ pub fn to_document(
             tags.push_str(&ty.label);
             tags.push_str(". ");
         }
-        add_filter(&mut doc, f, "type", t);
+        add_filter(doc, f, "type", t);
         let position = taxonomy.type_position(t);
         if position < 64 {
             type_mask |= 1 << position;
@@ -215,14 +238,14 @@ pub fn to_document(
     for a in &l.access.features {
         tags.push_str(taxonomy.access_label(a));
         tags.push_str(". ");
-        add_filter(&mut doc, f, "access", a);
+        add_filter(doc, f, "access", a);
     }
     for c in &l.audience.circumstances {
         if let Some(c) = taxonomy.circumstance(c) {
             tags.push_str(&c.label);
             tags.push_str(". ");
         }
-        add_filter(&mut doc, f, "for", c);
+        add_filter(doc, f, "for", c);
     }
     doc.add_text(f.tags, &tags);
 
@@ -242,10 +265,10 @@ pub fn to_document(
     ]
     .join("\n");
     doc.add_text(f.body, &body);
-    add_pairs(&mut doc, f, PairField::Title, &l.title);
-    add_pairs(&mut doc, f, PairField::Organisation, &l.organisation.name);
+    add_pairs(doc, f, PairField::Title, &l.title);
+    add_pairs(doc, f, PairField::Organisation, &l.organisation.name);
     for label in tags.split(". ") {
-        add_pairs(&mut doc, f, PairField::Tags, label);
+        add_pairs(doc, f, PairField::Tags, label);
     }
     doc.add_text(
         f.words,
@@ -258,28 +281,35 @@ pub fn to_document(
         ]
         .join(" "),
     );
+}
 
+/// Filter terms for how it happens, the days and times of day it runs (one-off dates
+/// before `today` no longer count), and whether it is free.
+fn add_when_and_how(doc: &mut TantivyDocument, f: &Fields, l: &Listing, today: chrono::NaiveDate) {
     for m in &l.modes {
-        add_filter(&mut doc, f, "mode", m.slug());
+        add_filter(doc, f, "mode", m.slug());
     }
     for d in l.schedule.days(today) {
-        add_filter(&mut doc, f, "day", d.slug());
+        add_filter(doc, f, "day", d.slug());
     }
     for t in l.schedule.times_of_day(today) {
-        add_filter(&mut doc, f, "time", t);
+        add_filter(doc, f, "time", t);
     }
     if l.cost.free {
-        add_filter(&mut doc, f, "free", "yes");
+        add_filter(doc, f, "free", "yes");
     }
+}
 
-    // Where it can be reached from: a point for venues, and for anything delivered
-    // remotely either "anywhere" or the postcode districts/areas it covers.
+/// Where it can be reached from: a point for venues, and for anything delivered
+/// remotely either "anywhere" or the postcode districts/areas it covers. Returns the
+/// venue's point, if it has one.
+fn add_reach(doc: &mut TantivyDocument, f: &Fields, l: &Listing) -> Option<(f64, f64)> {
     let point = venue_point(l);
     if let Some((lat, lon)) = point {
         doc.add_u64(f.pos, pack_position(lat, lon));
-        add_filter(&mut doc, f, "reach", "point");
+        add_filter(doc, f, "reach", "point");
         for level in 0..GRID_LEVELS.len() {
-            add_filter(&mut doc, f, "cell", &cell(level, lat, lon));
+            add_filter(doc, f, "cell", &cell(level, lat, lon));
         }
     } else {
         // Every document has a value, so the columns stay dense and fast to read.
@@ -288,26 +318,20 @@ pub fn to_document(
     let remote = l.modes.iter().any(|m| *m != Mode::InPerson);
     if remote {
         if reaches_anywhere(&l.modes, &l.area_served.postcodes) {
-            add_filter(&mut doc, f, "reach", "anywhere");
+            add_filter(doc, f, "reach", "anywhere");
         } else {
             for pc in &l.area_served.postcodes {
-                add_filter(&mut doc, f, "area", pc);
+                add_filter(doc, f, "area", pc);
             }
         }
     }
+    point
+}
 
-    doc.add_u64(f.age_min, l.audience.age_min.unwrap_or(0) as u64);
-    doc.add_u64(f.age_max, l.audience.age_max.unwrap_or(u8::MAX) as u64);
-    // The day it was last checked (days from the common era, 0 if never), for
-    // leaving stale listings out of results.
-    let checked = l
-        .provenance
-        .verified_at
-        .or(l.provenance.updated_at)
-        .map_or(0, |c| c.date_naive().num_days_from_ce().max(1) as u64);
-    doc.add_u64(f.checked, checked);
-
-    let card = Card {
+/// What a result card shows, stored with the document so a page of results needs no
+/// store reads.
+fn card_of(l: &Listing, point: Option<(f64, f64)>) -> Card {
+    Card {
         id: l.id,
         title: l.title.clone(),
         summary: l.summary.clone(),
@@ -327,12 +351,7 @@ pub fn to_document(
         area: l.area_served.description.clone(),
         area_postcodes: l.area_served.postcodes.clone(),
         schedule: l.schedule.clone(),
-    };
-    doc.add_bytes(
-        f.card,
-        &serde_json::to_vec(&card).expect("a Card always serialises"),
-    );
-    doc
+    }
 }
 
 /// Whether a listing is matched by every location search: it is delivered online or
