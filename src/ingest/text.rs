@@ -150,30 +150,6 @@ pub fn access_features_in(text: &str) -> Vec<&'static str> {
     out
 }
 
-/// A web address we can link to, or None.
-pub fn web_address(s: &str) -> Option<String> {
-    let t = s.trim();
-    let ok = (t.starts_with("http://") || t.starts_with("https://"))
-        && reqwest::Url::parse(t).is_ok_and(|u| {
-            u.host_str()
-                .is_some_and(|h| h.contains('.') || h == "localhost")
-        });
-    ok.then(|| t.to_string())
-}
-
-/// A plausible email address (one @, a dot in the domain, no spaces), or None.
-pub fn email_address(s: &str) -> Option<String> {
-    let t = s.trim().trim_start_matches("mailto:");
-    let (user, domain) = t.split_once('@')?;
-    let ok = !user.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !t.contains(char::is_whitespace)
-        && !domain.contains('@');
-    ok.then(|| t.to_string())
-}
-
 /// A phone number with stray quotes and spaces tidied.
 pub fn phone_number(s: &str) -> Option<String> {
     let t = s.trim().trim_matches(|c| c == '"' || c == '\'').trim();
@@ -215,9 +191,5 @@ mod tests {
             phone_number("\"+44 1234 234567\"").as_deref(),
             Some("+44 1234 234567")
         );
-        assert!(email_address("email-example_com").is_none());
-        assert!(email_address("a@b.org").is_some());
-        assert!(web_address("example/counselling").is_none());
-        assert!(web_address("http://example.com/x").is_some());
     }
 }
