@@ -283,27 +283,15 @@ impl Decoded {
     }
 }
 
-/// Windows-1252's characters for bytes 0x80-0x9F (the rest match Latin-1).
-const CP1252: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
-    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
-];
-
 /// The file as text: UTF-8 (without a BOM), or Windows-1252 when it is not UTF-8.
 pub fn to_text(bytes: &[u8]) -> (String, Option<String>) {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_string(), None),
         Err(e) => {
-            let text: String = bytes
-                .iter()
-                .map(|&b| match b {
-                    0x80..=0x9F => CP1252[(b - 0x80) as usize],
-                    _ => b as char,
-                })
-                .collect();
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
             (
-                text,
+                text.into_owned(),
                 Some(format!(
                     "the file is not UTF-8 (first bad byte at offset {}), so it was read as Windows-1252; check accented letters and £ signs",
                     e.valid_up_to()
