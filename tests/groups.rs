@@ -1015,7 +1015,7 @@ async fn the_form_accepts_times_and_dates_as_people_write_them() {
     ]);
     // The second session ends before it starts: the times were read, not refused.
     let (s, _, page) = send(&r, "POST", "/add", &body_of(&pairs, &[]), None).await;
-    assert_eq!(s, StatusCode::OK);
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(page.contains("There is a problem"), "{page}");
     assert!(
         page.contains("Session 2: The session ends (12:00:00) before it starts (14:00:00)"),
