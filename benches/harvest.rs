@@ -1,4 +1,4 @@
-//! Harvest speed: `cargo bench --bench harvest -- --items 100000`.
+//! Harvest speed: `cargo bench --features bench --bench harvest -- --items 100000`.
 //!
 //! Serves a synthetic OpenActive RPDE feed (SessionSeries with weekly schedules, real
 //! postcode-district positions, OpenActive activity concept ids) from a local HTTP

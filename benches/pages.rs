@@ -1,4 +1,4 @@
-//! Server time for every page type at scale: `cargo bench --bench pages -- --listings 100000`.
+//! Server time for every page type at scale: `cargo bench --features bench --bench pages -- --listings 100000`.
 //!
 //! Builds a real data directory (SQLite store and index) of N synthetic listings from a
 //! seed, then sends requests through the real router in process (`oneshot`), timing

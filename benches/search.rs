@@ -1,6 +1,6 @@
 //! Search benchmark: build an index of N synthetic listings, then time a fixed query mix.
 //!
-//! Run: `cargo bench --bench search -- --listings 1000000 --seed 42`
+//! Run: `cargo bench --features bench --bench search -- --listings 1000000 --seed 42`
 //! (add `--queries N` per class, `--dir PATH` to keep the index, `--by-text` for figures
 //! per query text, `--unordered` to build in arrival order as `sync` does, `--with-store`
 //! to also time writing the listings to SQLite and rebuilding the index from it, as

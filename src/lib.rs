@@ -15,6 +15,9 @@ pub mod listing;
 pub mod search;
 pub mod server;
 pub mod store;
+/// Synthetic listings for the benchmarks (and a few unit tests); not part of the API.
+#[cfg(any(test, feature = "bench"))]
+#[doc(hidden)]
 pub mod synth;
 pub mod web;
 

@@ -8,10 +8,11 @@
 //! checks every field and returns all problems at once, keyed by field name, for the
 //! GOV.UK error summary.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 
 use crate::geo::locate::Geocoder;
 use crate::geo::postcode::Postcode;
+use crate::listing::parse;
 use crate::listing::schedule::{Repeat, SessionRule};
 use crate::listing::{
     Access, AreaServed, Audience, Contact, Cost, Day, GeoPrecision, Join, JoinMethod, Listing,
@@ -299,6 +300,9 @@ impl ListingForm {
 
     /// Checks everything and builds the listing (not yet stored: id 0, source id
     /// "pending"). The postcode is looked up, so its position is known.
+    ///
+    /// Each part of the listing has its own step below, in page order; every step
+    /// adds its problems to one list, so the group sees them all at once.
     pub fn to_listing(
         &self,
         taxonomy: &Taxonomy,
@@ -306,196 +310,301 @@ impl ListingForm {
     ) -> Result<Listing, FieldErrors> {
         let mut errors = FieldErrors::new();
         self.check_sizes(&mut errors);
-        let t = |n: &str| self.get(n).trim().to_string();
-        let opt = |n: &str| Some(t(n)).filter(|s| !s.is_empty());
-
         let modes: Vec<Mode> = self
             .all("modes")
             .iter()
             .filter_map(|m| Mode::from_slug(m))
             .collect();
-        let venue = if ["venue_name", "venue_address", "postcode"]
-            .iter()
-            .any(|n| !t(n).is_empty())
-            || modes.contains(&Mode::InPerson)
-        {
-            let mut v = Venue {
-                name: t("venue_name"),
-                address: t("venue_address"),
-                ..Default::default()
-            };
-            let pc = t("postcode");
-            if pc.is_empty() {
-                if modes.contains(&Mode::InPerson) {
-                    push(
-                        &mut errors,
-                        "postcode",
-                        "Enter the postcode of the venue, like M33 7XW",
-                    );
-                }
-            } else {
-                match Postcode::parse(&pc) {
-                    Ok(p) if !p.is_full() => push(
-                        &mut errors,
-                        "postcode",
-                        "Enter the full postcode of the venue, like M33 7XW, not just the first part",
-                    ),
-                    Ok(p) => match geocoder.position(&p) {
-                        Ok(Some((lat, lon, precision))) => {
-                            v.postcode = Some(p.to_string());
-                            v.lat = Some(lat);
-                            v.lon = Some(lon);
-                            v.geo_precision = Some(precision);
-                        }
-                        Ok(None) => push(
-                            &mut errors,
-                            "postcode",
-                            format!("We could not find the postcode {p}. Check it and try again"),
-                        ),
-                        Err(e) => {
-                            tracing::error!("postcode look-up failed: {e}");
-                            push(
-                                &mut errors,
-                                "postcode",
-                                "We could not check the postcode just now. Try again in a minute",
-                            );
-                        }
-                    },
-                    Err(e) => push(&mut errors, "postcode", e.to_string()),
-                }
-            }
-            Some(v)
-        } else {
-            None
-        };
+        let venue = self.venue_of(&modes, geocoder, &mut errors);
+        let sessions = self.sessions_of(&mut errors);
+        let cost = self.cost_of(&mut errors);
+        let audience = self.audience_of(&mut errors);
+        let join = self.join_of(&mut errors);
+        self.check_choices(taxonomy, &modes, &mut errors);
 
-        let mut sessions = Vec::new();
-        for i in 1..=SESSIONS {
-            let n = |s: &str| format!("s{i}_{s}");
-            let repeat = t(&n("repeat"));
-            if repeat.is_empty() {
-                continue;
-            }
-            let repeat = match repeat.as_str() {
-                "weekly" => Repeat::Weekly,
-                "fortnightly" => Repeat::Fortnightly,
-                "monthly" => Repeat::Monthly,
-                _ => {
-                    push(
-                        &mut errors,
-                        &n("repeat"),
-                        format!("Session {i}: select how often it runs"),
-                    );
-                    continue;
-                }
-            };
-            let day = Day::from_slug(&t(&n("day")));
-            if day.is_none() {
+        let mut listing = Listing {
+            id: 0,
+            title: self.text("title"),
+            summary: self.text("summary"),
+            description: self.text("description"),
+            organisation: Organisation {
+                name: self.text("organisation"),
+                website: self.given("website"),
+                email: None,
+                phone: None,
+            },
+            types: self.all("types").iter().map(|s| s.to_string()).collect(),
+            modes,
+            venue,
+            area_served: AreaServed {
+                description: self.text("area"),
+                postcodes: Vec::new(),
+            },
+            schedule: Schedule {
+                sessions,
+                dates: Vec::new(),
+                except: Vec::new(),
+                note: self.text("schedule_note"),
+            },
+            cost,
+            access: Access {
+                features: self.all("access").iter().map(|s| s.to_string()).collect(),
+                notes: self.text("access_notes"),
+            },
+            audience,
+            join,
+            provenance: Provenance {
+                source: super::SOURCE.into(),
+                source_id: "pending".into(),
+                ..Default::default()
+            },
+            status: Status::Published,
+        };
+        check_listing(&mut listing, taxonomy, &mut errors);
+        if errors.is_empty() {
+            Ok(listing)
+        } else {
+            // Page order, so the summary reads top to bottom.
+            errors.sort_by_key(|(k, _)| {
+                FIELDS
+                    .iter()
+                    .position(|fd| fd.name == k)
+                    .unwrap_or(usize::MAX)
+            });
+            Err(errors)
+        }
+    }
+
+    /// A field's value without the spaces around it.
+    fn text(&self, name: &str) -> String {
+        self.get(name).trim().to_string()
+    }
+
+    /// A field's value without the spaces around it, if there is one.
+    fn given(&self, name: &str) -> Option<String> {
+        Some(self.text(name)).filter(|s| !s.is_empty())
+    }
+
+    /// The venue, when the activity has one (any venue field given, or in person);
+    /// its postcode is looked up for its position.
+    fn venue_of(
+        &self,
+        modes: &[Mode],
+        geocoder: &Geocoder<'_>,
+        errors: &mut FieldErrors,
+    ) -> Option<Venue> {
+        let in_person = modes.contains(&Mode::InPerson);
+        let any_given = ["venue_name", "venue_address", "postcode"]
+            .iter()
+            .any(|n| !self.text(n).is_empty());
+        if !(any_given || in_person) {
+            return None;
+        }
+        let mut v = Venue {
+            name: self.text("venue_name"),
+            address: self.text("venue_address"),
+            ..Default::default()
+        };
+        let pc = self.text("postcode");
+        if pc.is_empty() {
+            if in_person {
                 push(
-                    &mut errors,
-                    &n("day"),
-                    format!("Session {i}: select the day it runs"),
+                    errors,
+                    "postcode",
+                    "Enter the postcode of the venue, like M33 7XW",
                 );
             }
-            let start = parse_time(&t(&n("start")));
-            if start.is_none() {
+            return Some(v);
+        }
+        let p = match Postcode::parse(&pc) {
+            Ok(p) if p.is_full() => p,
+            Ok(_) => {
                 push(
-                    &mut errors,
-                    &n("start"),
-                    format!("Session {i}: enter the start time, like 10:30 or 14:00"),
+                    errors,
+                    "postcode",
+                    "Enter the full postcode of the venue, like M33 7XW, not just the first part",
                 );
+                return Some(v);
             }
-            let end_text = t(&n("end"));
-            let end = parse_time(&end_text);
-            if !end_text.is_empty() && end.is_none() {
+            Err(e) => {
+                push(errors, "postcode", e.to_string());
+                return Some(v);
+            }
+        };
+        match geocoder.position(&p) {
+            Ok(Some((lat, lon, precision))) => {
+                v.postcode = Some(p.to_string());
+                v.lat = Some(lat);
+                v.lon = Some(lon);
+                v.geo_precision = Some(precision);
+            }
+            Ok(None) => push(
+                errors,
+                "postcode",
+                format!("We could not find the postcode {p}. Check it and try again"),
+            ),
+            Err(e) => {
+                tracing::error!("postcode look-up failed: {e}");
                 push(
-                    &mut errors,
-                    &n("end"),
-                    format!("Session {i}: enter the end time, like 12:00"),
+                    errors,
+                    "postcode",
+                    "We could not check the postcode just now. Try again in a minute",
                 );
-            }
-            let week = match (repeat, t(&n("week")).as_str()) {
-                (Repeat::Monthly, "") => {
-                    push(
-                        &mut errors,
-                        &n("week"),
-                        format!("Session {i}: select which week of the month it runs"),
-                    );
-                    None
-                }
-                (Repeat::Monthly, w) => match w.parse::<i8>() {
-                    Ok(w) if w == -1 || (1..=4).contains(&w) => Some(w),
-                    _ => {
-                        push(
-                            &mut errors,
-                            &n("week"),
-                            format!("Session {i}: select which week of the month it runs"),
-                        );
-                        None
-                    }
-                },
-                _ => None,
-            };
-            let starting_text = t(&n("starting"));
-            let starting = parse_date(&starting_text);
-            if !starting_text.is_empty() && starting.is_none() {
-                push(
-                    &mut errors,
-                    &n("starting"),
-                    format!("Session {i}: enter the first date like 2027-01-12"),
-                );
-            }
-            if repeat == Repeat::Fortnightly && starting_text.is_empty() {
-                push(
-                    &mut errors,
-                    &n("starting"),
-                    format!(
-                        "Session {i}: enter the date of one session, so we know which weeks it runs"
-                    ),
-                );
-            }
-            if let (Some(day), Some(start)) = (day, start) {
-                let rule = SessionRule {
-                    repeat,
-                    day,
-                    week_of_month: week,
-                    start,
-                    end,
-                    starting,
-                    until: None,
-                };
-                match rule.validate() {
-                    Ok(()) => sessions.push(rule),
-                    Err(e)
-                        if errors
-                            .iter()
-                            .all(|(k, _)| !k.starts_with(&format!("s{i}_"))) =>
-                    {
-                        push(
-                            &mut errors,
-                            &n("start"),
-                            format!("Session {i}: {}", sentence(&e.to_string())),
-                        );
-                    }
-                    Err(_) => {}
-                }
             }
         }
+        Some(v)
+    }
 
+    /// The recurring sessions that were filled in (a session with no "how often" is
+    /// left out).
+    fn sessions_of(&self, errors: &mut FieldErrors) -> Vec<SessionRule> {
+        (1..=SESSIONS)
+            .filter_map(|i| self.session_of(i, errors))
+            .collect()
+    }
+
+    /// Session `i` (fields `s{i}_...`), if it was filled in and is right.
+    fn session_of(&self, i: usize, errors: &mut FieldErrors) -> Option<SessionRule> {
+        let n = |s: &str| format!("s{i}_{s}");
+        let repeat = match self.text(&n("repeat")).as_str() {
+            "" => return None,
+            "weekly" => Repeat::Weekly,
+            "fortnightly" => Repeat::Fortnightly,
+            "monthly" => Repeat::Monthly,
+            _ => {
+                push(
+                    errors,
+                    &n("repeat"),
+                    format!("Session {i}: select how often it runs"),
+                );
+                return None;
+            }
+        };
+        let day = Day::from_slug(&self.text(&n("day")));
+        if day.is_none() {
+            push(
+                errors,
+                &n("day"),
+                format!("Session {i}: select the day it runs"),
+            );
+        }
+        let start = parse::time(&self.text(&n("start")));
+        if start.is_none() {
+            push(
+                errors,
+                &n("start"),
+                format!("Session {i}: enter the start time, like 10:30 or 14:00"),
+            );
+        }
+        let end_text = self.text(&n("end"));
+        let end = parse::time(&end_text);
+        if !end_text.is_empty() && end.is_none() {
+            push(
+                errors,
+                &n("end"),
+                format!("Session {i}: enter the end time, like 12:00"),
+            );
+        }
+        let week = self.week_of(i, repeat, errors);
+        let starting = self.starting_of(i, repeat, errors);
+        let rule = SessionRule {
+            repeat,
+            day: day?,
+            week_of_month: week,
+            start: start?,
+            end,
+            starting,
+            until: None,
+        };
+        match rule.validate() {
+            Ok(()) => Some(rule),
+            Err(e) => {
+                // Only when the fields themselves were right: the rule's own problem
+                // (ends before it starts...) would repeat theirs.
+                if errors
+                    .iter()
+                    .all(|(k, _)| !k.starts_with(&format!("s{i}_")))
+                {
+                    push(
+                        errors,
+                        &n("start"),
+                        format!("Session {i}: {}", sentence(&e.to_string())),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// Which week of the month session `i` runs, for a monthly session.
+    fn week_of(&self, i: usize, repeat: Repeat, errors: &mut FieldErrors) -> Option<i8> {
+        if repeat != Repeat::Monthly {
+            return None;
+        }
+        let name = format!("s{i}_week");
+        match self.text(&name).parse::<i8>() {
+            Ok(w) if w == -1 || (1..=4).contains(&w) => Some(w),
+            _ => {
+                push(
+                    errors,
+                    &name,
+                    format!("Session {i}: select which week of the month it runs"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The first date of session `i`, which a fortnightly session must have.
+    fn starting_of(&self, i: usize, repeat: Repeat, errors: &mut FieldErrors) -> Option<NaiveDate> {
+        let name = format!("s{i}_starting");
+        let text = self.text(&name);
+        let starting = parse::date(&text);
+        if !text.is_empty() && starting.is_none() {
+            push(
+                errors,
+                &name,
+                format!("Session {i}: enter the first date like 2027-01-12"),
+            );
+        }
+        if repeat == Repeat::Fortnightly && text.is_empty() {
+            push(
+                errors,
+                &name,
+                format!(
+                    "Session {i}: enter the date of one session, so we know which weeks it runs"
+                ),
+            );
+        }
+        starting
+    }
+
+    /// Free or not, and the price and discounts as typed.
+    fn cost_of(&self, errors: &mut FieldErrors) -> Cost {
         let free = match self.get("free") {
             "yes" => true,
             "no" => false,
             _ => {
-                push(&mut errors, "free", "Select whether the activity is free");
+                push(errors, "free", "Select whether the activity is free");
                 false
             }
         };
-        if !free && self.get("free") == "no" && t("price").is_empty() {
-            push(&mut errors, "price", "Say what it costs, like £3 a session");
+        if self.get("free") == "no" && self.text("price").is_empty() {
+            push(errors, "price", "Say what it costs, like £3 a session");
         }
+        Cost {
+            free,
+            price: if free { None } else { self.given("price") },
+            amount_pence: None,
+            concessions: self.given("concessions"),
+            pay_what_you_can: false,
+        }
+    }
 
-        let age = |name: &str, errors: &mut FieldErrors| -> Option<u8> {
-            let s = t(name);
+    /// The age range, when given.
+    fn audience_of(&self, errors: &mut FieldErrors) -> Audience {
+        let mut age = |name: &str| -> Option<u8> {
+            let s = self.text(name);
             if s.is_empty() {
                 return None;
             }
@@ -511,186 +620,98 @@ impl ListingForm {
                 }
             }
         };
-        let age_min = age("age_min", &mut errors);
-        let age_max = age("age_max", &mut errors);
+        Audience {
+            age_min: age("age_min"),
+            age_max: age("age_max"),
+            ..Default::default()
+        }
+    }
 
-        let join_method = match self.get("join_method") {
+    /// How to join and who to contact; at least one way to get in touch is needed.
+    fn join_of(&self, errors: &mut FieldErrors) -> Join {
+        let method = match self.get("join_method") {
             "drop-in" => JoinMethod::DropIn,
             "book" => JoinMethod::Book,
             "referral" => JoinMethod::Referral,
             _ => {
-                push(&mut errors, "join_method", "Select how people join");
+                push(errors, "join_method", "Select how people join");
                 JoinMethod::DropIn
             }
         };
         for name in ["contact_email", "your_email"] {
-            let e = t(name);
-            if !e.is_empty() && !looks_like_email(&e) {
+            let e = self.text(name);
+            if !e.is_empty() && !parse::is_email(&e) {
                 push(
-                    &mut errors,
+                    errors,
                     name,
                     "Enter an email address in the correct format, like name@example.com",
                 );
             }
         }
-        let phone = t("contact_phone");
-        if !phone.is_empty()
-            && (phone.chars().filter(|c| c.is_ascii_digit()).count() < 6
-                || !phone
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +()-".contains(c)))
-        {
+        let phone = self.text("contact_phone");
+        let phone_ok = phone.chars().filter(|c| c.is_ascii_digit()).count() >= 6
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +()-".contains(c));
+        if !phone.is_empty() && !phone_ok {
             push(
-                &mut errors,
+                errors,
                 "contact_phone",
                 "Enter a phone number, like 0161 123 4567",
             );
         }
-        let website = t("website");
-        if !website.is_empty() && !looks_like_web_address(&website) {
+        let website = self.text("website");
+        if !website.is_empty() && parse::web_address(&website).is_none() {
             push(
-                &mut errors,
+                errors,
                 "website",
                 "Enter a web address starting with https://, like https://example.org",
             );
         }
-        if [t("contact_phone"), t("contact_email"), website.clone()]
+        if [&phone, &self.text("contact_email"), &website]
             .iter()
-            .all(String::is_empty)
+            .all(|s| s.is_empty())
         {
             push(
-                &mut errors,
+                errors,
                 "contact_phone",
                 "Give at least one way to get in touch: a phone number, an email address or a website",
             );
         }
-        for ty in self.all("types") {
-            if taxonomy.activity_type(ty).is_none() {
-                push(
-                    &mut errors,
-                    "types",
-                    "Select types of activity from the list",
-                );
-            }
+        Join {
+            method,
+            details: self.text("join_details"),
+            contact: Contact {
+                name: self.given("contact_name"),
+                phone: self.given("contact_phone"),
+                email: self.given("contact_email"),
+                url: self.given("website"),
+            },
         }
-        for a in self.all("access") {
-            if taxonomy.access_feature(a).is_none() {
-                push(
-                    &mut errors,
-                    "access",
-                    "Select accessibility features from the list",
-                );
-            }
+    }
+
+    /// Every ticked choice must be one the page offered.
+    fn check_choices(&self, taxonomy: &Taxonomy, modes: &[Mode], errors: &mut FieldErrors) {
+        if self
+            .all("types")
+            .iter()
+            .any(|ty| taxonomy.activity_type(ty).is_none())
+        {
+            push(errors, "types", "Select types of activity from the list");
         }
-        if self.all("modes").len() != modes.len() {
+        if self
+            .all("access")
+            .iter()
+            .any(|a| taxonomy.access_feature(a).is_none())
+        {
             push(
-                &mut errors,
-                "modes",
-                "Select how people take part from the list",
+                errors,
+                "access",
+                "Select accessibility features from the list",
             );
         }
-
-        let mut listing = Listing {
-            id: 0,
-            title: t("title"),
-            summary: t("summary"),
-            description: t("description"),
-            organisation: Organisation {
-                name: t("organisation"),
-                website: opt("website"),
-                email: None,
-                phone: None,
-            },
-            types: self.all("types").iter().map(|s| s.to_string()).collect(),
-            modes,
-            venue,
-            area_served: AreaServed {
-                description: t("area"),
-                postcodes: Vec::new(),
-            },
-            schedule: Schedule {
-                sessions,
-                dates: Vec::new(),
-                except: Vec::new(),
-                note: t("schedule_note"),
-            },
-            cost: Cost {
-                free,
-                price: if free { None } else { opt("price") },
-                amount_pence: None,
-                concessions: opt("concessions"),
-                pay_what_you_can: false,
-            },
-            access: Access {
-                features: self.all("access").iter().map(|s| s.to_string()).collect(),
-                notes: t("access_notes"),
-            },
-            audience: Audience {
-                age_min,
-                age_max,
-                ..Default::default()
-            },
-            join: Join {
-                method: join_method,
-                details: t("join_details"),
-                contact: Contact {
-                    name: opt("contact_name"),
-                    phone: opt("contact_phone"),
-                    email: opt("contact_email"),
-                    url: opt("website"),
-                },
-            },
-            provenance: Provenance {
-                source: super::SOURCE.into(),
-                source_id: "pending".into(),
-                ..Default::default()
-            },
-            status: Status::Published,
-        };
-        for p in validate::tidy_and_check(&mut listing, taxonomy) {
-            let name = match p.field.as_str() {
-                "organisation.name" => "organisation",
-                "access.notes" => "access_notes",
-                "join.details" => "join_details",
-                "schedule.note" => "schedule_note",
-                "audience.age_min" => "age_min",
-                "audience.age_max" => "age_max",
-                "venue" | "venue.postcode" => "postcode",
-                "types" | "access.features" => {
-                    if p.field == "types" {
-                        "types"
-                    } else {
-                        "access"
-                    }
-                }
-                "modes" => "modes",
-                s if s.starts_with("schedule") => "s1_start",
-                s => field(s).map_or("title", |fd| fd.name),
-            };
-            let msg = match name {
-                "types" if listing.types.is_empty() => {
-                    "Select at least one type of activity".to_string()
-                }
-                "modes" => {
-                    "Select how people take part: in person, online, by phone or home visits"
-                        .to_string()
-                }
-                "postcode" if errors.iter().any(|(k, _)| k == "postcode") => continue,
-                _ => p.message,
-            };
-            push(&mut errors, name, msg);
-        }
-        if errors.is_empty() {
-            Ok(listing)
-        } else {
-            // Page order, so the summary reads top to bottom.
-            errors.sort_by_key(|(k, _)| {
-                FIELDS
-                    .iter()
-                    .position(|fd| fd.name == k)
-                    .unwrap_or(usize::MAX)
-            });
-            Err(errors)
+        if self.all("modes").len() != modes.len() {
+            push(errors, "modes", "Select how people take part from the list");
         }
     }
 
@@ -822,6 +843,37 @@ pub fn merge_into(live: &Listing, mut proposed: Listing) -> Listing {
     proposed
 }
 
+/// The checks every listing gets ([`validate::tidy_and_check`]), with each problem
+/// put against the form field it comes from, in the form's own words.
+fn check_listing(listing: &mut Listing, taxonomy: &Taxonomy, errors: &mut FieldErrors) {
+    for p in validate::tidy_and_check(listing, taxonomy) {
+        let name = match p.field.as_str() {
+            "organisation.name" => "organisation",
+            "access.notes" => "access_notes",
+            "join.details" => "join_details",
+            "schedule.note" => "schedule_note",
+            "audience.age_min" => "age_min",
+            "audience.age_max" => "age_max",
+            "venue" | "venue.postcode" => "postcode",
+            "types" => "types",
+            "access.features" => "access",
+            "modes" => "modes",
+            s if s.starts_with("schedule") => "s1_start",
+            s => field(s).map_or("title", |fd| fd.name),
+        };
+        let msg = match name {
+            "types" if listing.types.is_empty() => {
+                "Select at least one type of activity".to_string()
+            }
+            "modes" => "Select how people take part: in person, online, by phone or home visits"
+                .to_string(),
+            "postcode" if errors.iter().any(|(k, _)| k == "postcode") => continue,
+            _ => p.message,
+        };
+        push(errors, name, msg);
+    }
+}
+
 fn push(errors: &mut FieldErrors, field: &str, msg: impl Into<String>) {
     let msg = msg.into();
     if !errors.iter().any(|(k, m)| k == field && *m == msg) {
@@ -835,50 +887,6 @@ fn sentence(s: &str) -> String {
         Some(first) => first.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
-}
-
-fn parse_time(s: &str) -> Option<NaiveTime> {
-    let s = s.trim().to_ascii_lowercase();
-    NaiveTime::parse_from_str(&s, "%H:%M")
-        .or_else(|_| NaiveTime::parse_from_str(&s, "%H.%M"))
-        .ok()
-}
-
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .ok()
-}
-
-pub fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && s.len() <= 254
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c))
-}
-
-fn looks_like_web_address(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        host.contains('.')
-            && !host.starts_with('.')
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
-    }) && !s
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || "<>\"'`".contains(c))
 }
 
 fn count_links(s: &str) -> usize {

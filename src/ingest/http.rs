@@ -30,6 +30,8 @@ use std::time::{Duration, Instant};
 use reqwest::header;
 use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
+use crate::listing::parse;
+
 /// Sent with every request when no contact is configured: who we are and where to
 /// find out more (the project's own address).
 pub const USER_AGENT: &str = concat!(
@@ -65,24 +67,13 @@ pub fn crawler_contact(raw: &str) -> Result<String, String> {
     if raw.is_empty() || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
-    if let Ok(u) = reqwest::Url::parse(raw)
-        && matches!(u.scheme(), "http" | "https")
-        && u.host_str().is_some()
+    if let Some(web) = parse::web_address(raw)
+        && let Ok(u) = reqwest::Url::parse(&web)
     {
         return Ok(u.to_string());
     }
-    let email = raw.strip_prefix("mailto:").unwrap_or(raw);
-    match email.split_once('@') {
-        Some((user, domain))
-            if !user.is_empty()
-                && email.is_ascii()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.contains(['<', '>', '"', '(', ')', ',', ';']) =>
-        {
-            Ok(format!("mailto:{email}"))
-        }
+    match parse::email(raw) {
+        Some(email) if email.is_ascii() => Ok(format!("mailto:{email}")),
         _ => Err(bad()),
     }
 }

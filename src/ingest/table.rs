@@ -10,13 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::text::{
-    access_features_in, email_address, phone_number, strip_html, summary_of, truncate, web_address,
-};
+use super::text::{access_features_in, phone_number, strip_html, summary_of, truncate};
 use super::{Candidate, IngestError, ItemProblem};
+use crate::listing::parse::{self, email as email_address, web_address};
 use crate::listing::schedule::{OneOff, Repeat, SessionRule};
 use crate::listing::{
     Contact, Cost, Day, Join, JoinMethod, Listing, Mode, Organisation, Provenance, Schedule,
@@ -284,27 +283,15 @@ impl Decoded {
     }
 }
 
-/// Windows-1252's characters for bytes 0x80-0x9F (the rest match Latin-1).
-const CP1252: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
-    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
-];
-
 /// The file as text: UTF-8 (without a BOM), or Windows-1252 when it is not UTF-8.
 pub fn to_text(bytes: &[u8]) -> (String, Option<String>) {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_string(), None),
         Err(e) => {
-            let text: String = bytes
-                .iter()
-                .map(|&b| match b {
-                    0x80..=0x9F => CP1252[(b - 0x80) as usize],
-                    _ => b as char,
-                })
-                .collect();
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
             (
-                text,
+                text.into_owned(),
                 Some(format!(
                     "the file is not UTF-8 (first bad byte at offset {}), so it was read as Windows-1252; check accented letters and £ signs",
                     e.valid_up_to()
@@ -380,66 +367,6 @@ impl Row<'_> {
             Err(format!("{field}: '{v}' is not a yes or no"))
         }
     }
-}
-
-fn parse_time(s: &str) -> Option<NaiveTime> {
-    let t = s.trim().to_lowercase().replace(' ', "");
-    if t == "midday" || t == "noon" {
-        return NaiveTime::from_hms_opt(12, 0, 0);
-    }
-    let (body, pm) = if let Some(b) = t.strip_suffix("pm") {
-        (b, Some(true))
-    } else if let Some(b) = t.strip_suffix("am") {
-        (b, Some(false))
-    } else {
-        (t.as_str(), None)
-    };
-    let (h, m) = match body.split_once([':', '.']) {
-        Some((h, m)) => (
-            h.parse::<u32>().ok()?,
-            m.get(..2).unwrap_or(m).parse::<u32>().ok()?,
-        ),
-        None => (body.parse::<u32>().ok()?, 0),
-    };
-    let h = match pm {
-        Some(true) if h < 12 => h + 12,
-        Some(false) if h == 12 => 0,
-        _ => h,
-    };
-    NaiveTime::from_hms_opt(h, m, 0)
-}
-
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    [
-        "%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y",
-    ]
-    .iter()
-    .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-}
-
-fn parse_days(s: &str) -> Result<Vec<Day>, String> {
-    let mut out = Vec::new();
-    for part in s.split([',', ';', '/', '&']).flat_map(|p| p.split(" and ")) {
-        let w = part.trim().to_lowercase();
-        if w.is_empty() {
-            continue;
-        }
-        let d = match w.get(..3) {
-            Some("mon") => Day::Mon,
-            Some("tue") => Day::Tue,
-            Some("wed") => Day::Wed,
-            Some("thu") => Day::Thu,
-            Some("fri") => Day::Fri,
-            Some("sat") => Day::Sat,
-            Some("sun") => Day::Sun,
-            _ => return Err(format!("days: '{}' is not a day of the week", part.trim())),
-        };
-        if !out.contains(&d) {
-            out.push(d);
-        }
-    }
-    Ok(out)
 }
 
 /// "£3.50", "3", "Free" → (free, pence).
@@ -758,7 +685,7 @@ fn row_to_listing(
         ..Default::default()
     };
     let start = match row.get(&c.start) {
-        Some(s) => match parse_time(&s) {
+        Some(s) => match parse::time(&s) {
             Some(t) => Some(t),
             None => {
                 reasons.push(format!("start: '{s}' is not a time (use 10:00 or 10am)"));
@@ -768,7 +695,7 @@ fn row_to_listing(
         None => None,
     };
     let end = match row.get(&c.end) {
-        Some(s) => match parse_time(&s) {
+        Some(s) => match parse::time(&s) {
             Some(t) => Some(t),
             None => {
                 reasons.push(format!("end: '{s}' is not a time (use 11:30 or 11:30am)"));
@@ -778,14 +705,14 @@ fn row_to_listing(
         None => None,
     };
     let days = match row.get(&c.days) {
-        Some(d) => parse_days(&d).unwrap_or_else(|e| {
-            reasons.push(e);
+        Some(d) => parse::days(&d).unwrap_or_else(|bad| {
+            reasons.push(format!("days: '{bad}' is not a day of the week"));
             Vec::new()
         }),
         None => Vec::new(),
     };
     let starting = match row.get(&c.starting) {
-        Some(s) => parse_date(&s).or_else(|| {
+        Some(s) => parse::date(&s).or_else(|| {
             reasons.push(format!(
                 "starting: '{s}' is not a date (use 2026-01-31 or 31/01/2026)"
             ));
@@ -809,7 +736,7 @@ fn row_to_listing(
     };
     let wom = row.get(&c.week_of_month);
     if let Some(date) = row.get(&c.date) {
-        match (parse_date(&date), start) {
+        match (parse::date(&date), start) {
             (Some(d), Some(s)) => schedule.dates.push(OneOff {
                 date: d,
                 start: s,
@@ -1036,19 +963,20 @@ impl WeekdayDay for NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveTime;
 
     #[test]
     fn small_parsers() {
-        assert_eq!(parse_time("2pm"), NaiveTime::from_hms_opt(14, 0, 0));
-        assert_eq!(parse_time("10.30"), NaiveTime::from_hms_opt(10, 30, 0));
-        assert_eq!(parse_time("12am"), NaiveTime::from_hms_opt(0, 0, 0));
-        assert_eq!(parse_time("noon"), NaiveTime::from_hms_opt(12, 0, 0));
-        assert!(parse_time("soon").is_none());
+        assert_eq!(parse::time("2pm"), NaiveTime::from_hms_opt(14, 0, 0));
+        assert_eq!(parse::time("10.30"), NaiveTime::from_hms_opt(10, 30, 0));
+        assert_eq!(parse::time("12am"), NaiveTime::from_hms_opt(0, 0, 0));
+        assert_eq!(parse::time("noon"), NaiveTime::from_hms_opt(12, 0, 0));
+        assert!(parse::time("soon").is_none());
         assert_eq!(
-            parse_days("Mon, Wednesdays and fri").unwrap(),
+            parse::days("Mon, Wednesdays and fri").unwrap(),
             vec![Day::Mon, Day::Wed, Day::Fri]
         );
-        assert!(parse_days("Funday").is_err());
+        assert!(parse::days("Funday").is_err());
         assert_eq!(parse_price("£3.50"), (false, Some(350)));
         assert_eq!(parse_price("Free"), (true, None));
         assert_eq!(parse_ages("18+"), Some((Some(18), None)));

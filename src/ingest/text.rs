@@ -4,45 +4,92 @@
 //! HTML pasted into descriptions, entities, stray whitespace, and access information as
 //! free text. One copy of each clean-up here keeps the importers consistent.
 
+/// Elements that end a paragraph: each one's start and end become a paragraph break.
+const BLOCKS: &[&str] = &[
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "blockquote",
+    "pre",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+];
+
+/// Elements whose content is not text for people.
+const HIDDEN: &[&str] = &["script", "style", "template", "noscript", "head", "title"];
+
 /// Plain text from text that may contain HTML: tags dropped, block ends as paragraph
-/// breaks, the common entities decoded, whitespace tidied.
+/// breaks, entities decoded, whitespace tidied.
+///
+/// The HTML is read by html5ever (through `scraper`), the parser browsers' rules are
+/// written for, so entities are decoded exactly once (`&amp;lt;` is the text `&lt;`),
+/// a `<` that starts no tag stays text, and scripts and styles are dropped. Text with
+/// no `<` and no `&` cannot hold markup and skips the parser.
 pub fn strip_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        let Some(j) = rest[i..].find('>') else {
-            out.push_str(&rest[i..]);
-            rest = "";
-            break;
-        };
-        let tag = rest[i + 1..i + j]
-            .trim_start_matches('/')
-            .to_ascii_lowercase();
-        let name = tag
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .next()
-            .unwrap_or("");
-        if matches!(
-            name,
-            "p" | "br" | "div" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "tr"
-        ) {
-            out.push_str("\n\n");
-        }
-        rest = &rest[i + j + 1..];
+    if s.contains(['<', '&']) {
+        tidy(&html_text(&unclosed_as_text(s)))
+    } else {
+        tidy(s)
     }
-    out.push_str(rest);
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'")
-        .replace("&pound;", "£");
-    decoded
-        .split("\n\n")
+}
+
+/// A `<` with no `>` after it is a less-than sign in what a person typed ("a<b"), not
+/// the start of a tag (which a browser would drop with everything after it).
+fn unclosed_as_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let tail = s.rfind('>').map_or(0, |i| i + 1);
+    if s[tail..].contains('<') {
+        format!("{}{}", &s[..tail], s[tail..].replace('<', "&lt;")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// The text of an HTML fragment, with "\n\n" around each block element.
+fn html_text(s: &str) -> String {
+    use scraper::Node;
+    let doc = scraper::Html::parse_fragment(s);
+    let mut out = String::with_capacity(s.len());
+    // (node, its children are done): a stack, not recursion, so deep nesting is safe.
+    let mut stack = vec![(*doc.root_element(), false)];
+    while let Some((node, done)) = stack.pop() {
+        match node.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) if HIDDEN.contains(&e.name()) => {}
+            Node::Element(e) => {
+                if BLOCKS.contains(&e.name()) {
+                    out.push_str("\n\n");
+                }
+                if !done {
+                    stack.push((node, true));
+                    stack.extend(node.children().rev().map(|c| (c, false)));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Paragraphs (split at blank lines) with their whitespace collapsed to single spaces.
+fn tidy(s: &str) -> String {
+    s.split("\n\n")
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
@@ -150,30 +197,6 @@ pub fn access_features_in(text: &str) -> Vec<&'static str> {
     out
 }
 
-/// A web address we can link to, or None.
-pub fn web_address(s: &str) -> Option<String> {
-    let t = s.trim();
-    let ok = (t.starts_with("http://") || t.starts_with("https://"))
-        && reqwest::Url::parse(t).is_ok_and(|u| {
-            u.host_str()
-                .is_some_and(|h| h.contains('.') || h == "localhost")
-        });
-    ok.then(|| t.to_string())
-}
-
-/// A plausible email address (one @, a dot in the domain, no spaces), or None.
-pub fn email_address(s: &str) -> Option<String> {
-    let t = s.trim().trim_start_matches("mailto:");
-    let (user, domain) = t.split_once('@')?;
-    let ok = !user.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !t.contains(char::is_whitespace)
-        && !domain.contains('@');
-    ok.then(|| t.to_string())
-}
-
 /// A phone number with stray quotes and spaces tidied.
 pub fn phone_number(s: &str) -> Option<String> {
     let t = s.trim().trim_matches(|c| c == '"' || c == '\'').trim();
@@ -192,6 +215,34 @@ mod tests {
             "Fun & games\n\nBring shoes.\n\nTea after"
         );
         assert_eq!(strip_html("a < b"), "a < b");
+        assert_eq!(strip_html("a<b"), "a<b", "no tag, so no text lost");
+        assert_eq!(strip_html("Ages 5<11 & over"), "Ages 5<11 & over");
+    }
+
+    #[test]
+    fn entities_are_decoded_once() {
+        assert_eq!(
+            strip_html("&amp;lt;b&amp;gt; is a tag"),
+            "&lt;b&gt; is a tag"
+        );
+        assert_eq!(strip_html("Tea &pound;1 &hellip; &#163;2"), "Tea £1 … £2");
+        assert_eq!(strip_html("AT&T &unknown;"), "AT&T &unknown;");
+    }
+
+    #[test]
+    fn markup_that_is_not_text_is_dropped() {
+        assert_eq!(
+            strip_html("<style>p { color: red }</style><p>Hello</p><script>alert(1)</script>"),
+            "Hello"
+        );
+        assert_eq!(strip_html("<!-- note -->Hi <b>there"), "Hi there");
+        assert_eq!(
+            strip_html("<ul><li>One</li><li>Two</li></ul>"),
+            "One\n\nTwo"
+        );
+        assert_eq!(strip_html("Plain\n\ntext  here"), "Plain\n\ntext here");
+        let deep = "<div>".repeat(10_000) + "deep";
+        assert_eq!(strip_html(&deep), "deep");
     }
 
     #[test]
@@ -215,9 +266,5 @@ mod tests {
             phone_number("\"+44 1234 234567\"").as_deref(),
             Some("+44 1234 234567")
         );
-        assert!(email_address("email-example_com").is_none());
-        assert!(email_address("a@b.org").is_some());
-        assert!(web_address("example/counselling").is_none());
-        assert!(web_address("http://example.com/x").is_some());
     }
 }

@@ -4,6 +4,7 @@
 //! nothing here depends on them, so importers and the web layer meet only here.
 
 pub mod model;
+pub mod parse;
 pub mod schedule;
 pub mod taxonomy;
 pub mod validate;

@@ -5,7 +5,7 @@
 //! import format (`--format signpost`) and the body of `GET /api/listings/{id}`, so the
 //! field names here are a public contract: rename with care.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::schedule::Schedule;
@@ -388,9 +388,4 @@ impl TimeOfDay {
     pub fn from_slug(s: &str) -> Option<TimeOfDay> {
         TimeOfDay::ALL.into_iter().find(|t| t.slug() == s)
     }
-}
-
-/// Helper used by schedules and the demo data: a date that must exist.
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }

@@ -359,7 +359,7 @@ mod hm {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         let s = String::deserialize(d)?;
-        super::parse_time(&s).ok_or_else(|| {
+        crate::listing::parse::time(&s).ok_or_else(|| {
             serde::de::Error::custom(format!("'{s}' is not a time like 10:00 or 14:30"))
         })
     }
@@ -380,19 +380,11 @@ mod hm_opt {
         let s: Option<String> = Option::deserialize(d)?;
         match s {
             None => Ok(None),
-            Some(s) => super::parse_time(&s).map(Some).ok_or_else(|| {
+            Some(s) => crate::listing::parse::time(&s).map(Some).ok_or_else(|| {
                 serde::de::Error::custom(format!("'{s}' is not a time like 10:00 or 14:30"))
             }),
         }
     }
-}
-
-/// Parses "10:00", "9:30", "14:30:00".
-pub fn parse_time(s: &str) -> Option<NaiveTime> {
-    let s = s.trim();
-    NaiveTime::parse_from_str(s, "%H:%M")
-        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
-        .ok()
 }
 
 #[cfg(test)]
@@ -403,7 +395,7 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
     fn t(s: &str) -> NaiveTime {
-        parse_time(s).unwrap()
+        crate::listing::parse::time(s).unwrap()
     }
     fn rule(repeat: Repeat, day: Day) -> SessionRule {
         SessionRule {

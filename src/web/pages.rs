@@ -208,7 +208,7 @@ pub async fn report_submit(
         ));
     }
     let email = input.email.trim();
-    if !email.is_empty() && !crate::groups::form::looks_like_email(email) {
+    if !email.is_empty() && !crate::listing::parse::is_email(email) {
         errors.push((
             "email",
             "Enter an email address in the correct format, like name@example.com".into(),

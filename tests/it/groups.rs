@@ -1063,3 +1063,87 @@ async fn the_queue_only_reports_real_actions() {
     assert_eq!(headers["cache-control"], "no-store");
     assert!(!queue.contains("Done."), "{queue}");
 }
+
+/// The form reads times the way people write them ("2pm", "14.00", "noon") and dates
+/// day first, by the same rules as the importers, and the listing gets them right.
+#[tokio::test]
+async fn the_form_accepts_times_and_dates_as_people_write_them() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |_| {});
+    let title = "Sale Quillfeather Painters";
+    let mut pairs: Vec<(&str, String)> = valid(title)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("s1_"))
+        .collect();
+    pairs.extend([
+        ("s1_repeat", "weekly".into()),
+        ("s1_day", "tue".into()),
+        ("s1_start", "2pm".into()),
+        ("s1_end", "3.30 pm".into()),
+        ("s2_repeat", "fortnightly".into()),
+        ("s2_day", "thu".into()),
+        ("s2_start", "14.00".into()),
+        ("s2_end", "noon".into()),
+        ("s2_starting", "07/01/2027".into()),
+    ]);
+    // The second session ends before it starts: the times were read, not refused.
+    let (s, _, page) = send(&r, "POST", "/add", &body_of(&pairs, &[]), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("There is a problem"), "{page}");
+    assert!(
+        page.contains("Session 2: The session ends (12:00:00) before it starts (14:00:00)"),
+        "{page}"
+    );
+    assert!(!page.contains("enter the start time"), "{page}");
+    assert!(!page.contains("enter the end time"), "{page}");
+
+    pairs.retain(|(k, _)| *k != "s2_end");
+    pairs.push(("s2_end", "1600".into()));
+    let ft = form_token(&r).await;
+    let (s, _, done) = send(
+        &r,
+        "POST",
+        "/add/send",
+        &body_of(&pairs, &[("ft", &ft)]),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    let reference = between(&done, "<strong id=\"reference\">", "<");
+    let id = signpost::groups::parse_reference(&reference).unwrap();
+    let (cookie, csrf) = sign_in(&t, &r).await;
+    moderator_post(
+        &r,
+        &format!("/moderate/submissions/{id}/approve"),
+        &cookie,
+        &csrf,
+    )
+    .await;
+    let lid = t
+        .app
+        .store
+        .submission(id)
+        .unwrap()
+        .unwrap()
+        .listing_id
+        .unwrap();
+    let listing = t.app.store.get(lid).unwrap().unwrap();
+    let hm = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let sessions = &listing.schedule.sessions;
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert_eq!(
+        (sessions[0].start, sessions[0].end),
+        (hm(14, 0), Some(hm(15, 30)))
+    );
+    assert_eq!(
+        (sessions[1].start, sessions[1].end),
+        (hm(14, 0), Some(hm(16, 0)))
+    );
+    assert_eq!(
+        sessions[1].starting,
+        chrono::NaiveDate::from_ymd_opt(2027, 1, 7)
+    );
+    let (s, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("Every Tuesday, 2pm to 3:30pm"), "{page}");
+}

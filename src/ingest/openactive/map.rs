@@ -12,6 +12,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use chrono_tz::Europe::London;
 use serde_json::Value;
 
+use crate::listing::parse;
 use crate::listing::schedule::{OneOff, Repeat, Schedule, SessionRule};
 use crate::listing::{
     Access, Audience, Contact, Cost, Day, Gender, Join, JoinMethod, Listing, Mode, Organisation,
@@ -104,35 +105,18 @@ fn text(v: Option<&Value>) -> Option<String> {
 pub use crate::ingest::text::strip_html;
 use crate::ingest::text::summary_of;
 
+/// "https://schema.org/Monday", "schema:Monday" or just "Monday".
 fn day_of(v: &Value) -> Option<Day> {
     let s = v.as_str()?.trim();
-    let name = s
-        .rsplit(['/', '#'])
-        .next()
-        .unwrap_or(s)
-        .to_ascii_lowercase();
-    Some(match name.get(..3)? {
-        "mon" => Day::Mon,
-        "tue" => Day::Tue,
-        "wed" => Day::Wed,
-        "thu" => Day::Thu,
-        "fri" => Day::Fri,
-        "sat" => Day::Sat,
-        "sun" => Day::Sun,
-        _ => return None,
-    })
+    parse::day(s.rsplit(['/', '#', ':']).next().unwrap_or(s))
 }
 
 fn time_of(v: Option<&Value>) -> Option<NaiveTime> {
-    let s = v?.as_str()?.trim();
-    NaiveTime::parse_from_str(s, "%H:%M")
-        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
-        .ok()
+    parse::time(v?.as_str()?)
 }
 
 fn date_of(v: Option<&Value>) -> Option<NaiveDate> {
-    let s = v?.as_str()?.trim();
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+    parse::date(v?.as_str()?)
 }
 
 /// A date-time as UK local time. Values without an offset are taken as UK time already.
@@ -293,8 +277,8 @@ fn organisation_of(v: Option<&Value>) -> Organisation {
     };
     Organisation {
         name: s("name").unwrap_or_default(),
-        website: s("url").filter(|u| u.starts_with("http")),
-        email: s("email"),
+        website: s("url").as_deref().and_then(parse::web_address),
+        email: s("email").as_deref().and_then(parse::email),
         phone: s("telephone"),
     }
 }
@@ -631,9 +615,7 @@ pub fn listing_for_group(
 
     let url = field("url")
         .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|u| u.starts_with("http"))
-        .map(String::from);
+        .and_then(parse::web_address);
     let organisation = {
         let mut o = organisation_of(field("organizer"));
         if o.name.is_empty() {

@@ -14,9 +14,8 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde_json::Value;
 
 use crate::geo::postcode::Postcode;
-use crate::ingest::text::{
-    access_features_in, email_address, phone_number, strip_html, summary_of, truncate, web_address,
-};
+use crate::ingest::text::{access_features_in, phone_number, strip_html, summary_of, truncate};
+use crate::listing::parse::{self, email as email_address, web_address};
 use crate::listing::schedule::{OneOff, Repeat, SessionRule};
 use crate::listing::{
     Access, Audience, Contact, Cost, Day, Join, JoinMethod, Listing, Mode, Organisation,
@@ -75,20 +74,11 @@ fn number(v: Option<&Value>) -> Option<f64> {
 }
 
 fn time(v: Option<&Value>) -> Option<NaiveTime> {
-    let s = v?.as_str()?.trim();
-    let s = s
-        .get(..8)
-        .filter(|_| s.len() > 8 && s.as_bytes()[8] != b':')
-        .unwrap_or(s);
-    NaiveTime::parse_from_str(s, "%H:%M:%S")
-        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
-        .or_else(|_| NaiveTime::parse_from_str(s, "%H.%M"))
-        .ok()
+    parse::time(v?.as_str()?)
 }
 
 fn date(v: Option<&Value>) -> Option<NaiveDate> {
-    let s = v?.as_str()?.trim();
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+    parse::date(v?.as_str()?)
 }
 
 /// "MO", "Monday", "2TU", "-1FR" → (day, week of month).
@@ -101,16 +91,7 @@ fn byday(s: &str) -> Option<(Day, Option<i8>)> {
     } else {
         Some(num.trim_start_matches('+').parse::<i8>().ok()?)
     };
-    let day = match name.to_ascii_lowercase().get(..2)? {
-        "mo" => Day::Mon,
-        "tu" => Day::Tue,
-        "we" => Day::Wed,
-        "th" => Day::Thu,
-        "fr" => Day::Fri,
-        "sa" => Day::Sat,
-        "su" => Day::Sun,
-        _ => return None,
-    };
+    let day = parse::day(name)?;
     Some((day, week))
 }
 
