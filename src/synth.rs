@@ -102,56 +102,8 @@ pub fn listing(
         description.push_str(SENTENCES[rng.usize(..SENTENCES.len())]);
         description.push(' ');
     }
-    let remote = rng.u8(..100) < 12;
-    let modes = if remote {
-        vec![if rng.bool() {
-            Mode::Online
-        } else {
-            Mode::Phone
-        }]
-    } else if rng.u8(..100) < 5 {
-        vec![Mode::InPerson, Mode::Online]
-    } else {
-        vec![Mode::InPerson]
-    };
-    let venue = (!remote).then(|| Venue {
-        name: format!("{district} {place}"),
-        address: format!("{} High Street", rng.u16(1..300)),
-        postcode: Some(format!(
-            "{district} {}{}{}",
-            rng.u8(1..10),
-            letter(&mut rng),
-            letter(&mut rng)
-        )),
-        // Within about 3 km of the district centre.
-        lat: Some(dlat + (rng.f64() - 0.5) * 0.05),
-        lon: Some(dlon + (rng.f64() - 0.5) * 0.08),
-        geo_precision: None,
-    });
-    // Most remote services cover a local area; a few (national helplines) anywhere.
-    let area_served = if remote && rng.u8(..100) >= 2 {
-        AreaServed {
-            description: format!("{district} and nearby"),
-            postcodes: vec![district.clone()],
-        }
-    } else {
-        AreaServed::default()
-    };
-    let day = Day::ALL[rng.usize(..7)];
-    let hour = [9u32, 10, 10, 11, 13, 14, 18, 19][rng.usize(..8)];
-    let start = NaiveTime::from_hms_opt(hour, if rng.bool() { 0 } else { 30 }, 0).expect("valid");
-    let (repeat, week_of_month, starting) = match rng.u8(..10) {
-        0 => (Repeat::Monthly, Some([1i8, 2, 3, -1][rng.usize(..4)]), None),
-        1 => (
-            Repeat::Fortnightly,
-            None,
-            Some(
-                chrono::NaiveDate::from_isoywd_opt(2026, 2, day.to_chrono())
-                    .expect("valid week date"),
-            ),
-        ),
-        _ => (Repeat::Weekly, None, None),
-    };
+    let (modes, venue, area_served) = reach(&mut rng, district, *dlat, *dlon, place);
+    let session = session(&mut rng);
     let free = rng.u8(..100) < 55;
     let all_access: Vec<String> = taxonomy.access.iter().map(|a| a.slug.clone()).collect();
     let access: Vec<String> = all_access
@@ -178,15 +130,7 @@ pub fn listing(
         venue,
         area_served,
         schedule: Schedule {
-            sessions: vec![SessionRule {
-                repeat,
-                day,
-                week_of_month,
-                start,
-                end: Some(start + chrono::Duration::minutes(90)),
-                starting,
-                until: None,
-            }],
+            sessions: vec![session],
             ..Default::default()
         },
         cost: Cost {
@@ -209,6 +153,82 @@ pub fn listing(
             ..Default::default()
         },
         status: Status::Published,
+    }
+}
+
+/// How and where listing's activity happens: most at a venue near the district's
+/// centre, 12% by phone or online (most covering their district, a few anywhere), 5%
+/// of venues online too.
+fn reach(
+    rng: &mut fastrand::Rng,
+    district: &str,
+    dlat: f64,
+    dlon: f64,
+    place: &str,
+) -> (Vec<Mode>, Option<Venue>, AreaServed) {
+    let remote = rng.u8(..100) < 12;
+    let modes = if remote {
+        vec![if rng.bool() {
+            Mode::Online
+        } else {
+            Mode::Phone
+        }]
+    } else if rng.u8(..100) < 5 {
+        vec![Mode::InPerson, Mode::Online]
+    } else {
+        vec![Mode::InPerson]
+    };
+    let venue = (!remote).then(|| Venue {
+        name: format!("{district} {place}"),
+        address: format!("{} High Street", rng.u16(1..300)),
+        postcode: Some(format!(
+            "{district} {}{}{}",
+            rng.u8(1..10),
+            letter(rng),
+            letter(rng)
+        )),
+        // Within about 3 km of the district centre.
+        lat: Some(dlat + (rng.f64() - 0.5) * 0.05),
+        lon: Some(dlon + (rng.f64() - 0.5) * 0.08),
+        geo_precision: None,
+    });
+    // Most remote services cover a local area; a few (national helplines) anywhere.
+    let area_served = if remote && rng.u8(..100) >= 2 {
+        AreaServed {
+            description: format!("{district} and nearby"),
+            postcodes: vec![district.to_string()],
+        }
+    } else {
+        AreaServed::default()
+    };
+    (modes, venue, area_served)
+}
+
+/// A weekly session (a tenth monthly, a tenth fortnightly) at a usual time.
+fn session(rng: &mut fastrand::Rng) -> SessionRule {
+    let day = Day::ALL[rng.usize(..7)];
+    let hour = [9u32, 10, 10, 11, 13, 14, 18, 19][rng.usize(..8)];
+    let start = NaiveTime::from_hms_opt(hour, if rng.bool() { 0 } else { 30 }, 0).expect("valid");
+    let (repeat, week_of_month, starting) = match rng.u8(..10) {
+        0 => (Repeat::Monthly, Some([1i8, 2, 3, -1][rng.usize(..4)]), None),
+        1 => (
+            Repeat::Fortnightly,
+            None,
+            Some(
+                chrono::NaiveDate::from_isoywd_opt(2026, 2, day.to_chrono())
+                    .expect("valid week date"),
+            ),
+        ),
+        _ => (Repeat::Weekly, None, None),
+    };
+    SessionRule {
+        repeat,
+        day,
+        week_of_month,
+        start,
+        end: Some(start + chrono::Duration::minutes(90)),
+        starting,
+        until: None,
     }
 }
 

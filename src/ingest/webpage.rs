@@ -289,6 +289,84 @@ fn activity_words(v: &Value) -> Vec<Value> {
     words
 }
 
+/// The page's one venue: a lone Place, or the organisation's own address.
+fn page_place(places: &[&Value], org: Option<&Value>) -> Option<Value> {
+    match places {
+        [p] => Some((*p).clone()),
+        _ => org.and_then(|o| {
+            o.get("location")
+                .filter(|l| l.is_object())
+                .cloned()
+                .or_else(|| {
+                    o.get("address").map(|a| {
+                        json!({"@type": "Place", "name": o.get("name").cloned().unwrap_or(Value::Null),
+                               "address": a, "geo": o.get("geo").cloned().unwrap_or(Value::Null)})
+                    })
+                })
+        }),
+    }
+}
+
+/// What a node is (its schema.org type) and the OpenActive type it is read as, if it
+/// is an activity at all.
+fn kind_of(n: &Value) -> Option<(String, String)> {
+    if let Some(k) = any_type(n, SERIES) {
+        Some((k.clone(), k))
+    } else if let Some(k) = any_type(n, EVENTS) {
+        let mapped = if matches!(k.as_str(), "CourseInstance" | "SessionSeries") {
+            k.clone()
+        } else {
+            "Event".to_string()
+        };
+        Some((k, mapped))
+    } else if any_type(n, SERVICES).is_some() {
+        Some(("Service".to_string(), "Service".to_string()))
+    } else {
+        None
+    }
+}
+
+/// Fills what an activity node leaves out from the rest of the page: a service's
+/// place from its channel, its activity from its keywords, the page's organisation
+/// and venue, and the page's address as its web address.
+fn fill_from_page(
+    obj: &mut serde_json::Map<String, Value>,
+    n: &Value,
+    mapped: &str,
+    org: Option<&Value>,
+    page_place: Option<&Value>,
+    page_url: &str,
+) {
+    if mapped == "Service"
+        && obj.get("location").is_none()
+        && let Some(loc) = as_list(n.get("availableChannel"))
+            .into_iter()
+            .find_map(|c| c.get("serviceLocation").filter(|l| l.is_object()))
+    {
+        obj.insert("location".into(), loc.clone());
+    }
+    if obj.get("activity").is_none() {
+        let words = activity_words(n);
+        if !words.is_empty() {
+            obj.insert("activity".into(), Value::Array(words));
+        }
+    }
+    if obj.get("organizer").is_none()
+        && obj.get("provider").is_none()
+        && let Some(o) = org
+    {
+        obj.insert("organizer".into(), o.clone());
+    }
+    if obj.get("location").is_none()
+        && let Some(p) = page_place
+    {
+        obj.insert("location".into(), p.clone());
+    }
+    if obj.get("url").and_then(Value::as_str).is_none() {
+        obj.insert("url".into(), Value::String(page_url.to_string()));
+    }
+}
+
 /// The page's nodes into storable items.
 pub fn items_from_nodes(page_url: &str, nodes: &[Value]) -> Vec<PageItem> {
     let org = nodes
@@ -299,21 +377,7 @@ pub fn items_from_nodes(page_url: &str, nodes: &[Value]) -> Vec<PageItem> {
         .iter()
         .filter(|n| any_type(n, PLACES).is_some() && any_type(n, ORGANISATIONS).is_none())
         .collect();
-    // The page's one venue: a lone Place, or the organisation's own address.
-    let page_place = match places.as_slice() {
-        [p] => Some((*p).clone()),
-        _ => org.as_ref().and_then(|o| {
-            o.get("location")
-                .filter(|l| l.is_object())
-                .cloned()
-                .or_else(|| {
-                    o.get("address").map(|a| {
-                    json!({"@type": "Place", "name": o.get("name").cloned().unwrap_or(Value::Null),
-                           "address": a, "geo": o.get("geo").cloned().unwrap_or(Value::Null)})
-                })
-                })
-        }),
-    };
+    let page_place = page_place(&places, org.as_ref());
     let series_ids: HashMap<String, String> = nodes
         .iter()
         .filter_map(|n| {
@@ -330,18 +394,7 @@ pub fn items_from_nodes(page_url: &str, nodes: &[Value]) -> Vec<PageItem> {
     // weekly session once per date.
     let mut by_name: HashMap<String, String> = HashMap::new();
     for n in nodes {
-        let (kind, mapped) = if let Some(k) = any_type(n, SERIES) {
-            (k.clone(), k)
-        } else if let Some(k) = any_type(n, EVENTS) {
-            let mapped = if matches!(k.as_str(), "CourseInstance" | "SessionSeries") {
-                k.clone()
-            } else {
-                "Event".to_string()
-            };
-            (k, mapped)
-        } else if any_type(n, SERVICES).is_some() {
-            ("Service".to_string(), "Service".to_string())
-        } else {
+        let Some((kind, mapped)) = kind_of(n) else {
             continue;
         };
         let mut data = n.clone();
@@ -350,34 +403,7 @@ pub fn items_from_nodes(page_url: &str, nodes: &[Value]) -> Vec<PageItem> {
         };
         obj.remove("@context");
         obj.insert("@type".into(), Value::String(mapped.clone()));
-        if mapped == "Service"
-            && obj.get("location").is_none()
-            && let Some(loc) = as_list(n.get("availableChannel"))
-                .into_iter()
-                .find_map(|c| c.get("serviceLocation").filter(|l| l.is_object()))
-        {
-            obj.insert("location".into(), loc.clone());
-        }
-        if obj.get("activity").is_none() {
-            let words = activity_words(n);
-            if !words.is_empty() {
-                obj.insert("activity".into(), Value::Array(words));
-            }
-        }
-        if obj.get("organizer").is_none()
-            && obj.get("provider").is_none()
-            && let Some(o) = &org
-        {
-            obj.insert("organizer".into(), o.clone());
-        }
-        if obj.get("location").is_none()
-            && let Some(p) = &page_place
-        {
-            obj.insert("location".into(), p.clone());
-        }
-        if obj.get("url").and_then(Value::as_str).is_none() {
-            obj.insert("url".into(), Value::String(page_url.to_string()));
-        }
+        fill_from_page(obj, n, &mapped, org.as_ref(), page_place.as_ref(), page_url);
         let own_key = key_of(page_url, n, &mapped);
         // An event of a series on this page is one of the series' dates.
         let series = n

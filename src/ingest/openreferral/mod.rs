@@ -272,53 +272,23 @@ pub async fn harvest_api_from(
         let last = is_last_page(&v, page);
         for entry in contents {
             position += 1;
-            let Some(id) = map::id_of(entry) else {
-                decoded.candidates.push(Err(ItemProblem {
-                    position,
-                    source_id: None,
-                    reasons: vec![
-                        "the list entry has no id, so its full record cannot be fetched".into(),
-                    ],
-                }));
-                continue;
-            };
-            if !seen_ids.insert(id.clone()) {
-                decoded.candidates.push(Err(ItemProblem {
-                    position,
-                    source_id: Some(id),
-                    reasons: vec!["this id is listed more than once in the directory".into()],
-                }));
-                continue;
-            }
-            if !opts.delay.is_zero() {
-                tokio::time::sleep(opts.delay).await;
-            }
-            let detail_url = format!("{base}/services/{}", encode(&id));
-            let record = match fetch::fetch_with_retries(&detail_url).await {
-                Ok(b) => match serde_json::from_slice::<Value>(&b) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        decoded.candidates.push(Err(ItemProblem {
-                            position,
-                            source_id: Some(id.clone()),
-                            reasons: vec![format!("its full record is not valid JSON: {e}")],
-                        }));
-                        keep.insert(id);
-                        continue;
+            let read = read_service(entry, &base, opts, &mut seen_ids).await;
+            match read {
+                Read::Record(record) => {
+                    report.fetched += 1;
+                    push_mapped(&mut decoded, position, &record, taxonomy, today);
+                }
+                Read::Refused(id, reasons, kept) => {
+                    if kept && let Some(id) = &id {
+                        keep.insert(id.clone());
                     }
-                },
-                Err(e) => {
                     decoded.candidates.push(Err(ItemProblem {
                         position,
-                        source_id: Some(id.clone()),
-                        reasons: vec![format!("{e}; its current listing (if any) was kept")],
+                        source_id: id,
+                        reasons,
                     }));
-                    keep.insert(id);
-                    continue;
                 }
-            };
-            report.fetched += 1;
-            push_mapped(&mut decoded, position, &record, taxonomy, today);
+            }
         }
         if last {
             complete = true;
@@ -354,6 +324,50 @@ pub async fn harvest_api_from(
     import.warnings.extend(warnings);
     report.import = import;
     Ok(report)
+}
+
+/// One entry of a directory's list, read in full.
+enum Read {
+    Record(Value),
+    /// Not read: the entry's id (if it has one), why, and whether the listing it
+    /// already has is kept (the record could not be read this time).
+    Refused(Option<String>, Vec<String>, bool),
+}
+
+/// Fetches the full record of one entry of a services page, once per id.
+async fn read_service(
+    entry: &Value,
+    base: &str,
+    opts: &ApiOptions,
+    seen_ids: &mut HashSet<String>,
+) -> Read {
+    let Some(id) = map::id_of(entry) else {
+        let why = "the list entry has no id, so its full record cannot be fetched";
+        return Read::Refused(None, vec![why.into()], false);
+    };
+    if !seen_ids.insert(id.clone()) {
+        let why = "this id is listed more than once in the directory";
+        return Read::Refused(Some(id), vec![why.into()], false);
+    }
+    if !opts.delay.is_zero() {
+        tokio::time::sleep(opts.delay).await;
+    }
+    let detail_url = format!("{base}/services/{}", encode(&id));
+    match fetch::fetch_with_retries(&detail_url).await {
+        Ok(b) => match serde_json::from_slice::<Value>(&b) {
+            Ok(v) => Read::Record(v),
+            Err(e) => Read::Refused(
+                Some(id),
+                vec![format!("its full record is not valid JSON: {e}")],
+                true,
+            ),
+        },
+        Err(e) => Read::Refused(
+            Some(id),
+            vec![format!("{e}; its current listing (if any) was kept")],
+            true,
+        ),
+    }
 }
 
 fn encode(id: &str) -> String {
