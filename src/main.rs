@@ -701,6 +701,7 @@ async fn import(
         &ImportOptions {
             source: name,
             withdraw_missing: full,
+            area: None,
         },
     )?;
     println!("{report}");
@@ -802,6 +803,7 @@ async fn harvest_feed(
             source: name.to_string(),
             max_pages,
             delay,
+            area: None,
         },
         signpost::clock::uk_now(),
         |r| {
@@ -886,6 +888,7 @@ async fn harvest_source(app: &App, s: &ingest::sources::Source) -> Result<String
                 &ImportOptions {
                     source: s.name.clone(),
                     withdraw_missing: true,
+                    area: None,
                 },
             )?;
             Ok(report.to_string())
@@ -925,6 +928,7 @@ async fn harvest_source(app: &App, s: &ingest::sources::Source) -> Result<String
                         source: s.name.clone(),
                         delay: Duration::from_millis(s.delay_ms),
                         max_pages: None,
+                        area: None,
                     },
                     today,
                 )
@@ -950,6 +954,7 @@ async fn harvest_source(app: &App, s: &ingest::sources::Source) -> Result<String
                 &ImportOptions {
                     source: s.name.clone(),
                     withdraw_missing: true,
+                    area: None,
                 },
             )?;
             Ok(report.to_string())
@@ -978,6 +983,7 @@ fn import_decoded(
         &ImportOptions {
             source: name.to_string(),
             withdraw_missing: full,
+            area: None,
         },
     )?)
 }
@@ -1013,6 +1019,7 @@ async fn import_directory_or_table(
                 source: name.to_string(),
                 delay: Duration::ZERO,
                 max_pages,
+                area: None,
             },
             today,
         )
@@ -1056,6 +1063,7 @@ async fn import_directory_or_table(
             &ImportOptions {
                 source: name.to_string(),
                 withdraw_missing: full,
+                area: None,
             },
         )?;
         println!("{report}");

@@ -28,6 +28,7 @@ fn run(app: &App, bytes: &[u8], m: &Mapping, source: &str) -> ImportReport {
             &ImportOptions {
                 source: source.into(),
                 withdraw_missing: true,
+                area: None,
             },
         )
         .unwrap()

@@ -153,6 +153,7 @@ async fn run_at(
             source: "newham".into(),
             max_pages: None,
             delay: Duration::ZERO,
+            area: None,
         },
         now,
         |_| {},
@@ -570,6 +571,7 @@ async fn same_activity_from_a_feed_and_a_directory_is_listed_once() {
         let opts = ImportOptions {
             source: "council".into(),
             withdraw_missing: false,
+            area: None,
         };
         ingest::import(&app.store, Taxonomy::embedded(), candidates, &opts).unwrap()
     };
@@ -692,6 +694,7 @@ async fn same_activity_from_a_feed_and_a_directory_is_listed_once() {
     let opts = ImportOptions {
         source: "council".into(),
         withdraw_missing: false,
+        area: None,
     };
     ingest::import(&app.store, Taxonomy::embedded(), candidates, &opts).unwrap();
     app.sync(&mut indexer).unwrap();

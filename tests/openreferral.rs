@@ -132,6 +132,7 @@ async fn harvest(app: &App, base: &str, source: &str) -> DirectoryReport {
             source: source.into(),
             delay: std::time::Duration::ZERO,
             max_pages: None,
+            area: None,
         },
         today(),
     )
@@ -220,6 +221,7 @@ fn uk_profile_example_file_imports_with_its_fields() {
         &ImportOptions {
             source: "oruk".into(),
             withdraw_missing: false,
+            area: None,
         },
     )
     .unwrap();
@@ -513,6 +515,7 @@ async fn a_partial_read_withdraws_nothing() {
             source: "v1".into(),
             delay: std::time::Duration::ZERO,
             max_pages: Some(1),
+            area: None,
         },
         today(),
     )

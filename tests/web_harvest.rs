@@ -607,6 +607,7 @@ async fn unchanged_pages_and_feeds_answer_304() {
         source: "newham".into(),
         max_pages: None,
         delay: Duration::ZERO,
+        area: None,
     };
     let newham_now = signpost::clock::parse_now("2020-01-02T09:00").unwrap();
     let harvest_newham = || {

@@ -547,10 +547,22 @@ fn reach_of(
         if card.modes.contains(&Mode::HomeVisit) {
             return (Reach::HomeVisit, "Home visits in your area".into());
         }
+        // A listing placed only by its area names it ("Covers North Lincolnshire"),
+        // since it has no venue to show instead.
+        if card.modes.is_empty() && !card.area.is_empty() {
+            return (Reach::Area, format!("Covers {}", card.area));
+        }
         return (Reach::Area, "Covers your area".into());
     }
     if card.modes.contains(&Mode::HomeVisit) {
         return (Reach::HomeVisit, "Home visits".into());
+    }
+    // Placed only by area, or nowhere: say so rather than leave a blank.
+    if card.modes.is_empty() && card.point.is_none() {
+        if card.area.is_empty() {
+            return (Reach::None, "Area not stated".into());
+        }
+        return (Reach::Area, format!("Covers {}", card.area));
     }
     (Reach::None, String::new())
 }

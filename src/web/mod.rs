@@ -121,6 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route("/moderate", get(moderate::queue))
         .route("/moderate/audit", get(moderate::audit))
         .route("/moderate/find", get(moderate::find))
+        .route("/moderate/categories", get(moderate::categories))
+        .route("/moderate/listings/{id}/types", post(moderate::set_types))
         .route("/moderate/submissions/{id}", get(moderate::submission))
         .route(
             "/moderate/submissions/{id}/approve",

@@ -778,3 +778,73 @@ pub async fn audit(
         Err(e) => e.into_response(),
     }
 }
+
+/// `GET /moderate/categories`: imported listings that fit none of Signpost's types and
+/// have only the general one, for a moderator to choose better.
+pub async fn categories(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let s = match signed_in(&state, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let done = q
+        .as_deref()
+        .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "done"));
+    match on_store(&state, |app| app.store.needs_category(100)).await {
+        Ok((items, total)) => no_store(
+            mv::categories_page(
+                &s.user,
+                &s.csrf,
+                &items,
+                total,
+                state.app.taxonomy,
+                done.then_some("Types saved. They are kept when the source is harvested again."),
+            )
+            .into_response(),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `POST /moderate/listings/{id}/types`: a moderator's choice of types for a listing,
+/// kept across re-harvests of its source and written to the audit log.
+pub async fn set_types(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = pairs(&body);
+    let s = match authorised(&state, &headers, &form).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return WebError::NotFound.into_response();
+    };
+    let taxonomy = state.app.taxonomy;
+    let mut types: Vec<String> = Vec::new();
+    for (k, v) in &form {
+        if k == "type" && taxonomy.activity_type(v).is_some() && !types.contains(v) {
+            types.push(v.clone());
+        }
+    }
+    if types.is_empty() {
+        return bad_request(gv::refused_page(
+            "Choose at least one type",
+            "Go back, tick one or more types of activity, and save again.",
+        ));
+    }
+    let user = s.user.clone();
+    match on_store(&state, move |app| app.store.set_types(id, &types, &user)).await {
+        Ok(true) => {
+            index_now(&state).await;
+            no_store(Redirect::to("/moderate/categories?done=1").into_response())
+        }
+        Ok(false) => WebError::NotFound.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
