@@ -218,10 +218,25 @@ impl std::fmt::Display for ImportReport {
         if self.area_not_stated > 0 {
             write!(
                 f,
-                "\n{} listings say nowhere where they are, so location searches leave them out: \
+                "\n{} say{} nowhere where {}, so location searches leave {} out: \
                  set the source's area (--area, or area = \"...\" in sources.toml) to postcode \
                  areas or districts (DN15 DN16) or a local authority code (E06000013)",
-                self.area_not_stated
+                if self.area_not_stated == 1 {
+                    "1 listing".to_string()
+                } else {
+                    format!("{} listings", self.area_not_stated)
+                },
+                if self.area_not_stated == 1 { "s" } else { "" },
+                if self.area_not_stated == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                },
+                if self.area_not_stated == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
             )?;
         }
         let unit = if self.unit.is_empty() {

@@ -272,13 +272,14 @@ impl Decoded {
     ) -> Result<super::ImportReport, IngestError> {
         let rows = self.rows;
         let mut report = super::import(store, taxonomy, self.candidates, opts)?;
-        for p in &mut report.failed {
+        for p in report.failed.iter_mut().chain(report.warnings.iter_mut()) {
             if let Some(r) = p.position.checked_sub(1).and_then(|i| rows.get(i)) {
                 p.position = *r;
             }
         }
         report.failed.sort_by_key(|p| p.position);
         report.warnings.extend(self.warnings);
+        report.warnings.sort_by_key(|p| p.position);
         report.unit = "row";
         Ok(report)
     }
