@@ -13,6 +13,7 @@ pub mod groups;
 pub mod ingest;
 pub mod listing;
 pub mod search;
+pub mod server;
 pub mod store;
 pub mod synth;
 pub mod web;

@@ -829,3 +829,107 @@ enabled = false
         "{text}"
     );
 }
+
+/// The CLI against a data directory under `dir`, with `SIGNPOST_NOW` set to the day the
+/// Newham page was harvested.
+fn signpost_at(dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_signpost"));
+    c.arg("--data-dir")
+        .arg(dir.join("data"))
+        .env("SIGNPOST_NOW", "2020-01-02T09:00");
+    c
+}
+
+/// An RPDE address given without `--format` used to be fetched three times before the
+/// harvest began. Now the page read to tell the format is the harvest's first page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_address_without_a_format_is_fetched_once() {
+    let (feeds, url) = newham_feed(100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::task::block_in_place(|| {
+        signpost_at(dir.path())
+            .args(["import", &url, "--source-name", "newham"])
+            .output()
+            .unwrap()
+    });
+    let text = common::succeeded(&out);
+    assert!(text.contains("193"), "{text}");
+    let hits = feeds.lock().unwrap().hits.clone();
+    assert_eq!(hits[&("newham".to_string(), 0)], 1, "{hits:?}");
+    assert_eq!(hits[&("newham".to_string(), 2)], 1, "{hits:?}");
+
+    // Run again: the source's feed cursor says it is a feed, so nothing is read to
+    // tell the format; the harvest polls from where it stopped.
+    let out = tokio::task::block_in_place(|| {
+        signpost_at(dir.path())
+            .args(["import", &url, "--source-name", "newham"])
+            .output()
+            .unwrap()
+    });
+    common::succeeded(&out);
+    let hits = feeds.lock().unwrap().hits.clone();
+    assert_eq!(hits[&("newham".to_string(), 0)], 1, "{hits:?}");
+}
+
+/// `sources` in the config file is the sources file for `crawl`, and `import NAME`
+/// runs one configured source by its name. (`crawl` used to read only
+/// content/sources.toml or `--sources`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_files_sources_are_used_by_crawl_and_import() {
+    let (feeds, url) = newham_feed(100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sources = dir.path().join("my-sources.toml");
+    std::fs::write(
+        &sources,
+        format!(
+            "[[source]]\nname = \"newham\"\nkind = \"openactive\"\nurl = \"{url}\"\ndelay_ms = 0\n"
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("signpost.toml");
+    std::fs::write(
+        &config,
+        format!("sources = {:?}\n", sources.display().to_string()),
+    )
+    .unwrap();
+    let out = tokio::task::block_in_place(|| {
+        signpost_at(dir.path())
+            .arg("--config")
+            .arg(&config)
+            .arg("crawl")
+            .output()
+            .unwrap()
+    });
+    let text = common::succeeded(&out);
+    assert!(
+        text.contains("newham: ") && text.contains("new 193"),
+        "{text}"
+    );
+
+    feeds.lock().unwrap().pages.get_mut("newham").unwrap().push(vec![json!({
+        "id": "N1CLXFT17000819", "kind": "session", "state": "deleted", "modified": 1577999999999u64
+    })]);
+    let out = tokio::task::block_in_place(|| {
+        signpost_at(dir.path())
+            .arg("--config")
+            .arg(&config)
+            .args(["import", "newham"])
+            .output()
+            .unwrap()
+    });
+    let text = common::succeeded(&out);
+    assert!(text.contains("withdrawn 1"), "{text}");
+
+    // A name that is neither a file, an address nor a configured source says so.
+    let out = tokio::task::block_in_place(|| {
+        signpost_at(dir.path())
+            .arg("--config")
+            .arg(&config)
+            .args(["import", "no-such-source"])
+            .output()
+            .unwrap()
+    });
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such-source"), "{err}");
+}

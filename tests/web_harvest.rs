@@ -884,15 +884,15 @@ async fn cli_imports_web_pages_and_dataset_sites() {
 
 #[test]
 fn sources_file_takes_web_pages_and_dataset_sites() {
-    use signpost::ingest::sources::{Kind, Sources};
+    use signpost::ingest::{Format, Sources};
     let s = Sources::parse(
         "[[source]]\nname = \"groups\"\nkind = \"webpages\"\nurls = [\"https://a.example/\", \"https://b.example/x\"]\n\
          [[source]]\nname = \"leisure\"\nkind = \"openactive-dataset\"\nurl = \"https://c.example/openactive/\"\n",
     )
     .unwrap();
-    assert_eq!(s.sources[0].kind, Kind::Webpages);
+    assert_eq!(s.sources[0].format, Some(Format::Webpage));
     assert_eq!(s.sources[0].urls.len(), 2);
-    assert_eq!(s.sources[1].kind, Kind::OpenactiveDataset);
+    assert_eq!(s.sources[1].format, Some(Format::DatasetSite));
     let err = Sources::parse("[[source]]\nname = \"g\"\nkind = \"webpages\"\n").unwrap_err();
     assert!(err.contains("needs urls"), "{err}");
     let err = Sources::parse("[[source]]\nname = \"f\"\nkind = \"openactive\"\n").unwrap_err();

@@ -10,8 +10,61 @@ use serde::Serialize;
 use super::districts::Districts;
 use super::postcode::Postcode;
 use crate::listing::GeoPrecision;
-use crate::search::Near;
-use crate::store::{Store, StoreError};
+
+/// Where to search from, before it has been located.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Near {
+    Postcode(Postcode),
+    Point { lat: f64, lon: f64 },
+}
+
+impl Near {
+    /// A postcode ("M33 7XW", "m33"), or "lat,lon".
+    pub fn parse(v: &str) -> Result<Near, String> {
+        if let Some((a, b)) = v.split_once(',') {
+            let (a, b) = (a.trim(), b.trim());
+            let looks_numeric = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            };
+            if looks_numeric(a) && looks_numeric(b) {
+                return match (a.parse::<f64>(), b.parse::<f64>()) {
+                    (Ok(lat), Ok(lon))
+                        if (49.0..=61.5).contains(&lat) && (-9.0..=2.5).contains(&lon) =>
+                    {
+                        Ok(Near::Point { lat, lon })
+                    }
+                    _ => {
+                        Err("That position is not in the UK. Enter a postcode, like M33 7XW".into())
+                    }
+                };
+            }
+        }
+        Postcode::parse(v)
+            .map(Near::Postcode)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Where exact postcode positions come from: the postcode table loaded into the store
+/// (`signpost import-postcodes`). Without one, postcodes fall back to their district's
+/// centre from the shipped table.
+pub trait PostcodeTable: Sync {
+    /// The position of a full postcode, by its key ([`Postcode::as_key`]), if known.
+    fn exact_position(&self, key: &str) -> Result<Option<(f64, f64)>, TableError>;
+}
+
+impl<T: PostcodeTable + Send + ?Sized> PostcodeTable for std::sync::Arc<T> {
+    fn exact_position(&self, key: &str) -> Result<Option<(f64, f64)>, TableError> {
+        (**self).exact_position(key)
+    }
+}
+
+/// The postcode table could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("could not read the postcode table: {0}")]
+pub struct TableError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 
 /// A place searched from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,16 +99,16 @@ pub enum LocateError {
     )]
     Unknown(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Table(#[from] TableError),
 }
 
 pub struct Geocoder<'a> {
-    store: &'a Store,
+    store: &'a dyn PostcodeTable,
     districts: &'static Districts,
 }
 
 impl<'a> Geocoder<'a> {
-    pub fn new(store: &'a Store) -> Geocoder<'a> {
+    pub fn new(store: &'a dyn PostcodeTable) -> Geocoder<'a> {
         Geocoder {
             store,
             districts: Districts::embedded(),
@@ -104,9 +157,9 @@ impl<'a> Geocoder<'a> {
     }
 
     /// Position of a postcode: exact if loaded, else its district's centre.
-    pub fn position(&self, pc: &Postcode) -> Result<Option<(f64, f64, GeoPrecision)>, StoreError> {
+    pub fn position(&self, pc: &Postcode) -> Result<Option<(f64, f64, GeoPrecision)>, TableError> {
         if pc.is_full()
-            && let Some((lat, lon)) = self.store.postcode(&pc.as_key())?
+            && let Some((lat, lon)) = self.store.exact_position(&pc.as_key())?
         {
             return Ok(Some((lat, lon, GeoPrecision::Postcode)));
         }

@@ -14,13 +14,10 @@ pub mod tokens;
 
 pub use form::{FieldErrors, ListingForm};
 
-/// The source name recorded on listings that came through the form.
-pub const SOURCE: &str = "groups";
-
-/// A submission's public reference, like `A000123`.
-pub fn reference(id: i64) -> String {
-    format!("A{id:06}")
-}
+/// The source name recorded on listings that came through the form, and a
+/// submission's public reference (`A000123`): the store writes both into listings and
+/// the audit log, so they live there.
+pub use crate::store::{SUBMISSIONS_SOURCE as SOURCE, submission_reference as reference};
 
 /// The id in a reference typed back to us (`A000123`, `a123`), if it is one.
 pub fn parse_reference(s: &str) -> Option<i64> {

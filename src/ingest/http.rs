@@ -177,18 +177,7 @@ impl HttpError {
     }
 }
 
-/// What the server said about a resource last time, for a conditional request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
-impl Validators {
-    pub fn is_empty(&self) -> bool {
-        self.etag.is_none() && self.last_modified.is_none()
-    }
-}
+pub use crate::store::Validators;
 
 #[derive(Debug)]
 pub struct Body {

@@ -14,12 +14,14 @@ pub mod native;
 pub mod openactive;
 pub mod openreferral;
 pub mod place;
-pub mod sources;
+pub mod source;
 pub mod table;
 pub mod text;
 pub mod webpage;
 
 use serde::Serialize;
+
+pub use source::{Outcome, Report, Source, Sources, run};
 
 use crate::geo::area::Area;
 use crate::geo::locate::Geocoder;
@@ -53,6 +55,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format names people give (`--format`, `kind` in a sources file), in the
+    /// one message that lists them.
+    pub const KNOWN: &'static str = "signpost, rpde (or openactive), openreferral, csv, webpage (or webpages), dataset-site (or openactive-dataset)";
+
+    /// A format by any of its names; the error lists the known ones.
+    pub fn parse(name: &str) -> Result<Format, IngestError> {
+        Format::from_name(name.trim())
+            .ok_or_else(|| IngestError::UnknownFormatName(name.to_string()))
+    }
+
     pub fn from_name(name: &str) -> Option<Format> {
         match name {
             "signpost" | "json" => Some(Format::Signpost),
@@ -108,6 +120,13 @@ impl Format {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Format, D::Error> {
+        let name = String::deserialize(d)?;
+        Format::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Whether the content is an HTML page (its start names an HTML element).
 pub fn looks_like_html(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
@@ -133,6 +152,8 @@ fn native_bytes(b: &[u8]) -> &[u8] {
 pub enum IngestError {
     #[error("could not tell what format this is: {0}. Use --format to say")]
     UnknownFormat(String),
+    #[error("unknown format '{0}'; known formats: {known}", known = Format::KNOWN)]
+    UnknownFormatName(String),
     #[error("the file is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("could not read {0}: {1}")]

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
-use super::http::{Fetched, Http, HttpError};
+use super::http::{Body, Fetched, Http, HttpError};
 use super::jsonld::{self, as_list, types};
 use super::openactive::{self, HarvestReport};
 use super::{IngestError, ItemProblem};
@@ -436,6 +436,23 @@ pub async fn harvest_pages(
     now: NaiveDateTime,
     gap: std::time::Duration,
 ) -> Result<WebReport, IngestError> {
+    harvest_pages_from(store, taxonomy, http, source, urls, now, gap, None).await
+}
+
+/// As [`harvest_pages`], with one page already fetched (while working out the
+/// format): `first` is the address asked for and its answer, read instead of being
+/// fetched again.
+#[allow(clippy::too_many_arguments)]
+pub async fn harvest_pages_from(
+    store: &Store,
+    taxonomy: &'static Taxonomy,
+    http: &Http,
+    source: &str,
+    urls: &[String],
+    now: NaiveDateTime,
+    gap: std::time::Duration,
+    mut first: Option<(String, Body)>,
+) -> Result<WebReport, IngestError> {
     let mut report = WebReport {
         source: source.to_string(),
         ..Default::default()
@@ -445,6 +462,7 @@ pub async fn harvest_pages(
             tokio::time::sleep(gap).await;
         }
         let mut problems = Vec::new();
+        let fetched = first.take_if(|(asked, _)| asked == url).map(|(_, b)| b);
         let result = harvest_page(
             store,
             taxonomy,
@@ -454,6 +472,7 @@ pub async fn harvest_pages(
             now,
             &mut report,
             &mut problems,
+            fetched,
         )
         .await?;
         report.pages.push(PageOutcome {
@@ -475,10 +494,18 @@ async fn harvest_page(
     now: NaiveDateTime,
     report: &mut WebReport,
     block_problems: &mut Vec<String>,
+    fetched: Option<Body>,
 ) -> Result<PageResult, IngestError> {
-    let validators = store.http_validators(url)?;
     let max = http.policy().max_bytes.min(MAX_PAGE_BYTES);
-    let body = match http.get_limited(url, validators.as_ref(), max).await {
+    let answer = match fetched {
+        Some(b) if b.bytes.len() > max => Err(HttpError::TooLarge(max)),
+        Some(b) => Ok(Fetched::Body(b)),
+        None => {
+            let validators = store.http_validators(url)?;
+            http.get_limited(url, validators.as_ref(), max).await
+        }
+    };
+    let body = match answer {
         Ok(Fetched::NotModified) => return Ok(PageResult::NotModified),
         Ok(Fetched::Body(b)) => b,
         Err(e) if e.is_gone() => {

@@ -4,7 +4,6 @@
 //! nothing here depends on them, so importers and the web layer meet only here.
 
 pub mod model;
-pub mod same;
 pub mod schedule;
 pub mod taxonomy;
 pub mod validate;

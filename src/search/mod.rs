@@ -8,6 +8,7 @@
 
 pub mod collect;
 pub mod engine;
+pub mod eval;
 pub mod index;
 pub mod request;
 pub mod schema;

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::geo::postcode::Postcode;
+pub use crate::geo::locate::Near;
 use crate::listing::{Day, Mode, Taxonomy, TimeOfDay};
 
 pub const PER_PAGE: usize = 10;
@@ -28,13 +28,6 @@ pub enum Sort {
     Relevance,
     /// Nearest first; listings without a venue come after those with one.
     Distance,
-}
-
-/// Where to search from, before it has been located.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Near {
-    Postcode(Postcode),
-    Point { lat: f64, lon: f64 },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -116,7 +109,7 @@ impl SearchRequest {
                     if v.is_empty() {
                         continue;
                     }
-                    match parse_near(v) {
+                    match Near::parse(v) {
                         Ok(n) => r.near = Some(n),
                         Err(e) => errors.push(err("near", e)),
                     }
@@ -329,31 +322,6 @@ pub fn format_miles(m: f64) -> String {
         let s = format!("{m:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
-}
-
-/// A postcode ("M33 7XW", "m33"), or "lat,lon".
-fn parse_near(v: &str) -> Result<Near, String> {
-    if let Some((a, b)) = v.split_once(',') {
-        let (a, b) = (a.trim(), b.trim());
-        let looks_numeric = |s: &str| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
-        };
-        if looks_numeric(a) && looks_numeric(b) {
-            return match (a.parse::<f64>(), b.parse::<f64>()) {
-                (Ok(lat), Ok(lon))
-                    if (49.0..=61.5).contains(&lat) && (-9.0..=2.5).contains(&lon) =>
-                {
-                    Ok(Near::Point { lat, lon })
-                }
-                _ => Err("That position is not in the UK. Enter a postcode, like M33 7XW".into()),
-            };
-        }
-    }
-    Postcode::parse(v)
-        .map(Near::Postcode)
-        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

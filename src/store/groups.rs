@@ -121,6 +121,15 @@ fn touch_verified(tx: &Transaction<'_>, listing: &Listing) -> Result<Upserted> {
     Ok(upsert_in(tx, std::slice::from_ref(&l))?[0])
 }
 
+/// The source name recorded on listings that came through the "Add your activity"
+/// form.
+pub const SUBMISSIONS_SOURCE: &str = "groups";
+
+/// A submission's public reference, like `A000123`.
+pub fn submission_reference(id: i64) -> String {
+    format!("A{id:06}")
+}
+
 impl Store {
     /// Runs a moderation action in one write transaction, committed only if `f`
     /// succeeds, so the change and its audit entry land together or not at all.
@@ -247,7 +256,7 @@ impl Store {
                 l.provenance.source_id = b.provenance.source_id.clone();
             } else {
                 l.id = 0;
-                l.provenance.source = crate::groups::SOURCE.into();
+                l.provenance.source = SUBMISSIONS_SOURCE.into();
                 l.provenance.source_id = format!("sub-{id}");
             }
             let listing_id = upsert_in(tx, std::slice::from_ref(&l))?[0].id();
@@ -264,7 +273,7 @@ impl Store {
                 tx,
                 actor,
                 if before.is_some() { "approve change" } else { "approve new listing" },
-                &format!("submission {} / listing {listing_id}", crate::groups::reference(id)),
+                &format!("submission {} / listing {listing_id}", submission_reference(id)),
                 before.as_ref().map(to_json).as_deref(),
                 after.as_ref().map(to_json).as_deref(),
             )?;
@@ -292,7 +301,7 @@ impl Store {
                 tx,
                 actor,
                 "reject",
-                &format!("submission {}", crate::groups::reference(id)),
+                &format!("submission {}", submission_reference(id)),
                 Some(&sub.form),
                 Some(reason),
             )?;
@@ -314,7 +323,7 @@ impl Store {
                 tx,
                 actor,
                 "edit submission",
-                &format!("submission {}", crate::groups::reference(id)),
+                &format!("submission {}", submission_reference(id)),
                 Some(&sub.form),
                 Some(form_json),
             )?;

@@ -7,7 +7,19 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Result, Store, now};
-use crate::ingest::http::Validators;
+
+/// What the server said about a resource last time, for a conditional request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
 
 impl Store {
     pub fn http_validators(&self, url: &str) -> Result<Option<Validators>> {

@@ -1,6 +1,6 @@
 //! Keeping one listing per real activity across sources.
 //!
-//! The rule for "same activity" lives in [`crate::listing::same`]; this module applies
+//! The rule for "same activity" lives in [`crate::store::same`]; this module applies
 //! it inside the write transaction that changed a listing, so the store never holds a
 //! moment where two sources' copies are both searchable (or where a duplicate points
 //! at a listing that has gone). Each listing row carries its `match_key`; a row whose
@@ -15,8 +15,8 @@ use std::collections::BTreeSet;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Result, Store, from_json, next_seq};
-use crate::listing::same::{fill_gaps, match_key, same_activity};
 use crate::listing::{Listing, Provenance, Status};
+use crate::store::same::{fill_gaps, match_key, same_activity};
 
 /// Re-clusters every listing sharing one of `keys`.
 pub(super) fn recluster(conn: &Connection, keys: &BTreeSet<String>) -> Result<()> {
@@ -90,7 +90,7 @@ pub(super) fn shown_if(
 }
 
 /// `listing` as people see it: the gaps it leaves filled from the published listings
-/// merged into it, oldest first (see [`crate::listing::same::fill_gaps`]).
+/// merged into it, oldest first (see [`crate::store::same::fill_gaps`]).
 pub(super) fn shown(conn: &Connection, mut listing: Listing) -> Result<Listing> {
     let mut st = conn.prepare_cached(
         "SELECT id, data FROM listings

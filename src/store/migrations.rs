@@ -68,7 +68,7 @@ const MIGRATIONS: &[&str] = &[
     // harvesting quadratic.
     "DROP INDEX feed_items_group;
     CREATE INDEX feed_items_group ON feed_items (source, group_key, feed, item_id);",
-    // 5: the same activity from two sources is shown once (see listing::same):
+    // 5: the same activity from two sources is shown once (see store::same):
     // `match_key` finds candidates, `merged_into` points a duplicate at the listing
     // people see. Keys for existing rows are filled in by `merge::backfill`.
     "ALTER TABLE listings ADD COLUMN match_key TEXT;

@@ -17,6 +17,10 @@ mod http_cache;
 mod merge;
 mod migrations;
 mod overrides;
+pub mod same;
+
+pub use groups::{SUBMISSIONS_SOURCE, submission_reference};
+pub use http_cache::Validators;
 
 pub use feeds::{Cursor, FeedTx, StoredItem};
 pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
@@ -534,8 +538,20 @@ fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec
 /// key, so it can never hide a live listing.
 fn merge_key(l: &Listing) -> Option<String> {
     (l.status == Status::Published)
-        .then(|| crate::listing::same::match_key(l))
+        .then(|| crate::store::same::match_key(l))
         .flatten()
+}
+
+/// The store's postcode table is where [`Geocoder`](crate::geo::locate::Geocoder)
+/// finds exact positions.
+impl crate::geo::locate::PostcodeTable for Store {
+    fn exact_position(
+        &self,
+        key: &str,
+    ) -> std::result::Result<Option<(f64, f64)>, crate::geo::locate::TableError> {
+        self.postcode(key)
+            .map_err(|e| crate::geo::locate::TableError(Box::new(e)))
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-use super::http::{Fetched, Http, Validators};
+use super::http::{Body, Fetched, Http, Validators};
 use super::{IngestError, ItemProblem, fetch};
 use crate::geo::locate::Geocoder;
 use crate::listing::Taxonomy;
@@ -206,6 +206,21 @@ pub async fn harvest(
     start: &str,
     opts: &HarvestOptions,
     now: NaiveDateTime,
+    progress: impl FnMut(&HarvestReport),
+) -> Result<HarvestReport, IngestError> {
+    harvest_from(store, taxonomy, start, opts, now, None, progress).await
+}
+
+/// As [`harvest`], with the first page already fetched (while working out the
+/// format), so it is not fetched again. It is used only when the harvest starts at
+/// `start`, the address it was fetched from.
+pub async fn harvest_from(
+    store: &Store,
+    taxonomy: &'static Taxonomy,
+    start: &str,
+    opts: &HarvestOptions,
+    now: NaiveDateTime,
+    mut first: Option<Body>,
     mut progress: impl FnMut(&HarvestReport),
 ) -> Result<HarvestReport, IngestError> {
     let mut report = HarvestReport {
@@ -222,7 +237,12 @@ pub async fn harvest(
         if opts.max_pages.is_some_and(|m| report.pages >= m) {
             break;
         }
-        let Some((bytes, validators)) = read_page(store, &url).await? else {
+        let prefetched = first.take().filter(|_| url == start);
+        let read = match prefetched {
+            Some(b) => Some((b.bytes, b.validators)),
+            None => read_page(store, &url).await?,
+        };
+        let Some((bytes, validators)) = read else {
             // The end page we polled last time has not changed.
             report.caught_up = true;
             report.not_modified = true;

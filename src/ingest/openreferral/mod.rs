@@ -20,6 +20,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use super::http::Body;
 use super::{Candidate, ImportOptions, ImportReport, IngestError, ItemProblem, fetch};
 use crate::listing::Taxonomy;
 use crate::store::Store;
@@ -186,6 +187,18 @@ pub fn api_base(url: &str) -> String {
     t.strip_suffix("/services").unwrap_or(t).to_string()
 }
 
+/// Whether `address` asks for the first page of the services list under `base`:
+/// `…/services` or `…/services?page=1` (any other parameter, like a page size, makes
+/// it a different page).
+fn is_first_page(address: &str, base: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(address) else {
+        return false;
+    };
+    url.path().trim_end_matches('/').ends_with("/services")
+        && address.starts_with(base)
+        && url.query_pairs().all(|(k, v)| k == "page" && v == "1")
+}
+
 fn with_page(base: &str, page: usize) -> String {
     format!("{base}/services?page={page}")
 }
@@ -199,7 +212,22 @@ pub async fn harvest_api(
     opts: &ApiOptions,
     today: NaiveDate,
 ) -> Result<DirectoryReport, IngestError> {
-    let base = api_base(base);
+    harvest_api_from(store, taxonomy, base, opts, today, None).await
+}
+
+/// As [`harvest_api`], with the address a person gave already fetched (while working
+/// out the format). When that answer is the directory's first page of services it is
+/// used as page 1 instead of being fetched again.
+pub async fn harvest_api_from(
+    store: &Store,
+    taxonomy: &Taxonomy,
+    address: &str,
+    opts: &ApiOptions,
+    today: NaiveDate,
+    first: Option<Body>,
+) -> Result<DirectoryReport, IngestError> {
+    let base = api_base(address);
+    let mut first = first.filter(|_| is_first_page(address, &base));
     let mut report = DirectoryReport::default();
     let mut decoded = Decoded::default();
     // Services in the directory we could not read in full this time: keep them.
@@ -214,7 +242,10 @@ pub async fn harvest_api(
             break;
         }
         let url = with_page(&base, page);
-        let bytes = fetch::fetch_with_retries(&url).await?;
+        let bytes = match first.take() {
+            Some(b) => b.bytes,
+            None => fetch::fetch_with_retries(&url).await?,
+        };
         let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
             IngestError::Fetch(url.clone(), format!("the page is not valid JSON: {e}"))
         })?;

@@ -38,8 +38,8 @@ use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveTime};
 
-use super::model::{Day, Listing, Mode};
 use crate::geo::postcode::Postcode;
+use crate::listing::{Day, Listing, Mode};
 
 /// Fills what `kept` leaves blank from `others` (its duplicates, oldest first).
 ///
