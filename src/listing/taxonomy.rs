@@ -409,7 +409,7 @@ mod tests {
         let t = Taxonomy::embedded();
         // Rpm™ is mapped nowhere itself; its broader concept Indoor Cycling is.
         let rpm = "https://openactive.io/activity-list#2c2b9be5-9491-4958-bee8-70ced347d384";
-        assert!(t.openactive_index.get(rpm).is_none());
+        assert!(!t.openactive_index.contains_key(rpm));
         assert_eq!(t.type_for_openactive(rpm), Some("sport-fitness"));
         assert_eq!(
             t.type_for_openactive("2c2b9be5-9491-4958-bee8-70ced347d384"),
