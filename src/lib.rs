@@ -51,10 +51,13 @@ impl App {
         let store = Store::open_dir(data_dir)?;
         let index = SearchIndex::open_or_create(&data_dir.join("tantivy"))?;
         let taxonomy = Taxonomy::embedded();
+        let engine = Engine::new(index, taxonomy);
+        // The default ages until `serve` hands in the configured ones.
+        engine.set_stale_from(groups::freshness::Freshness::default().stale_rule());
         Ok(App {
             data_dir: data_dir.to_path_buf(),
             store: Arc::new(store),
-            engine: Arc::new(Engine::new(index, taxonomy)),
+            engine: Arc::new(engine),
             taxonomy,
         })
     }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::groups::deliver::{self, SmtpConfig};
+use crate::groups::freshness::Freshness;
 use crate::groups::mail::Outbox;
 use crate::search::{Indexer, SearchError};
 use crate::{App, AppError, ingest, web};
@@ -35,6 +36,8 @@ pub enum ServerError {
     Setting(String),
     #[error(transparent)]
     Mail(#[from] deliver::DeliverError),
+    #[error(transparent)]
+    Site(#[from] web::SettingsError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -61,15 +64,6 @@ pub fn configure_http(config: &Config) -> Result<Option<String>, ServerError> {
     Ok(contact)
 }
 
-/// The outbox, with the configured From address.
-pub fn outbox(config: &Config) -> Result<Outbox, ServerError> {
-    let outbox = Outbox::new(&config.data_dir);
-    match &config.mail_from {
-        Some(from) => outbox.with_from(from).map_err(ServerError::Setting),
-        None => Ok(outbox),
-    }
-}
-
 /// How long sent emails are kept, if they are ever deleted.
 pub fn keep_sent(config: &Config) -> Option<Duration> {
     (config.keep_sent_days > 0).then(|| Duration::from_secs(config.keep_sent_days * 86_400))
@@ -84,7 +78,7 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         Some(url) => Some(SmtpConfig::from_url(url)?),
         None => None,
     };
-    let outbox = outbox(&config)?;
+    let mut site = web::Site::try_from(&config)?;
     let app = Arc::new(
         App::open(&config.data_dir).map_err(|e| ServerError::Open(config.data_dir.clone(), e))?,
     );
@@ -102,21 +96,11 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let background = Background::start(&config, &app, &indexer, &outbox, mailer, base);
+    let background = Background::start(&config, &app, &indexer, &site.outbox, mailer, base);
 
-    let state = web::AppState::new(app.clone()).with_public_url(config.public_url.clone());
-    let mut groups = (*state.groups).clone();
-    groups.secure_cookies = config.secure_cookies;
-    groups.fresh_months = config.fresh_months;
-    groups.stale_months = config.stale_months;
-    groups.posts_per_minute = config.posts_per_minute;
-    groups.post_burst = config.post_burst;
-    groups.indexer = Some(indexer.clone());
-    groups.outbox = outbox;
-    app.engine
-        .stale_months
-        .store(config.stale_months, std::sync::atomic::Ordering::Relaxed);
-    let router = web::router(state.with_groups(groups));
+    site.indexer = Some(indexer.clone());
+    app.engine.set_stale_from(site.freshness.stale_rule());
+    let router = web::router(web::AppState::new(app.clone()).with_site(site));
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -191,7 +175,7 @@ impl Background {
             app.clone(),
             outbox.clone(),
             base_url,
-            (config.fresh_months, config.stale_months),
+            Freshness::from(config),
         ));
         Background { tasks }
     }
@@ -290,13 +274,13 @@ async fn send_mail(dir: PathBuf, smtp: SmtpConfig, every: Duration, keep: Option
 }
 
 /// Hourly "still running?" emails for listings due for checking.
-async fn remind(app: Arc<App>, outbox: Outbox, base: String, (fresh, stale): (u32, u32)) {
+async fn remind(app: Arc<App>, outbox: Outbox, base: String, freshness: Freshness) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
         let (app, outbox, base) = (app.clone(), outbox.clone(), base.clone());
         match tokio::task::spawn_blocking(move || {
-            crate::groups::freshness::remind(&app.store, &outbox, &base, fresh, stale)
+            crate::groups::freshness::remind(&app.store, &outbox, &base, &freshness)
         })
         .await
         {

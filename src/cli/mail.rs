@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use signpost::config::Config;
 use signpost::groups::deliver;
+use signpost::groups::mail::Outbox;
 
 /// Email settings shared by `serve` and `send-mail`.
 #[derive(Args, Debug)]
@@ -58,18 +59,12 @@ pub async fn send(config: &Config) -> Result<ExitCode> {
 
 pub fn remind_stale(config: &Config) -> Result<ExitCode> {
     let store = signpost::store::Store::open_dir(&config.data_dir)?;
-    let outbox = signpost::server::outbox(config)?;
+    let outbox = Outbox::from_config(config).map_err(anyhow::Error::msg)?;
     let base = config
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", config.addr));
-    let n = signpost::groups::freshness::remind(
-        &store,
-        &outbox,
-        &base,
-        config.fresh_months,
-        config.stale_months,
-    )?;
+    let n = signpost::groups::freshness::remind(&store, &outbox, &base, &config.into())?;
     println!("Wrote {n} reminder emails to {}", outbox.dir().display());
     Ok(ExitCode::SUCCESS)
 }

@@ -45,6 +45,16 @@ impl Outbox {
         Ok(self)
     }
 
+    /// The outbox a configuration asks for: in its data directory, with its
+    /// `mail_from` (an address that is not valid is an error).
+    pub fn from_config(config: &crate::config::Config) -> Result<Outbox, String> {
+        let outbox = Outbox::new(&config.data_dir);
+        match &config.mail_from {
+            Some(from) => outbox.with_from(from),
+            None => Ok(outbox),
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -57,6 +57,18 @@ pub fn looks_like_token(s: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// Compares a secret someone sent with the one we hold, in time that depends only on
+/// their lengths (which are not secret), so timing tells an attacker nothing about
+/// how much of a guess was right.
+pub fn same_secret(given: &str, held: &str) -> bool {
+    given.len() == held.len()
+        && given
+            .bytes()
+            .zip(held.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 /// Signs and checks the hidden form token on public forms.
 #[derive(Clone)]
 pub struct FormSigner {
@@ -130,14 +142,7 @@ impl FormSigner {
         let (issued, mac) = token.split_once('.').ok_or(FormTokenProblem::Invalid)?;
         let issued: i64 = issued.parse().map_err(|_| FormTokenProblem::Invalid)?;
         let want = self.mac(issued);
-        // Constant-time comparison of equal-length hex strings.
-        let same = want.len() == mac.len()
-            && want
-                .bytes()
-                .zip(mac.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if !same {
+        if !same_secret(&want, mac) {
             return Err(FormTokenProblem::Invalid);
         }
         if now - issued > FORM_TOKEN_TTL_SECS || issued - now > 300 {
@@ -159,6 +164,15 @@ mod tests {
         assert_eq!(hash_token(&a), hash_token(&a));
         assert_ne!(hash_token(&a), a);
         assert!(!looks_like_token("../../etc/passwd"));
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc123", "abc123"));
+        assert!(!same_secret("abc124", "abc123"));
+        assert!(!same_secret("abc12", "abc123"));
+        assert!(!same_secret("", "abc123"));
+        assert!(same_secret("", ""));
     }
 
     #[test]

@@ -13,8 +13,9 @@
 //! happen in one pass over the matches (`collect`).
 
 use std::ops::Bound;
+use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{
@@ -30,19 +31,24 @@ use super::request::{PER_PAGE, SearchRequest, Sort};
 use super::schema::{
     Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, cell_index, filter_term, unpack_position,
 };
-use super::text::{self, Lexicon};
+use super::text::{self, Lexicon, Matching};
 use crate::geo::distance::{bounding_box, miles_between};
 use crate::geo::locate::Located;
 use crate::listing::{Mode, Taxonomy};
+
+/// Given today, the first day a listing must have been checked on to stay in default
+/// results, or `None` to keep every listing.
+pub type StaleFrom = Arc<dyn Fn(NaiveDate) -> Option<NaiveDate> + Send + Sync>;
 
 /// The search API used by the web layer, the CLI and the benchmarks.
 pub struct Engine {
     pub index: SearchIndex,
     pub taxonomy: &'static Taxonomy,
     lexicon: Lexicon,
-    /// Listings not checked for this many months leave default results (0: never).
-    /// Set from the config by `serve`; default 12.
-    pub stale_months: std::sync::atomic::AtomicU32,
+    /// The freshness rule: the first day a listing must have been checked on to stay
+    /// in default results, given today (`None`: never left out). The rule is owned by
+    /// `groups::freshness`; `App::open` and `serve` hand it in with `set_stale_from`.
+    stale_from: std::sync::RwLock<StaleFrom>,
     /// Counts per type over the whole directory, with the index generation and the
     /// freshness cutoff they were counted for.
     everywhere: std::sync::Mutex<Option<(u64, u64, Vec<TypeCount>)>>,
@@ -126,6 +132,9 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Located>,
     pub hits: Vec<Hit>,
+    /// No listing had most of the words, so these have some of them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub some_words: bool,
 }
 
 impl Engine {
@@ -136,7 +145,7 @@ impl Engine {
             index,
             taxonomy,
             lexicon,
-            stale_months: std::sync::atomic::AtomicU32::new(12),
+            stale_from: std::sync::RwLock::new(Arc::new(|_| None)),
             everywhere: std::sync::Mutex::new(None),
         }
     }
@@ -202,7 +211,8 @@ impl Engine {
     ) -> Result<SearchResults, SearchError> {
         let f = &self.index.fields;
         let searcher = self.index.reader.searcher();
-        let text_query = text::build(&req.q, f, &self.lexicon, &searcher);
+        let mut matching = Matching::Most;
+        let text_query = text::build(&req.q, f, &self.lexicon, &searcher, matching);
         let has_text = text_query.is_some();
         let query = combine(text_query, self.filters(req, location, true));
 
@@ -226,15 +236,24 @@ impl Engine {
                 has_text,
             },
         };
+        let mut gathered = searcher.search(&query, &gather)?;
+        if gathered.total == 0 && text::can_loosen(&req.q, &self.lexicon) {
+            // Nothing has most of the words: a page of listings with some of them
+            // beats an empty one.
+            matching = Matching::Any;
+            let loose = text::build(&req.q, f, &self.lexicon, &searcher, matching);
+            gathered =
+                searcher.search(&combine(loose, self.filters(req, location, true)), &gather)?;
+        }
         let Gathered {
             total,
             mut per_type,
             best,
-        } = searcher.search(&query, &gather)?;
+        } = gathered;
         if !req.types.is_empty() {
             // Counts per type ignore the type filter itself, so a person can see what
             // choosing another type would give.
-            let text_again = text::build(&req.q, f, &self.lexicon, &searcher);
+            let text_again = text::build(&req.q, f, &self.lexicon, &searcher, matching);
             let without_types = combine(text_again, self.filters(req, location, false));
             per_type = searcher
                 .search(&without_types, &Gather { keep: 0, ..gather })?
@@ -255,6 +274,7 @@ impl Engine {
             type_counts,
             location: location.cloned(),
             hits,
+            some_words: matching == Matching::Any,
         })
     }
 
@@ -307,13 +327,17 @@ impl Engine {
     /// stale listings are never left out. Time passing needs no re-indexing, and a
     /// listing leaves results on the day it goes stale.
     fn fresh_from(&self, now: NaiveDateTime) -> u64 {
-        let months = self.stale_months.load(std::sync::atomic::Ordering::Relaxed);
-        if months == 0 {
-            return 0;
-        }
-        now.date()
-            .checked_sub_months(chrono::Months::new(months))
-            .map_or(0, |cutoff| cutoff.num_days_from_ce().max(1) as u64)
+        let rule = self
+            .stale_from
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        rule(now.date()).map_or(0, |cutoff| cutoff.num_days_from_ce().max(1) as u64)
+    }
+
+    /// Sets the freshness rule (see the `stale_from` field).
+    pub fn set_stale_from(&self, rule: StaleFrom) {
+        *self.stale_from.write().unwrap_or_else(|p| p.into_inner()) = rule;
     }
 
     /// Every filter in `req` as one non-scoring query.

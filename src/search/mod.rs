@@ -16,7 +16,7 @@ pub mod text;
 
 use std::path::PathBuf;
 
-pub use engine::{Engine, Hit, Reach, SearchResults, TypeCount};
+pub use engine::{Engine, Hit, Reach, SearchResults, StaleFrom, TypeCount};
 pub use index::{Indexer, SearchIndex, SyncReport};
 pub use request::{Near, ParamError, SearchRequest, Sort};
 

@@ -24,7 +24,7 @@ use crate::listing::{Day, Listing, Mode, Schedule, Taxonomy};
 
 /// Bump when the schema or what goes into a document changes: the index is then
 /// rebuilt from the store on the next start.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Geographic grid levels: cell height in degrees of latitude. Cells are 1.7 times as
 /// wide in longitude, which makes them roughly square at British latitudes. A radius
@@ -463,7 +463,9 @@ fn add_pairs(doc: &mut TantivyDocument, f: &Fields, field: PairField, text: &str
         let mut stream = a.token_stream(text);
         let mut out = Vec::new();
         while let Some(t) = stream.next() {
-            out.push(t.text.clone());
+            if !is_possessive_s(&t.text) {
+                out.push(t.text.clone());
+            }
         }
         out
     });
@@ -471,6 +473,12 @@ fn add_pairs(doc: &mut TantivyDocument, f: &Fields, field: PairField, text: &str
         let term = pair_term(f, field, &w[0], &w[1]);
         doc.add_text(f.pairs, term.value().as_str().unwrap_or_default());
     }
+}
+
+/// The "s" the tokenizer splits off a possessive ("Men's" is "men" and "s"): left out
+/// of word pairs, so "Men's Shed" pairs as "men shed", as people type it.
+pub fn is_possessive_s(word: &str) -> bool {
+    word == "s"
 }
 
 fn add_filter(doc: &mut TantivyDocument, f: &Fields, kind: &str, value: &str) {

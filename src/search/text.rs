@@ -8,8 +8,11 @@
 //! title, organisation, tags and description, weighted in that order) or a typo of it
 //! (a low, constant-score fuzzy match on unstemmed words). Most groups must match
 //! (all of them for one or two, all but a third for more), so a stray word doesn't
-//! empty the results; filler words ("group", "club", "near") only add to the score,
-//! and only from names and labels.
+//! empty the results; filler words ("group", "club", "near", and the words people
+//! wrap a need in: "somewhere to", "help with", "things to do") only add to the
+//! score, and only from names and labels. When that finds nothing, the engine asks
+//! again for any of the words ([`Matching::Any`]): listings with more of them score
+//! higher, and the page says not every word was found.
 //!
 //! Several words together ("memory cafe", "walking football") are matched in names and
 //! labels as adjacent word pairs, one indexed term per pair (see
@@ -26,7 +29,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::schema::{FOLDED, Fields, PairField, STEMMED, filter_term, pair_term};
+use super::schema::{FOLDED, Fields, PairField, STEMMED, filter_term, is_possessive_s, pair_term};
 use crate::listing::Taxonomy;
 
 /// Words that carry no meaning on their own in a search for activities.
@@ -111,6 +114,37 @@ const FILLER: &[&str] = &[
     "service",
     "services",
     "support",
+    // How people phrase a need rather than name an activity: "somewhere to sing",
+    // "things to do with my toddler", "help with drinking", "where can I go".
+    "somewhere",
+    "someplace",
+    "place",
+    "places",
+    "thing",
+    "things",
+    "stuff",
+    "help",
+    "helping",
+    "how",
+    "need",
+    "needs",
+    "go",
+    "going",
+    "join",
+    "try",
+    "way",
+    "ways",
+    "someone",
+    "somebody",
+    "anyone",
+    "anything",
+    "around",
+    "please",
+    "know",
+    "tell",
+    "could",
+    "should",
+    "will",
 ];
 
 const MAX_PHRASE_WORDS: usize = 5;
@@ -139,11 +173,15 @@ impl std::fmt::Debug for Lexicon {
     }
 }
 
+/// The words of `text` as the index holds them, without the lone "s" the tokenizer
+/// leaves of a possessive ("men's" is "men"), as `schema::add_pairs` does.
 fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while let Some(t) = stream.next() {
-        out.push(t.text.clone());
+        if !is_possessive_s(&t.text) {
+            out.push(t.text.clone());
+        }
     }
     out
 }
@@ -235,10 +273,14 @@ struct Group {
 }
 
 impl Group {
+    /// A word that says nothing: a stopword, or a lone letter (the "s" that the
+    /// tokenizer leaves of a possessive: "men's shed" is "men" and "shed").
     fn is_stopword(&self) -> bool {
         self.expansion.is_none()
             && self.words.len() == 1
-            && STOPWORDS.contains(&self.words[0].as_str())
+            && (STOPWORDS.contains(&self.words[0].as_str())
+                || self.words[0].chars().count() == 1
+                    && !self.words[0].chars().all(|c| c.is_ascii_digit()))
     }
 
     fn is_filler(&self) -> bool {
@@ -248,12 +290,35 @@ impl Group {
     }
 }
 
+/// How many of the words a listing must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matching {
+    /// All words for one or two, all but a third for more: a stray word does not
+    /// empty the results, and every result is about what was asked.
+    Most,
+    /// Any one word, the listings with more of them first: for when `Most` found
+    /// nothing, so a person is never left with an empty page.
+    Any,
+}
+
+/// Whether `text` has more than one word that a listing must match, so that
+/// [`Matching::Any`] could find more than [`Matching::Most`].
+pub fn can_loosen(text: &str, lexicon: &Lexicon) -> bool {
+    lexicon
+        .groups(text)
+        .iter()
+        .filter(|g| !g.is_stopword() && !g.is_filler())
+        .count()
+        > 1
+}
+
 /// Builds the scoring query for `text`, or `None` if nothing searchable was typed.
 pub fn build(
     text: &str,
     fields: &Fields,
     lexicon: &Lexicon,
     searcher: &tantivy::Searcher,
+    matching: Matching,
 ) -> Option<Box<dyn Query>> {
     // Common words are dropped, unless they are all there is: a name made only of
     // them ("We Are With You") is still searched for.
@@ -281,7 +346,11 @@ pub fn build(
     let core: Box<dyn Query> = if n == 1 {
         required_queries.into_iter().next().expect("one query")
     } else {
-        let min = if n <= 2 { n } else { n - n / 3 };
+        let min = match matching {
+            Matching::Any => 1,
+            Matching::Most if n <= 2 => n,
+            Matching::Most => n - n / 3,
+        };
         Box::new(BooleanQuery::with_minimum_required_clauses(
             required_queries
                 .into_iter()
@@ -385,8 +454,17 @@ fn group_query(
             let word = &g.words[0];
             let len = word.chars().count();
             let term = Term::from_field_text(f.words, word);
-            let known = searcher.doc_freq(&term).map(|n| n > 0).unwrap_or(true);
-            if !known && len >= 4 && !word.chars().all(|c| c.is_ascii_digit()) {
+            let known = |t: &Term| searcher.doc_freq(t).map(|n| n > 0).unwrap_or(true);
+            // A possessive typed without its apostrophe ("mens shed") is the word
+            // the index holds without the "s" ("Men's" is "men" and "s").
+            if !known(&term)
+                && let Some(plain) = word.strip_suffix('s').filter(|p| p.len() >= 3)
+                && known(&Term::from_field_text(f.words, plain))
+            {
+                let stems = tokens(stemmer, plain);
+                push_text(&mut should, f, fields, &stems, 1.0);
+            }
+            if !known(&term) && len >= 4 && !word.chars().all(|c| c.is_ascii_digit()) {
                 let distance = if len >= 8 { 2 } else { 1 };
                 should.push((
                     Occur::Should,

@@ -17,9 +17,7 @@ pub async fn search(
         return Err(WebError::BadParams(errors).into());
     }
     let results = search::run(&state, req).await?;
-    Ok(Json(
-        serde_json::to_value(results).map_err(WebError::internal)?,
-    ))
+    Ok(Json(serde_json::to_value(results).map_err(WebError::from)?))
 }
 
 /// The whole listing, plus `postcode`, `lat`, `lon` and `url` at the top level for
@@ -30,7 +28,7 @@ pub async fn listing(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let listing = load_listing(&state, &id).await?;
-    let mut v = serde_json::to_value(&listing).map_err(WebError::internal)?;
+    let mut v = serde_json::to_value(&listing).map_err(WebError::from)?;
     if let Value::Object(map) = &mut v {
         let venue = listing.venue.as_ref();
         map.insert(
@@ -58,10 +56,7 @@ pub async fn load_listing(state: &AppState, raw_id: &str) -> Result<Listing, Web
         return Err(WebError::NotFound);
     };
     let app = state.app.clone();
-    let found = tokio::task::spawn_blocking(move || app.store.get_current(id))
-        .await
-        .map_err(WebError::internal)?
-        .map_err(WebError::internal)?;
+    let found = tokio::task::spawn_blocking(move || app.store.get_current(id)).await??;
     match found {
         Some(l) if l.status == Status::Published => Ok(l),
         _ => Err(WebError::NotFound),

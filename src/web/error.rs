@@ -1,37 +1,104 @@
 //! The web layer's one error type.
 //!
-//! Input problems are 4xx with a message a person can act on (JSON for the API, the
-//! page again for HTML). Internal failures are logged with detail and shown as a
+//! Handlers return `Result<_, WebError>` and use `?`. Input problems are 4xx with a
+//! message a person can act on (JSON for the API, a page for HTML). Internal failures
+//! keep their cause (`#[source]`), are logged with the whole chain, and are shown as a
 //! plain apology; their detail never reaches the response.
 
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use crate::search::ParamError;
+use crate::geo::locate::{LocateError, TableError};
+use crate::search::{ParamError, SearchError};
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
+    /// Search parameters that are not valid, each with its message.
     #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("Bad request"))]
     BadParams(Vec<ParamError>),
     #[error("not found")]
     NotFound,
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A moderator page asked for without signing in: sent to the sign-in page.
+    #[error("sign in first")]
+    SignIn,
+    /// A request refused before anything was done, with a page saying why and what to
+    /// do next (a form that did not come from this site, a full queue...).
+    #[error("{title}: {message}")]
+    Refused {
+        status: StatusCode,
+        title: &'static str,
+        message: String,
+    },
+    /// The request ran past the site's timeout.
+    #[error("the request took too long")]
+    TimedOut,
+    #[error("the store failed")]
+    Store(#[from] StoreError),
+    #[error("the postcode table failed")]
+    Postcodes(#[source] TableError),
+    #[error("the search failed")]
+    Search(#[from] SearchError),
+    #[error("JSON could not be read or written")]
+    Json(#[from] serde_json::Error),
+    #[error("a background task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A postcode we do not know is the person's to correct; the store failing is ours.
+impl From<LocateError> for WebError {
+    fn from(e: LocateError) -> WebError {
+        match e {
+            LocateError::Unknown(_) => WebError::BadParams(vec![ParamError {
+                param: "near".into(),
+                message: e.to_string(),
+            }]),
+            LocateError::Table(e) => WebError::Postcodes(e),
+        }
+    }
 }
 
 impl WebError {
-    pub fn internal(e: impl std::fmt::Display) -> WebError {
-        WebError::Internal(e.to_string())
+    pub fn refused(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        WebError::Refused {
+            status,
+            title,
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::BadParams(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::SignIn => StatusCode::SEE_OTHER,
+            WebError::Refused { status, .. } => *status,
+            WebError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Store(_)
+            | WebError::Postcodes(_)
+            | WebError::Search(_)
+            | WebError::Json(_)
+            | WebError::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// Our failure, not the request's: logged, and shown only as an apology.
+    pub fn is_internal(&self) -> bool {
+        self.status() == StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    /// Logs an internal error with every cause in its chain.
+    fn log(&self) {
+        let mut chain = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            chain.push_str(": ");
+            chain.push_str(&c.to_string());
+            cause = c.source();
+        }
+        tracing::error!(error = %chain, "internal error");
     }
 }
 
@@ -53,10 +120,12 @@ impl IntoResponse for ApiError {
                 "errors": errors,
             }),
             WebError::NotFound => json!({"error": "There is no listing with that id"}),
-            WebError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+            WebError::Refused { message, .. } => json!({"error": message}),
+            e if e.is_internal() => {
+                e.log();
                 json!({"error": "Sorry, something went wrong on our side. Please try again."})
             }
+            e => json!({"error": e.to_string()}),
         };
         (status, Json(body)).into_response()
     }
@@ -65,10 +134,19 @@ impl IntoResponse for ApiError {
 /// HTML form, for pages.
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        if let WebError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match self {
+            WebError::SignIn => Redirect::to("/moderate/login").into_response(),
+            WebError::Refused {
+                status,
+                title,
+                message,
+            } => (status, super::views::groups::refused_page(title, &message)).into_response(),
+            e => {
+                if e.is_internal() {
+                    e.log();
+                }
+                (e.status(), super::views::error_page(&e)).into_response()
+            }
         }
-        (status, super::views::error_page(&self)).into_response()
     }
 }

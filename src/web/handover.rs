@@ -5,31 +5,37 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use maud::Markup;
 
-use super::pages::base_url;
+use super::form::Pairs;
 use super::shortlist::{self, Shortlist};
-use super::{AppState, WebError, views};
+use super::{AppState, WebError, blocking, views};
 use crate::listing::{Listing, Status};
 
 /// The published listings on a shortlist, in its order; withdrawn ones are skipped and
 /// merged duplicates become the listing they were merged into.
 async fn load(state: &AppState, s: &Shortlist) -> Result<Vec<Listing>, WebError> {
-    let app = state.app.clone();
     let ids = s.ids().to_vec();
-    tokio::task::spawn_blocking(move || {
+    blocking(state, move |app| {
         let mut out = Vec::new();
         for id in ids {
-            if let Some(l) = app.store.get_current(id).map_err(WebError::internal)?
+            if let Some(l) = app.store.get_current(id)?
                 && l.status == Status::Published
                 && !out.iter().any(|o: &Listing| o.id == l.id)
             {
                 out.push(l);
             }
         }
-        Ok(out)
+        Ok::<_, WebError>(out)
     })
     .await
-    .map_err(WebError::internal)?
+}
+
+/// Like `load`, for pages that need at least one listing to show (else 404).
+async fn load_some(state: &AppState, s: &Shortlist) -> Result<Vec<Listing>, WebError> {
+    Some(load(state, s).await?)
+        .filter(|l| !l.is_empty())
+        .ok_or(WebError::NotFound)
 }
 
 fn short_url(base: &str, s: &Shortlist) -> String {
@@ -40,92 +46,84 @@ pub async fn shortlist_page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Markup, WebError> {
     let s = Shortlist::from_query(raw.as_deref());
-    let listings = match load(&state, &s).await {
-        Ok(l) => l,
-        Err(e) => return e.into_response(),
-    };
+    let listings = load(&state, &s).await?;
     let s = Shortlist::new(listings.iter().map(|l| l.id));
-    let url = short_url(&base_url(&state, &headers), &s);
-    views::shortlist_page(&listings, &s, &url, state.app.taxonomy, (state.clock)()).into_response()
+    let url = short_url(&state.site.base_url(&headers), &s);
+    Ok(views::shortlist_page(
+        &listings,
+        &s,
+        &url,
+        state.app.taxonomy,
+        (state.clock)(),
+    ))
 }
 
 pub async fn print(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Markup, WebError> {
     let s = Shortlist::from_query(raw.as_deref());
-    let large = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-        .any(|(k, v)| k == "size" && v == "large");
-    let listings = match load(&state, &s).await {
-        Ok(l) if !l.is_empty() => l,
-        Ok(_) => return WebError::NotFound.into_response(),
-        Err(e) => return e.into_response(),
-    };
+    let large = Pairs::query(raw.as_deref())
+        .all("size")
+        .any(|v| v == "large");
+    let listings = load_some(&state, &s).await?;
     let s = Shortlist::new(listings.iter().map(|l| l.id));
-    let url = short_url(&base_url(&state, &headers), &s);
+    let url = short_url(&state.site.base_url(&headers), &s);
     let qr = shortlist::qr_svg(&url);
-    views::handout_page(
+    Ok(views::handout_page(
         &listings,
         &url,
         qr.as_deref(),
         large,
         state.app.taxonomy,
         (state.clock)(),
-    )
-    .into_response()
+    ))
 }
 
 pub async fn text(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, WebError> {
     let s = Shortlist::from_query(raw.as_deref());
-    let listings = match load(&state, &s).await {
-        Ok(l) if !l.is_empty() => l,
-        Ok(_) => return WebError::NotFound.into_response(),
-        Err(e) => return e.into_response(),
-    };
+    let listings = load_some(&state, &s).await?;
     let s = Shortlist::new(listings.iter().map(|l| l.id));
-    let base = base_url(&state, &headers);
+    let base = state.site.base_url(&headers);
     let body = views::shortlist_text(&listings, &short_url(&base, &s), &base, (state.clock)());
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response())
 }
 
 /// What the short link and QR code open: the list, for the person themselves.
-pub async fn shared(State(state): State<AppState>, Path(code): Path<String>) -> Response {
-    let Some(s) = Shortlist::from_code(&code) else {
-        return WebError::NotFound.into_response();
-    };
-    match load(&state, &s).await {
-        Ok(l) if !l.is_empty() => {
-            views::shared_page(&l, state.app.taxonomy, (state.clock)()).into_response()
-        }
-        Ok(_) => WebError::NotFound.into_response(),
-        Err(e) => e.into_response(),
-    }
+pub async fn shared(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Markup, WebError> {
+    let s = Shortlist::from_code(&code).ok_or(WebError::NotFound)?;
+    let listings = load_some(&state, &s).await?;
+    Ok(views::shared_page(
+        &listings,
+        state.app.taxonomy,
+        (state.clock)(),
+    ))
 }
 
 pub async fn qr(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let Some(s) = Shortlist::from_code(&code) else {
-        return WebError::NotFound.into_response();
-    };
-    match shortlist::qr_svg(&short_url(&base_url(&state, &headers), &s)) {
-        Some(svg) => (
-            [
-                (header::CONTENT_TYPE, "image/svg+xml"),
-                (header::CACHE_CONTROL, "public, max-age=86400"),
-            ],
-            svg,
-        )
-            .into_response(),
-        None => WebError::NotFound.into_response(),
-    }
+) -> Result<Response, WebError> {
+    let s = Shortlist::from_code(&code).ok_or(WebError::NotFound)?;
+    let svg = shortlist::qr_svg(&short_url(&state.site.base_url(&headers), &s))
+        .ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        svg,
+    )
+        .into_response())
 }

@@ -9,6 +9,7 @@ mod api;
 mod assets;
 mod calendar;
 mod error;
+mod form;
 pub mod groups;
 mod handover;
 mod jsonld;
@@ -17,6 +18,7 @@ mod moderate;
 mod pages;
 mod search;
 mod security;
+pub mod settings;
 pub mod shortlist;
 mod text_pages;
 mod views;
@@ -27,11 +29,13 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use chrono::NaiveDateTime;
+use tower_http::compression::CompressionLayer;
 
 use crate::App;
 
 pub use error::WebError;
 pub use moderate::hash_password;
+pub use settings::{SettingsError, Site};
 
 /// The clock pages use for "next session" dates: UK local time.
 pub type Clock = Arc<dyn Fn() -> NaiveDateTime + Send + Sync>;
@@ -40,25 +44,22 @@ pub type Clock = Arc<dyn Fn() -> NaiveDateTime + Send + Sync>;
 pub struct AppState {
     pub app: Arc<App>,
     pub clock: Clock,
-    /// The site's public address (`https://signpost.example.org`), for QR codes,
-    /// calendar files and text messages. Without it, the request's Host is used.
-    pub public_url: Option<String>,
-    /// Groups, moderation and freshness settings (see `groups.rs`).
-    pub groups: Arc<groups::Groups>,
+    /// How this site is run (see `settings.rs`).
+    pub site: Arc<Site>,
 }
 
 impl AppState {
+    /// The state with default settings (POST limits off), for tests and embedding.
     pub fn new(app: Arc<App>) -> AppState {
         AppState {
             clock: Arc::new(crate::clock::uk_now),
-            public_url: None,
-            groups: Arc::new(groups::Groups::new(&app.data_dir)),
+            site: Arc::new(Site::new(&app.data_dir)),
             app,
         }
     }
 
-    pub fn with_groups(mut self, groups: groups::Groups) -> AppState {
-        self.groups = Arc::new(groups);
+    pub fn with_site(mut self, site: Site) -> AppState {
+        self.site = Arc::new(site);
         self
     }
 
@@ -67,14 +68,9 @@ impl AppState {
         self.clock = clock;
         self
     }
-
-    pub fn with_public_url(mut self, url: Option<String>) -> AppState {
-        self.public_url = url.filter(|u| !u.trim().is_empty());
-        self
-    }
 }
 
-/// Every route, with security headers and limits.
+/// Every route, with security headers, limits, a timeout and compression.
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::home))
@@ -113,41 +109,29 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/manage/{token}/send", post(groups::edit_send))
         .route("/manage/{token}/still-running", post(groups::still_running))
-        .route(
-            "/moderate/login",
-            get(moderate::login_form).post(moderate::login),
-        )
-        .route("/moderate/logout", post(moderate::logout))
-        .route("/moderate", get(moderate::queue))
-        .route("/moderate/audit", get(moderate::audit))
-        .route("/moderate/find", get(moderate::find))
-        .route("/moderate/categories", get(moderate::categories))
-        .route("/moderate/listings/{id}/types", post(moderate::set_types))
-        .route("/moderate/submissions/{id}", get(moderate::submission))
-        .route(
-            "/moderate/submissions/{id}/approve",
-            post(moderate::approve),
-        )
-        .route("/moderate/submissions/{id}/reject", post(moderate::reject))
-        .route(
-            "/moderate/submissions/{id}/edit",
-            get(moderate::edit_form).post(moderate::edit_save),
-        )
-        .route("/moderate/listings/{id}/archive", post(moderate::archive))
-        .route(
-            "/moderate/listings/{id}/checked",
-            post(moderate::mark_checked),
-        )
-        .route("/moderate/reports/{id}/close", post(moderate::close_report))
+        .merge(moderate::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state.clone());
-    limits::apply(
-        routes,
-        state.groups.posts_per_minute,
-        state.groups.post_burst,
-    )
-    .layer(axum::middleware::from_fn(security::headers))
+    let site = &state.site;
+    let routes = limits::apply(routes, site.posts_per_minute, site.post_burst);
+    let routes = security::timeout(routes, site.request_timeout);
+    security::headers(routes.layer(CompressionLayer::new()))
+}
+
+/// Runs store or index work off the async threads; its error becomes a `WebError`.
+async fn blocking<T, E>(
+    state: &AppState,
+    work: impl FnOnce(&App) -> Result<T, E> + Send + 'static,
+) -> Result<T, WebError>
+where
+    T: Send + 'static,
+    E: Into<WebError> + Send + 'static,
+{
+    let app = state.app.clone();
+    tokio::task::spawn_blocking(move || work(&app))
+        .await?
+        .map_err(Into::into)
 }
 
 /// Largest form body accepted (the listing form with every field full is well under).

@@ -5,22 +5,34 @@
 //! (`Secure` and `__Host-` prefixed when served over TLS); only its SHA-256 is stored.
 //! Every moderator POST carries the session's CSRF token. Failed sign-ins are counted
 //! per username and lock it for a while after a few in a row. Nothing here is cached.
+//!
+//! Handlers take a [`Moderator`] (signed in, else sent to sign in) or, for a POST, a
+//! [`ModeratorForm`] (signed in and carrying the session's CSRF token). The one-click
+//! actions are a [`ListingAction`], each with its store call and what the queue says
+//! afterwards.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::Markup;
+use tower_http::set_header::SetResponseHeaderLayer;
 
+use super::form::Pairs;
 use super::groups::{build, index_now, send_mail};
 use super::views::groups::{self as gv, FormTarget};
 use super::views::moderate as mv;
-use super::{AppState, WebError};
+use super::{AppState, WebError, blocking};
 use crate::groups::mail::Message;
 use crate::groups::tokens;
 use crate::groups::{ListingForm, reference};
+use crate::listing::Listing;
+use crate::store::{Store, StoreError, Submission};
 
 /// Failed sign-ins in a row (within `LOCKOUT_MINUTES`) that lock a username.
 pub const MAX_FAILURES: i64 = 5;
@@ -28,11 +40,10 @@ pub const LOCKOUT_MINUTES: i64 = 15;
 pub const SESSION_HOURS: i64 = 8;
 
 /// Hashes a password for storage (argon2id, random salt).
-pub fn hash_password(password: &str) -> Result<String, String> {
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -51,8 +62,34 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password(&tokens::random_token()).unwrap_or_default())
 }
 
+/// The moderation routes. Nothing under them is cached.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/moderate/login", get(login_form).post(login))
+        .route("/moderate/logout", post(logout))
+        .route("/moderate", get(queue))
+        .route("/moderate/audit", get(audit))
+        .route("/moderate/find", get(find))
+        .route("/moderate/categories", get(categories))
+        .route("/moderate/listings/{id}/types", post(set_types))
+        .route("/moderate/submissions/{id}", get(submission))
+        .route("/moderate/submissions/{id}/approve", post(approve))
+        .route("/moderate/submissions/{id}/reject", post(reject))
+        .route(
+            "/moderate/submissions/{id}/edit",
+            get(edit_form).post(edit_save),
+        )
+        .route("/moderate/listings/{id}/archive", post(archive))
+        .route("/moderate/listings/{id}/checked", post(mark_checked))
+        .route("/moderate/reports/{id}/close", post(close_report))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
 fn cookie_name(state: &AppState) -> &'static str {
-    if state.groups.secure_cookies {
+    if state.site.secure_cookies {
         "__Host-signpost-mod"
     } else {
         "signpost-mod"
@@ -71,39 +108,65 @@ fn session_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| tokens::looks_like_token(v))
 }
 
-/// A signed-in moderator.
-struct Session {
+/// A signed-in moderator, from the session cookie. A handler that takes one is for
+/// moderators only: anyone else is sent to the sign-in page.
+pub struct Moderator {
     user: String,
     csrf: String,
+    /// The session id from the cookie (only its hash is stored).
+    session: String,
 }
 
-async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, WebError> {
-    let Some(token) = session_cookie(headers, cookie_name(state)) else {
-        return Ok(None);
-    };
-    let hash = tokens::hash_token(&token);
-    let found = on_store(state, move |app| app.store.session(&hash)).await?;
-    Ok(found.map(|(user, csrf)| Session { user, csrf }))
+impl FromRequestParts<AppState> for Moderator {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let session = session_cookie(&parts.headers, cookie_name(state)).ok_or(WebError::SignIn)?;
+        let hash = tokens::hash_token(&session);
+        let (user, csrf) = blocking(state, move |app| app.store.session(&hash))
+            .await?
+            .ok_or(WebError::SignIn)?;
+        Ok(Moderator {
+            user,
+            csrf,
+            session,
+        })
+    }
 }
 
-fn no_store(mut r: Response) -> Response {
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+/// A moderator's POST: the signed-in moderator and the form, which carried the
+/// session's CSRF token (else 403 and nothing is done).
+pub struct ModeratorForm {
+    moderator: Moderator,
+    form: Pairs,
 }
 
-fn to_login() -> Response {
-    no_store(Redirect::to("/moderate/login").into_response())
-}
+impl FromRequest<AppState> for ModeratorForm {
+    type Rejection = Response;
 
-/// A 400 page that is not cached.
-fn bad_request(page: impl IntoResponse) -> Response {
-    no_store((StatusCode::BAD_REQUEST, page).into_response())
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let moderator = Moderator::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let form = Pairs::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !tokens::same_secret(form.get("csrf"), &moderator.csrf) {
+            return Err(WebError::refused(
+                StatusCode::FORBIDDEN,
+                "That form had expired",
+                "Go back to the moderation queue and try again.",
+            )
+            .into_response());
+        }
+        Ok(ModeratorForm { moderator, form })
+    }
 }
 
 /// A redirect carrying the moderator cookie (`max_age` 0 clears it).
 fn with_cookie(state: &AppState, to: &str, value: &str, max_age: i64) -> Response {
-    let secure = if state.groups.secure_cookies {
+    let secure = if state.site.secure_cookies {
         "; Secure"
     } else {
         ""
@@ -116,101 +179,117 @@ fn with_cookie(state: &AppState, to: &str, value: &str, max_age: i64) -> Respons
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
-    no_store(r)
+    r
 }
 
-/// Runs store work off the async threads; any failure there becomes a 500.
-async fn on_store<T, E>(
-    state: &AppState,
-    f: impl FnOnce(&crate::App) -> Result<T, E> + Send + 'static,
-) -> Result<T, WebError>
-where
-    T: Send + 'static,
-    E: std::fmt::Display + Send + 'static,
-{
-    let app = state.app.clone();
-    tokio::task::spawn_blocking(move || f(&app))
-        .await
-        .map_err(WebError::internal)?
-        .map_err(WebError::internal)
+/// What the queue says after a moderator's action (`/moderate?done=...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Approved,
+    Rejected,
+    Archived,
+    Checked,
+    Closed,
 }
 
-/// The signed-in moderator of a GET, or the sign-in redirect (or error) to send.
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
-    match session(state, headers).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(to_login()),
-        Err(e) => Err(e.into_response()),
+impl Done {
+    const ALL: [Done; 5] = [
+        Done::Approved,
+        Done::Rejected,
+        Done::Archived,
+        Done::Checked,
+        Done::Closed,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Done::Approved => "approved",
+            Done::Rejected => "rejected",
+            Done::Archived => "archived",
+            Done::Checked => "checked",
+            Done::Closed => "closed",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Done::Approved => "Approved. It is in search now.",
+            Done::Rejected => "Rejected. The group has been told why.",
+            Done::Archived => "Archived. It has left search.",
+            Done::Checked => "Marked as checked.",
+            Done::Closed => "Report closed.",
+        }
+    }
+
+    /// The `done` a queue address names; an unknown one says nothing.
+    fn from_key(key: &str) -> Option<Done> {
+        Done::ALL.into_iter().find(|d| d.key() == key)
+    }
+
+    /// Back to the queue, saying what was done.
+    fn redirect(self) -> Redirect {
+        Redirect::to(&format!("/moderate?done={}", self.key()))
     }
 }
 
-fn pairs(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// The one-click moderator actions on a listing or a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingAction {
+    /// Take a listing out of search.
+    Archive,
+    /// Confirm a listing is still running ("last checked" today).
+    MarkChecked,
+    /// Close a report about a listing.
+    CloseReport,
 }
 
-fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
+impl ListingAction {
+    /// Does it in the store, logged as `user`; false when there is nothing with that
+    /// id to act on.
+    fn run(self, store: &Store, id: i64, user: &str) -> Result<bool, StoreError> {
+        match self {
+            ListingAction::Archive => store.archive_listing(id, user),
+            ListingAction::MarkChecked => store.confirm_listing(id, user),
+            ListingAction::CloseReport => store.close_report(id, user, "closed by a moderator"),
+        }
+    }
 
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// The session of a moderator POST with a valid CSRF token, or the response to send.
-async fn authorised(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &[(String, String)],
-) -> Result<Session, Response> {
-    match session(state, headers).await {
-        Err(e) => Err(e.into_response()),
-        Ok(None) => Err(to_login()),
-        Ok(Some(s)) if same(value(body, "csrf"), &s.csrf) => Ok(s),
-        Ok(Some(_)) => Err(no_store(
-            (
-                StatusCode::FORBIDDEN,
-                gv::refused_page(
-                    "That form had expired",
-                    "Go back to the moderation queue and try again.",
-                ),
-            )
-                .into_response(),
-        )),
+    fn done(self) -> Done {
+        match self {
+            ListingAction::Archive => Done::Archived,
+            ListingAction::MarkChecked => Done::Checked,
+            ListingAction::CloseReport => Done::Closed,
+        }
     }
 }
 
-pub async fn login_form(State(state): State<AppState>) -> Response {
-    no_store(
-        mv::login_page(
-            None,
-            "",
-            &state.groups.signer.issue(chrono::Utc::now().timestamp()),
-        )
-        .into_response(),
+pub async fn login_form(State(state): State<AppState>) -> Markup {
+    mv::login_page(
+        None,
+        "",
+        &state.site.signer.issue(chrono::Utc::now().timestamp()),
     )
 }
 
-pub async fn login(State(state): State<AppState>, body: Bytes) -> Response {
-    let p = pairs(&body);
-    let username = value(&p, "username").trim().to_string();
-    let password = value(&p, "password").to_string();
-    let ft = state.groups.signer.issue(chrono::Utc::now().timestamp());
+/// How a sign-in went.
+enum SignIn {
+    /// A new session id for the cookie.
+    Session(String),
+    WrongPassword,
+    Locked,
+}
+
+pub async fn login(State(state): State<AppState>, p: Pairs) -> Result<Response, WebError> {
+    let username = p.get("username").trim().to_string();
+    let password = p.get("password").to_string();
+    let ft = state.site.signer.issue(chrono::Utc::now().timestamp());
     let again = |status: StatusCode, msg: &str| {
-        no_store((status, mv::login_page(Some(msg), &username, &ft)).into_response())
+        Ok((status, mv::login_page(Some(msg), &username, &ft)).into_response())
     };
     if state
-        .groups
+        .site
         .signer
-        .check(value(&p, "ft"), chrono::Utc::now().timestamp())
+        .check(p.get("ft"), chrono::Utc::now().timestamp())
         .is_err()
     {
         return again(
@@ -223,94 +302,76 @@ pub async fn login(State(state): State<AppState>, body: Bytes) -> Response {
         return again(StatusCode::BAD_REQUEST, "Enter your username and password");
     }
     let user = username.clone();
-    let outcome = on_store(
-        &state,
-        move |app| -> Result<Result<String, &'static str>, crate::store::StoreError> {
-            if app
-                .store
-                .recent_failures(&user, chrono::Duration::minutes(LOCKOUT_MINUTES))?
-                >= MAX_FAILURES
-            {
-                return Ok(Err("locked"));
+    let outcome = blocking(&state, move |app| -> Result<SignIn, StoreError> {
+        if app
+            .store
+            .recent_failures(&user, chrono::Duration::minutes(LOCKOUT_MINUTES))?
+            >= MAX_FAILURES
+        {
+            return Ok(SignIn::Locked);
+        }
+        let found = app.store.moderator(&user)?;
+        // Verify against a dummy hash for unknown names so timing does not tell.
+        let ok = match &found {
+            Some((_, hash)) => verify_password(&password, hash),
+            None => {
+                let _ = verify_password(&password, dummy_hash());
+                false
             }
-            let found = app.store.moderator(&user)?;
-            // Verify against a dummy hash for unknown names so timing does not tell.
-            let ok = match &found {
-                Some((_, hash)) => verify_password(&password, hash),
-                None => {
-                    let _ = verify_password(&password, dummy_hash());
-                    false
-                }
-            };
-            app.store.record_login(&user, ok)?;
-            let Some((id, _)) = found.filter(|_| ok) else {
-                return Ok(Err("bad"));
-            };
-            let token = tokens::random_token();
-            app.store.create_session(
-                &tokens::hash_token(&token),
-                id,
-                &tokens::random_token(),
-                SESSION_HOURS,
-            )?;
-            app.store
-                .log_action(&user, "sign in", &format!("moderator {user}"))?;
-            Ok(Ok(token))
-        },
-    )
-    .await;
-    let token = match outcome {
-        Ok(Ok(t)) => t,
-        Ok(Err("locked")) => {
-            return again(
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!(
-                    "Too many failed attempts. Wait {LOCKOUT_MINUTES} minutes, then try again"
-                ),
-            );
-        }
-        Ok(Err(_)) => {
-            return again(
-                StatusCode::UNAUTHORIZED,
-                "The username or password is not right",
-            );
-        }
-        Err(e) => return e.into_response(),
-    };
-    with_cookie(&state, "/moderate", &token, SESSION_HOURS * 3600)
+        };
+        app.store.record_login(&user, ok)?;
+        let Some((id, _)) = found.filter(|_| ok) else {
+            return Ok(SignIn::WrongPassword);
+        };
+        let token = tokens::random_token();
+        app.store.create_session(
+            &tokens::hash_token(&token),
+            id,
+            &tokens::random_token(),
+            SESSION_HOURS,
+        )?;
+        app.store
+            .log_action(&user, "sign in", &format!("moderator {user}"))?;
+        Ok(SignIn::Session(token))
+    })
+    .await?;
+    match outcome {
+        SignIn::Session(token) => Ok(with_cookie(
+            &state,
+            "/moderate",
+            &token,
+            SESSION_HOURS * 3600,
+        )),
+        SignIn::Locked => again(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!("Too many failed attempts. Wait {LOCKOUT_MINUTES} minutes, then try again"),
+        ),
+        SignIn::WrongPassword => again(
+            StatusCode::UNAUTHORIZED,
+            "The username or password is not right",
+        ),
+    }
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let p = pairs(&body);
-    let s = match authorised(&state, &headers, &p).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Some(token) = session_cookie(&headers, cookie_name(&state)) {
-        let user = s.user.clone();
-        let _ = on_store(&state, move |app| {
-            app.store.end_session(&tokens::hash_token(&token))?;
-            app.store
-                .log_action(&user, "sign out", &format!("moderator {user}"))
-        })
-        .await;
-    }
+pub async fn logout(State(state): State<AppState>, posted: ModeratorForm) -> Response {
+    let Moderator { user, session, .. } = posted.moderator;
+    // Signing out clears the cookie even if the store could not end the session.
+    let _ = blocking(&state, move |app| {
+        app.store.end_session(&tokens::hash_token(&session))?;
+        app.store
+            .log_action(&user, "sign out", &format!("moderator {user}"))
+    })
+    .await;
     with_cookie(&state, "/moderate/login", "", 0)
 }
 
 pub async fn queue(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    m: Moderator,
     RawQuery(q): RawQuery,
-) -> Response {
-    let s = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let cutoff = chrono::Utc::now()
-        .checked_sub_months(chrono::Months::new(state.groups.fresh_months))
-        .unwrap_or_else(chrono::Utc::now);
-    let loaded = on_store(&state, move |app| -> Result<_, crate::store::StoreError> {
+) -> Result<Markup, WebError> {
+    let cutoff = state.site.freshness.due_cutoff((state.clock)().and_utc());
+    let (items, reports, due) = blocking(&state, move |app| -> Result<_, StoreError> {
         let subs = app.store.pending_submissions()?;
         let items = subs
             .into_iter()
@@ -327,57 +388,40 @@ pub async fn queue(
             app.store.listings_checked_before(cutoff, 200)?,
         ))
     })
-    .await;
-    let (items, reports, due) = match loaded {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    let flash = q.as_deref().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "done")
-            .map(|(_, v)| match v.as_ref() {
-                "approved" => "Approved. It is in search now.",
-                "rejected" => "Rejected. The group has been told why.",
-                "archived" => "Archived. It has left search.",
-                "checked" => "Marked as checked.",
-                "closed" => "Report closed.",
-                _ => "Done.",
-            })
-    });
-    no_store(mv::queue_page(&s.user, &s.csrf, &items, &reports, &due, flash).into_response())
+    .await?;
+    let flash = Pairs::query(q.as_deref())
+        .first("done")
+        .and_then(Done::from_key)
+        .map(Done::message);
+    Ok(mv::queue_page(
+        &m.user, &m.csrf, &items, &reports, &due, flash,
+    ))
 }
 
 /// `GET /moderate/find?q=...`: any published listing, stale ones included.
 pub async fn find(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    m: Moderator,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let s = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (mut req, _) = super::search::parse(&state, raw.as_deref());
+) -> Result<Markup, WebError> {
+    let (req, _) = super::search::parse(&state, raw.as_deref());
     let q = req.q.clone();
     if q.trim().is_empty() {
-        return no_store(mv::find_page(&s.user, &s.csrf, "", None).into_response());
+        return Ok(mv::find_page(&m.user, &m.csrf, "", None));
     }
     // Words only: where and when are for the public search.
-    req = crate::search::SearchRequest {
+    let req = crate::search::SearchRequest {
         q: req.q,
         page: 1,
         within: crate::search::request::DEFAULT_WITHIN_MILES,
         include_stale: true,
         ..Default::default()
     };
-    let results = match super::search::run(&state, req).await {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    let stale_months = state.groups.stale_months;
+    let results = super::search::run(&state, req).await?;
+    let freshness = state.site.freshness;
+    let today = (state.clock)().date();
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-    let loaded = on_store(&state, move |app| -> Result<_, crate::store::StoreError> {
-        let cutoff = chrono::Utc::now().checked_sub_months(chrono::Months::new(stale_months));
+    let found = blocking(&state, move |app| -> Result<_, StoreError> {
         let mut found = Vec::new();
         for id in ids {
             if let Some(l) = app.store.get(id)? {
@@ -388,207 +432,172 @@ pub async fn find(
                     organisation: l.organisation.name,
                     source: l.provenance.source,
                     last_checked,
-                    stale: stale_months > 0
-                        && cutoff.is_some_and(|c| last_checked.is_some_and(|d| d < c)),
+                    stale: freshness.is_stale(last_checked, today),
                 });
             }
         }
         Ok(found)
     })
-    .await;
-    match loaded {
-        Ok(found) => no_store(
-            mv::find_page(&s.user, &s.csrf, &q, Some((results.total, &found))).into_response(),
-        ),
-        Err(e) => e.into_response(),
-    }
+    .await?;
+    Ok(mv::find_page(
+        &m.user,
+        &m.csrf,
+        &q,
+        Some((results.total, &found)),
+    ))
 }
 
+/// A submission by the id in its address, its form, and (for a change) the live
+/// listing it would change; 404 when there is none.
 async fn load_submission(
     state: &AppState,
     id: &str,
-) -> Result<
-    (
-        crate::store::Submission,
-        ListingForm,
-        Option<crate::listing::Listing>,
-    ),
-    WebError,
-> {
+) -> Result<(Submission, ListingForm, Option<Listing>), WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let app = state.app.clone();
-    tokio::task::spawn_blocking(move || -> Result<_, WebError> {
-        let sub = app
-            .store
-            .submission(id)
-            .map_err(WebError::internal)?
-            .ok_or(WebError::NotFound)?;
-        let form: ListingForm = serde_json::from_str(&sub.form).map_err(WebError::internal)?;
+    blocking(state, move |app| {
+        let sub = app.store.submission(id)?.ok_or(WebError::NotFound)?;
+        let form: ListingForm = serde_json::from_str(&sub.form)?;
         let live = match sub.listing_id {
-            Some(l) if sub.kind == "edit" => app.store.get(l).map_err(WebError::internal)?,
+            Some(l) if sub.kind == "edit" => app.store.get(l)?,
             _ => None,
         };
-        Ok((sub, form, live))
+        Ok::<_, WebError>((sub, form, live))
     })
     .await
-    .map_err(WebError::internal)?
+}
+
+/// The problems a moderator should see with a submission's answers (none when they
+/// could not be checked: the moderator can still read and edit them).
+async fn problems(state: &AppState, form: &ListingForm) -> Vec<(String, String)> {
+    match build(state, form.clone()).await {
+        Ok((_, Err(errors))) => errors,
+        _ => Vec::new(),
+    }
 }
 
 pub async fn submission(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    m: Moderator,
     Path(id): Path<String>,
-) -> Response {
-    let s = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (sub, form, live) = match load_submission(&state, &id).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Markup, WebError> {
+    let (sub, form, live) = load_submission(&state, &id).await?;
     let problems = if sub.status == "pending" {
-        match build(&state, form.clone()).await {
-            Ok((_, Err(errors))) => errors,
-            _ => Vec::new(),
-        }
+        problems(&state, &form).await
     } else {
         Vec::new()
     };
-    let live_form = live.as_ref().map(ListingForm::from_listing);
-    no_store(
-        mv::submission_page(
-            &s.user,
-            &s.csrf,
-            &sub,
-            &form,
-            live_form.as_ref(),
-            state.app.taxonomy,
-            &problems,
-        )
-        .into_response(),
+    Ok(submission_page(
+        &state,
+        &m,
+        &sub,
+        &form,
+        live.as_ref(),
+        &problems,
+    ))
+}
+
+/// A submission for a moderator, beside the live listing it would change.
+fn submission_page(
+    state: &AppState,
+    m: &Moderator,
+    sub: &Submission,
+    form: &ListingForm,
+    live: Option<&Listing>,
+    problems: &[(String, String)],
+) -> Markup {
+    let live_form = live.map(ListingForm::from_listing);
+    mv::submission_page(
+        &m.user,
+        &m.csrf,
+        sub,
+        form,
+        live_form.as_ref(),
+        state.app.taxonomy,
+        problems,
     )
 }
 
 /// Builds and publishes a pending submission; the index is updated before returning.
-async fn approve_form(state: &AppState, user: &str, id: i64, form: ListingForm) -> Response {
-    let (form, built) = match build(state, form).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    let listing = match built {
-        Ok(l) => l,
-        Err(_) => {
-            return no_store(
-                Redirect::to(&format!("/moderate/submissions/{id}/edit")).into_response(),
-            );
-        }
+async fn approve_form(
+    state: &AppState,
+    user: &str,
+    id: i64,
+    form: ListingForm,
+) -> Result<Redirect, WebError> {
+    let (form, built) = build(state, form).await?;
+    let Ok(listing) = built else {
+        return Ok(Redirect::to(&format!("/moderate/submissions/{id}/edit")));
     };
     let user = user.to_string();
-    let done = on_store(
-        state,
-        move |app| -> Result<Option<(i64, Option<String>)>, crate::store::StoreError> {
-            let sub = app.store.submission(id)?;
-            let mut l = listing;
-            if let Some(live_id) = sub.as_ref().and_then(|s| s.listing_id)
-                && let Some(live) = app.store.get(live_id)?
-            {
-                l = crate::groups::form::merge_into(&live, l);
-            }
-            Ok(app
-                .store
-                .approve_submission(id, &user, &l)?
-                .map(|lid| (lid, sub.and_then(|s| s.email))))
-        },
-    )
-    .await;
-    match done {
-        Ok(Some((lid, email))) => {
-            index_now(state).await;
-            if let Some(to) = email {
-                send_mail(&state.groups.outbox, Message {
-                    to,
-                    subject: format!("Your Signpost listing is approved: reference {}", reference(id)),
-                    body: format!("Good news: \"{}\" has been approved and is now on Signpost as listing {lid}.\n", form.get("title").trim()),
-                })
-                .await;
-            }
-            no_store(Redirect::to("/moderate?done=approved").into_response())
+    let (lid, email) = blocking(state, move |app| -> Result<_, StoreError> {
+        let sub = app.store.submission(id)?;
+        let mut l = listing;
+        if let Some(live_id) = sub.as_ref().and_then(|s| s.listing_id)
+            && let Some(live) = app.store.get(live_id)?
+        {
+            l = crate::groups::form::merge_into(&live, l);
         }
-        Ok(None) => WebError::NotFound.into_response(),
-        Err(e) => e.into_response(),
+        Ok(app
+            .store
+            .approve_submission(id, &user, &l)?
+            .map(|lid| (lid, sub.and_then(|s| s.email))))
+    })
+    .await?
+    .ok_or(WebError::NotFound)?;
+    index_now(state).await;
+    if let Some(to) = email {
+        send_mail(&state.site.outbox, Message {
+            to,
+            subject: format!("Your Signpost listing is approved: reference {}", reference(id)),
+            body: format!("Good news: \"{}\" has been approved and is now on Signpost as listing {lid}.\n", form.get("title").trim()),
+        })
+        .await;
     }
+    Ok(Done::Approved.redirect())
 }
 
 pub async fn approve(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let s = match authorised(&state, &headers, &pairs(&body)).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (sub, form, _) = match load_submission(&state, &id).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    approve_form(&state, &s.user, sub.id, form).await
+    posted: ModeratorForm,
+) -> Result<Redirect, WebError> {
+    let (sub, form, _) = load_submission(&state, &id).await?;
+    approve_form(&state, &posted.moderator.user, sub.id, form).await
 }
 
 pub async fn reject(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let p = pairs(&body);
-    let s = match authorised(&state, &headers, &p).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (sub, form, live) = match load_submission(&state, &id).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    let reason = value(&p, "reason").trim().to_string();
+    ModeratorForm {
+        moderator: m,
+        form: p,
+    }: ModeratorForm,
+) -> Result<Response, WebError> {
+    let (sub, form, live) = load_submission(&state, &id).await?;
+    let reason = p.get("reason").trim().to_string();
     if reason.is_empty() || reason.chars().count() > 2_000 {
-        let live_form = live.as_ref().map(ListingForm::from_listing);
         let problems = vec![(
             "reason".to_string(),
             "Enter a reason of up to 2,000 characters to send to the group".to_string(),
         )];
-        return bad_request(mv::submission_page(
-            &s.user,
-            &s.csrf,
-            &sub,
-            &form,
-            live_form.as_ref(),
-            state.app.taxonomy,
-            &problems,
-        ));
+        let page = submission_page(&state, &m, &sub, &form, live.as_ref(), &problems);
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
     }
-    let (user, r2) = (s.user.clone(), reason.clone());
-    let done = on_store(&state, move |app| {
+    let (user, r2) = (m.user.clone(), reason.clone());
+    let sub = blocking(&state, move |app| {
         app.store.reject_submission(sub.id, &user, &r2)
     })
-    .await;
-    match done {
-        Ok(Some(sub)) => {
-            if let Some(to) = sub.email {
-                send_mail(&state.groups.outbox, Message {
-                    to,
-                    subject: format!("Your Signpost listing: reference {}", reference(sub.id)),
-                    body: format!("Thank you for sending \"{}\". A volunteer could not approve it, for this reason:\n\n{reason}\n\nYou can send it again with the changes at /add, or reply to ask.\n", form.get("title").trim()),
-                })
-                .await;
-            }
-            no_store(Redirect::to("/moderate?done=rejected").into_response())
-        }
-        Ok(None) => WebError::NotFound.into_response(),
-        Err(e) => e.into_response(),
+    .await?
+    .ok_or(WebError::NotFound)?;
+    if let Some(to) = sub.email {
+        send_mail(&state.site.outbox, Message {
+            to,
+            subject: format!("Your Signpost listing: reference {}", reference(sub.id)),
+            body: format!("Thank you for sending \"{}\". A volunteer could not approve it, for this reason:\n\n{reason}\n\nYou can send it again with the changes at /add, or reply to ask.\n", form.get("title").trim()),
+        })
+        .await;
     }
+    Ok(Done::Rejected.redirect().into_response())
 }
 
 fn edit_target(id: i64, csrf: &str) -> FormTarget<'static> {
@@ -606,49 +615,30 @@ fn edit_target(id: i64, csrf: &str) -> FormTarget<'static> {
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    m: Moderator,
     Path(id): Path<String>,
-) -> Response {
-    let s = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (sub, form, _) = match load_submission(&state, &id).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    let errors = match build(&state, form.clone()).await {
-        Ok((_, Err(errors))) => errors,
-        _ => Vec::new(),
-    };
-    no_store(
-        gv::listing_form_page(
-            &edit_target(sub.id, &s.csrf),
-            &form,
-            &errors,
-            state.app.taxonomy,
-        )
-        .into_response(),
-    )
+) -> Result<Markup, WebError> {
+    let (sub, form, _) = load_submission(&state, &id).await?;
+    let errors = problems(&state, &form).await;
+    Ok(gv::listing_form_page(
+        &edit_target(sub.id, &m.csrf),
+        &form,
+        &errors,
+        state.app.taxonomy,
+    ))
 }
 
 /// Saves the moderator's corrections (logged) and approves.
 pub async fn edit_save(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let p = pairs(&body);
-    let s = match authorised(&state, &headers, &p).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (sub, old, _) = match load_submission(&state, &id).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    let mut form = ListingForm::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    ModeratorForm {
+        moderator: m,
+        form: p,
+    }: ModeratorForm,
+) -> Result<Response, WebError> {
+    let (sub, old, _) = load_submission(&state, &id).await?;
+    let mut form = ListingForm::from_pairs(p.iter());
     // The group's email is not on the moderator's form; keep it.
     if let Some(e) = old.your_email() {
         form = ListingForm::from_pairs(
@@ -658,193 +648,160 @@ pub async fn edit_save(
                 .chain([("your_email", e)]),
         );
     }
-    let (form, built) = match build(&state, form).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+    let (form, built) = build(&state, form).await?;
     if let Err(errors) = built {
-        return bad_request(gv::listing_form_page(
-            &edit_target(sub.id, &s.csrf),
-            &form,
-            &errors,
-            state.app.taxonomy,
-        ));
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            gv::listing_form_page(
+                &edit_target(sub.id, &m.csrf),
+                &form,
+                &errors,
+                state.app.taxonomy,
+            ),
+        )
+            .into_response());
     }
-    let json = serde_json::to_string(&form).expect("a form always serialises");
-    let user = s.user.clone();
-    match on_store(&state, move |app| {
+    let json = serde_json::to_string(&form)?;
+    let user = m.user.clone();
+    let saved = blocking(&state, move |app| {
         app.store.edit_submission(sub.id, &user, &json)
     })
-    .await
-    {
-        Ok(true) => approve_form(&state, &s.user, sub.id, form).await,
-        Ok(false) => WebError::NotFound.into_response(),
-        Err(e) => e.into_response(),
+    .await?;
+    if !saved {
+        return Err(WebError::NotFound);
     }
+    Ok(approve_form(&state, &m.user, sub.id, form)
+        .await?
+        .into_response())
 }
 
-async fn listing_action(
+/// `POST` of a one-click action: done, logged, indexed, and back to the queue.
+async fn act(
     state: AppState,
-    headers: HeaderMap,
+    action: ListingAction,
     id: String,
-    body: Bytes,
-    action: &'static str,
-) -> Response {
-    let s = match authorised(&state, &headers, &pairs(&body)).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return WebError::NotFound.into_response();
-    };
-    let user = s.user.clone();
-    let done = on_store(&state, move |app| match action {
-        "archive" => app.store.archive_listing(id, &user),
-        "checked" => app.store.confirm_listing(id, &user),
-        _ => app.store.close_report(id, &user, "closed by a moderator"),
-    })
-    .await;
-    match done {
-        Ok(true) => {
-            index_now(&state).await;
-            let done = match action {
-                "archive" => "archived",
-                "checked" => "checked",
-                _ => "closed",
-            };
-            no_store(Redirect::to(&format!("/moderate?done={done}")).into_response())
-        }
-        Ok(false) => WebError::NotFound.into_response(),
-        Err(e) => e.into_response(),
+    posted: ModeratorForm,
+) -> Result<Redirect, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let user = posted.moderator.user;
+    let done = blocking(&state, move |app| action.run(&app.store, id, &user)).await?;
+    if !done {
+        return Err(WebError::NotFound);
     }
+    index_now(&state).await;
+    Ok(action.done().redirect())
 }
 
 pub async fn archive(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    listing_action(state, headers, id, body, "archive").await
+    posted: ModeratorForm,
+) -> Result<Redirect, WebError> {
+    act(state, ListingAction::Archive, id, posted).await
 }
 
 pub async fn mark_checked(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    listing_action(state, headers, id, body, "checked").await
+    posted: ModeratorForm,
+) -> Result<Redirect, WebError> {
+    act(state, ListingAction::MarkChecked, id, posted).await
 }
 
 pub async fn close_report(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    listing_action(state, headers, id, body, "close").await
+    posted: ModeratorForm,
+) -> Result<Redirect, WebError> {
+    act(state, ListingAction::CloseReport, id, posted).await
 }
 
 pub async fn audit(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    m: Moderator,
     RawQuery(q): RawQuery,
-) -> Response {
-    let s = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let page_no: i64 = q
-        .as_deref()
-        .and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "page")
-                .and_then(|(_, v)| v.parse().ok())
-        })
+) -> Result<Markup, WebError> {
+    let page_no: i64 = Pairs::query(q.as_deref())
+        .first("page")
+        .and_then(|v| v.parse().ok())
         .filter(|p: &i64| (1..=100_000).contains(p))
         .unwrap_or(1);
     let per = 50;
-    match on_store(&state, move |app| {
+    let mut entries = blocking(&state, move |app| {
         app.store.audit_log(per + 1, (page_no - 1) * per)
     })
-    .await
-    {
-        Ok(mut entries) => {
-            let more = entries.len() as i64 > per;
-            entries.truncate(per as usize);
-            no_store(mv::audit_page(&s.user, &s.csrf, &entries, page_no, more).into_response())
-        }
-        Err(e) => e.into_response(),
-    }
+    .await?;
+    let more = entries.len() as i64 > per;
+    entries.truncate(per as usize);
+    Ok(mv::audit_page(&m.user, &m.csrf, &entries, page_no, more))
 }
 
 /// `GET /moderate/categories`: imported listings that fit none of Signpost's types and
 /// have only the general one, for a moderator to choose better.
 pub async fn categories(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    m: Moderator,
     RawQuery(q): RawQuery,
-) -> Response {
-    let s = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let done = q
-        .as_deref()
-        .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "done"));
-    match on_store(&state, |app| app.store.needs_category(100)).await {
-        Ok((items, total)) => no_store(
-            mv::categories_page(
-                &s.user,
-                &s.csrf,
-                &items,
-                total,
-                state.app.taxonomy,
-                done.then_some("Types saved. They are kept when the source is harvested again."),
-            )
-            .into_response(),
-        ),
-        Err(e) => e.into_response(),
-    }
+) -> Result<Markup, WebError> {
+    let done = Pairs::query(q.as_deref()).first("done").is_some();
+    let (items, total) = blocking(&state, |app| app.store.needs_category(100)).await?;
+    Ok(mv::categories_page(
+        &m.user,
+        &m.csrf,
+        &items,
+        total,
+        state.app.taxonomy,
+        done.then_some("Types saved. They are kept when the source is harvested again."),
+    ))
 }
 
 /// `POST /moderate/listings/{id}/types`: a moderator's choice of types for a listing,
 /// kept across re-harvests of its source and written to the audit log.
 pub async fn set_types(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let form = pairs(&body);
-    let s = match authorised(&state, &headers, &form).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return WebError::NotFound.into_response();
-    };
+    posted: ModeratorForm,
+) -> Result<Redirect, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let taxonomy = state.app.taxonomy;
     let mut types: Vec<String> = Vec::new();
-    for (k, v) in &form {
-        if k == "type" && taxonomy.activity_type(v).is_some() && !types.contains(v) {
-            types.push(v.clone());
+    for t in posted.form.all("type") {
+        if taxonomy.activity_type(t).is_some() && !types.iter().any(|x| x == t) {
+            types.push(t.to_string());
         }
     }
     if types.is_empty() {
-        return bad_request(gv::refused_page(
+        return Err(WebError::refused(
+            StatusCode::BAD_REQUEST,
             "Choose at least one type",
             "Go back, tick one or more types of activity, and save again.",
         ));
     }
-    let user = s.user.clone();
-    match on_store(&state, move |app| app.store.set_types(id, &types, &user)).await {
-        Ok(true) => {
-            index_now(&state).await;
-            no_store(Redirect::to("/moderate/categories?done=1").into_response())
+    let user = posted.moderator.user;
+    let done = blocking(&state, move |app| app.store.set_types(id, &types, &user)).await?;
+    if !done {
+        return Err(WebError::NotFound);
+    }
+    index_now(&state).await;
+    Ok(Redirect::to("/moderate/categories?done=1"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_done_round_trips_and_unknown_says_nothing() {
+        for d in Done::ALL {
+            assert_eq!(Done::from_key(d.key()), Some(d));
         }
-        Ok(false) => WebError::NotFound.into_response(),
-        Err(e) => e.into_response(),
+        assert_eq!(Done::from_key("nonsense"), None);
+        for a in [
+            ListingAction::Archive,
+            ListingAction::MarkChecked,
+            ListingAction::CloseReport,
+        ] {
+            assert!(Done::ALL.contains(&a.done()));
+        }
     }
 }

@@ -5,88 +5,77 @@ use axum::Form;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::Markup;
 use serde::Deserialize;
 
+use super::form::Pairs;
 use super::shortlist::Shortlist;
 use super::views::{self, ListingContext};
-use super::{AppState, WebError, api, calendar, jsonld, search, text_pages};
+use super::{AppState, WebError, api, blocking, calendar, jsonld, search, text_pages};
 use crate::search::{SearchRequest, TypeCount};
 
 /// Counts of published listings per type, for the category tiles.
 async fn all_type_counts(state: &AppState) -> Result<Vec<TypeCount>, WebError> {
-    let app = state.app.clone();
     let now = (state.clock)();
-    tokio::task::spawn_blocking(move || app.engine.type_counts_everywhere(now))
-        .await
-        .map_err(WebError::internal)?
-        .map_err(WebError::internal)
+    blocking(state, move |app| app.engine.type_counts_everywhere(now)).await
 }
 
-pub async fn home(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+pub async fn home(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Markup, WebError> {
     let s = Shortlist::from_query(raw.as_deref());
-    match all_type_counts(&state).await {
-        Ok(counts) => views::home_page(state.app.taxonomy, &counts, &s).into_response(),
-        Err(e) => e.into_response(),
-    }
+    let counts = all_type_counts(&state).await?;
+    Ok(views::home_page(state.app.taxonomy, &counts, &s))
 }
 
-pub async fn categories(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+pub async fn categories(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Markup, WebError> {
     let s = Shortlist::from_query(raw.as_deref());
-    match all_type_counts(&state).await {
-        Ok(counts) => views::categories_page(state.app.taxonomy, &counts, &s).into_response(),
-        Err(e) => e.into_response(),
-    }
+    let counts = all_type_counts(&state).await?;
+    Ok(views::categories_page(state.app.taxonomy, &counts, &s))
 }
 
 /// `/categories/{slug}` is a friendly address for the search filtered to one type.
-pub async fn category(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    if state.app.taxonomy.activity_type(&slug).is_none() {
-        return WebError::NotFound.into_response();
-    }
-    Redirect::to(&format!("/search?type={slug}")).into_response()
+pub async fn category(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Redirect, WebError> {
+    state
+        .app
+        .taxonomy
+        .activity_type(&slug)
+        .ok_or(WebError::NotFound)?;
+    Ok(Redirect::to(&format!("/search?type={slug}")))
 }
 
 /// The search page. Invalid input shows the page again with the problems listed and
 /// everything typed kept, with status 400.
-pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+pub async fn search(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
     let (req, errors) = search::parse(&state, raw.as_deref());
     let s = Shortlist::from_query(raw.as_deref());
     let taxonomy = state.app.taxonomy;
-    if !errors.is_empty() {
-        return (
+    let results = if errors.is_empty() {
+        search::run(&state, req.clone()).await
+    } else {
+        Err(WebError::BadParams(errors))
+    };
+    match results {
+        Ok(results) => {
+            Ok(views::search_page(&req, &[], Some(&results), taxonomy, &s).into_response())
+        }
+        Err(WebError::BadParams(errors)) => Ok((
             StatusCode::BAD_REQUEST,
             views::search_page(&req, &errors, None, taxonomy, &s),
         )
-            .into_response();
+            .into_response()),
+        Err(e) => Err(e),
     }
-    match search::run(&state, req.clone()).await {
-        Ok(results) => views::search_page(&req, &[], Some(&results), taxonomy, &s).into_response(),
-        Err(WebError::BadParams(errors)) => (
-            StatusCode::BAD_REQUEST,
-            views::search_page(&req, &errors, None, taxonomy, &s),
-        )
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-/// The absolute address of this site, for links that leave it (QR codes, calendar
-/// files, text messages): the configured public URL, else the request's Host.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.public_url {
-        return u.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
 }
 
 pub async fn listing(
@@ -94,47 +83,34 @@ pub async fn listing(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> Response {
-    let l = match api::load_listing(&state, &id).await {
-        Ok(l) => l,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, WebError> {
+    let l = api::load_listing(&state, &id).await?;
     // A merged duplicate's old address moves permanently to the listing people see,
     // keeping the shortlist and back link.
     if id.parse::<i64>().ok() != Some(l.id) {
         let query = raw.map(|q| format!("?{q}")).unwrap_or_default();
-        return Redirect::permanent(&format!("/listings/{}{query}", l.id)).into_response();
+        return Ok(Redirect::permanent(&format!("/listings/{}{query}", l.id)).into_response());
     }
-    let also_from = {
-        let app = state.app.clone();
-        let id = l.id;
-        match tokio::task::spawn_blocking(move || app.store.merged_from(id)).await {
-            Ok(Ok(p)) => p,
-            Ok(Err(e)) => return WebError::internal(e).into_response(),
-            Err(e) => return WebError::internal(e).into_response(),
-        }
-    };
+    let id = l.id;
+    let also_from = blocking(&state, move |app| app.store.merged_from(id)).await?;
     let now = (state.clock)();
     // "from" is the search this page was opened from. It is parsed and written out
     // again, so only a valid search can come back out of it.
-    let from = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-        .find(|(k, _)| k == "from")
-        .map(|(_, v)| v.into_owned())
-        .and_then(|f| {
-            let (req, errors) = SearchRequest::from_query_string(&f, state.app.taxonomy);
-            errors
-                .is_empty()
-                .then(|| req.to_query_string(Some(req.page)))
-        });
-    let page_url = format!("{}/listings/{}", base_url(&state, &headers), l.id);
-    let check_notice = (!super::groups::is_fresh(&state.groups, &l, now)).then(|| {
-        match l.provenance.verified_at.or(l.provenance.updated_at) {
-            Some(c) => format!(
-                "Last checked {}. Contact the group to make sure it is still running.",
-                c.format("%-d %B %Y")
-            ),
-            None => "Not checked yet. Contact the group to make sure it is still running.".into(),
-        }
+    let from = Pairs::query(raw.as_deref()).first("from").and_then(|f| {
+        let (req, errors) = SearchRequest::from_query_string(f, state.app.taxonomy);
+        errors
+            .is_empty()
+            .then(|| req.to_query_string(Some(req.page)))
+    });
+    let page_url = format!("{}/listings/{}", state.site.base_url(&headers), l.id);
+    let last_checked = l.provenance.verified_at.or(l.provenance.updated_at);
+    let due = state.site.freshness.is_due(last_checked, now.and_utc());
+    let check_notice = due.then(|| match last_checked {
+        Some(c) => format!(
+            "Last checked {}. Contact the group to make sure it is still running.",
+            c.format("%-d %B %Y")
+        ),
+        None => "Not checked yet. Contact the group to make sure it is still running.".into(),
     });
     let ctx = ListingContext {
         check_notice,
@@ -144,66 +120,59 @@ pub async fn listing(
         page_url,
         also_from,
     };
-    views::listing_page(&l, &ctx, state.app.taxonomy, now).into_response()
+    Ok(views::listing_page(&l, &ctx, state.app.taxonomy, now).into_response())
 }
 
 pub async fn listing_ics(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let l = match api::load_listing(&state, &id).await {
-        Ok(l) => l,
-        Err(e) => return e.into_response(),
-    };
-    let page_url = format!("{}/listings/{}", base_url(&state, &headers), l.id);
-    match calendar::ics(&l, &page_url, (state.clock)()) {
-        Some(body) => (
-            [
-                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    &format!("attachment; filename=\"signpost-{}.ics\"", l.id),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
-        None => WebError::NotFound.into_response(),
-    }
+) -> Result<Response, WebError> {
+    let l = api::load_listing(&state, &id).await?;
+    let page_url = format!("{}/listings/{}", state.site.base_url(&headers), l.id);
+    let body = calendar::ics(&l, &page_url, (state.clock)()).ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                &format!("attachment; filename=\"signpost-{}.ics\"", l.id),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
-pub async fn text_page(Path(slug): Path<String>) -> Response {
-    match text_pages::get(&slug) {
-        Some(p) => views::text_page(&p.title, &p.html).into_response(),
-        None => WebError::NotFound.into_response(),
-    }
+fn text_page(slug: &str) -> Result<Markup, WebError> {
+    let p = text_pages::get(slug).ok_or(WebError::NotFound)?;
+    Ok(views::text_page(&p.title, &p.html))
 }
 
-pub async fn about() -> Response {
-    text_page(Path("about".into())).await
+pub async fn about() -> Result<Markup, WebError> {
+    text_page("about")
 }
-pub async fn privacy() -> Response {
-    text_page(Path("privacy".into())).await
+pub async fn privacy() -> Result<Markup, WebError> {
+    text_page("privacy")
 }
-pub async fn accessibility() -> Response {
-    text_page(Path("accessibility".into())).await
+pub async fn accessibility() -> Result<Markup, WebError> {
+    text_page("accessibility")
 }
 
-pub async fn report_form(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match api::load_listing(&state, &id).await {
-        Ok(l) => views::report_page(
-            &l,
-            &views::ReportForm {
-                reason: "",
-                details: "",
-                email: "",
-            },
-            &[],
-        )
-        .into_response(),
-        Err(e) => e.into_response(),
-    }
+pub async fn report_form(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Markup, WebError> {
+    let l = api::load_listing(&state, &id).await?;
+    Ok(views::report_page(
+        &l,
+        &views::ReportForm {
+            reason: "",
+            details: "",
+            email: "",
+        },
+        &[],
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,11 +190,8 @@ pub async fn report_submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
     form: Result<Form<ReportInput>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let l = match api::load_listing(&state, &id).await {
-        Ok(l) => l,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, WebError> {
+    let l = api::load_listing(&state, &id).await?;
     let input = form.map(|f| f.0).unwrap_or_default();
     let mut errors: Vec<(&str, String)> = Vec::new();
     if !views::REPORT_REASONS
@@ -254,31 +220,24 @@ pub async fn report_submit(
             details: &input.details,
             email: &input.email,
         };
-        return (
+        return Ok((
             StatusCode::BAD_REQUEST,
             views::report_page(&l, &form, &errors),
         )
-            .into_response();
+            .into_response());
     }
-    let app = state.app.clone();
     let (reason, details, email) = (
         input.reason.clone(),
         details.to_string(),
         (!email.is_empty()).then(|| email.to_string()),
     );
     let listing_id = l.id;
-    let stored = tokio::task::spawn_blocking(move || {
+    let report_id = blocking(&state, move |app| {
         app.store
             .add_report(listing_id, &reason, &details, email.as_deref())
     })
-    .await;
-    match stored {
-        Ok(Ok(report_id)) => {
-            views::report_done_page(&l, &format!("R{report_id:06}")).into_response()
-        }
-        Ok(Err(e)) => WebError::internal(e).into_response(),
-        Err(e) => WebError::internal(e).into_response(),
-    }
+    .await?;
+    Ok(views::report_done_page(&l, &format!("R{report_id:06}")).into_response())
 }
 
 /// Most URLs in one sitemap file; the protocol allows 50,000.
@@ -310,11 +269,10 @@ async fn listing_urls(
     offset: u64,
     xml: &mut String,
 ) -> Result<(), WebError> {
-    let app = state.app.clone();
-    let ids = tokio::task::spawn_blocking(move || app.store.published_ids(offset, SITEMAP_CHUNK))
-        .await
-        .map_err(WebError::internal)?
-        .map_err(WebError::internal)?;
+    let ids = blocking(state, move |app| {
+        app.store.published_ids(offset, SITEMAP_CHUNK)
+    })
+    .await?;
     for (id, when) in ids {
         match when {
             Some(w) => xml.push_str(&format!(
@@ -330,18 +288,19 @@ const URLSET: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=
 
 /// `/sitemap.xml`: every page worth finding. Past `SITEMAP_CHUNK` listings it becomes a
 /// sitemap index pointing at `/sitemaps/{n}.xml` files.
-pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = base_url(&state, &headers);
+pub async fn sitemap(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let base = state.site.base_url(&headers);
     // The index holds exactly the published listings.
     let count = state.app.engine.index.num_docs();
     if count <= SITEMAP_CHUNK {
         let mut xml = String::from(URLSET);
         static_urls(&state, &base, &mut xml);
-        if let Err(e) = listing_urls(&state, &base, 0, &mut xml).await {
-            return e.into_response();
-        }
+        listing_urls(&state, &base, 0, &mut xml).await?;
         xml.push_str("</urlset>\n");
-        return xml_response(xml);
+        return Ok(xml_response(xml));
     }
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -352,7 +311,7 @@ pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Respo
         ));
     }
     xml.push_str("</sitemapindex>\n");
-    xml_response(xml)
+    Ok(xml_response(xml))
 }
 
 /// `/sitemaps/0.xml` is the fixed pages; `/sitemaps/{n}.xml` the nth block of listings.
@@ -360,26 +319,24 @@ pub async fn sitemap_part(
     State(state): State<AppState>,
     Path(part): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let Some(n) = part
+) -> Result<Response, WebError> {
+    let n = part
         .strip_suffix(".xml")
         .and_then(|n| n.parse::<u64>().ok())
-    else {
-        return WebError::NotFound.into_response();
-    };
-    let base = base_url(&state, &headers);
+        .ok_or(WebError::NotFound)?;
+    let base = state.site.base_url(&headers);
     let mut xml = String::from(URLSET);
     if n == 0 {
         static_urls(&state, &base, &mut xml);
-    } else if let Err(e) = listing_urls(&state, &base, (n - 1) * SITEMAP_CHUNK, &mut xml).await {
-        return e.into_response();
+    } else {
+        listing_urls(&state, &base, (n - 1) * SITEMAP_CHUNK, &mut xml).await?;
     }
     xml.push_str("</urlset>\n");
-    xml_response(xml)
+    Ok(xml_response(xml))
 }
 
 pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = base_url(&state, &headers);
+    let base = state.site.base_url(&headers);
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         format!(
@@ -389,6 +346,6 @@ pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Respon
         .into_response()
 }
 
-pub async fn not_found() -> Response {
-    WebError::NotFound.into_response()
+pub async fn not_found() -> WebError {
+    WebError::NotFound
 }

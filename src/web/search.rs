@@ -1,7 +1,7 @@
 //! The search step shared by the page and the API: parse, locate, search, off the
 //! async runtime.
 
-use crate::geo::locate::{Geocoder, LocateError};
+use crate::geo::locate::Geocoder;
 use crate::search::{ParamError, SearchRequest, SearchResults};
 
 use super::{AppState, WebError};
@@ -12,28 +12,16 @@ pub fn parse(state: &AppState, raw: Option<&str>) -> (SearchRequest, Vec<ParamEr
     SearchRequest::from_query_string(raw.unwrap_or(""), state.app.taxonomy)
 }
 
-/// Locates and runs a valid request.
+/// Locates and runs a valid request. A postcode we do not know is a `BadParams`.
 pub async fn run(state: &AppState, req: SearchRequest) -> Result<SearchResults, WebError> {
     let app = state.app.clone();
     let now = (state.clock)();
     tokio::task::spawn_blocking(move || {
         let location = match &req.near {
-            Some(near) => match Geocoder::new(&app.store).locate(near) {
-                Ok(l) => Some(l),
-                Err(LocateError::Unknown(pc)) => {
-                    return Err(WebError::BadParams(vec![ParamError {
-                        param: "near".into(),
-                        message: LocateError::Unknown(pc).to_string(),
-                    }]));
-                }
-                Err(e) => return Err(WebError::internal(e)),
-            },
+            Some(near) => Some(Geocoder::new(&app.store).locate(near)?),
             None => None,
         };
-        app.engine
-            .search(&req, location.as_ref(), now)
-            .map_err(WebError::internal)
+        Ok(app.engine.search(&req, location.as_ref(), now)?)
     })
-    .await
-    .map_err(WebError::internal)?
+    .await?
 }

@@ -26,9 +26,8 @@ impl Shortlist {
     /// Reads `s` from a raw query string. Anything that is not an id is ignored: a
     /// mangled link still shows whatever part of the list survived.
     pub fn from_query(raw: Option<&str>) -> Shortlist {
-        let value = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-            .filter(|(k, _)| k == "s")
-            .map(|(_, v)| v.into_owned())
+        let value = super::form::Pairs::query(raw)
+            .all("s")
             .collect::<Vec<_>>()
             .join(".");
         Shortlist::parse(&value)

@@ -1,4 +1,4 @@
-// Accessibility checks in a real browser, run by tests/browser.rs against a live server.
+// Accessibility checks in a real browser, run by tests/it/browser.rs against a live server.
 //
 //   node check.mjs BASE_URL PATH [PATH ...]
 //

@@ -115,13 +115,17 @@ pub fn error_page(e: &WebError) -> Markup {
             "Page not found",
             "If you typed the web address, check it is correct. If you followed a link, the listing may have been removed.",
         ),
-        WebError::BadParams(_) => (
-            "There is a problem",
-            "Check what you entered and try again.",
+        WebError::TimedOut => (
+            "Sorry, that took too long",
+            "We could not answer in time. Please try again in a minute.",
         ),
-        WebError::Internal(_) => (
+        e if e.is_internal() => (
             "Sorry, there is a problem with the service",
             "Please try again in a few minutes.",
+        ),
+        _ => (
+            "There is a problem",
+            "Check what you entered and try again.",
         ),
     };
     layout(

@@ -2,7 +2,7 @@
 //! (`cargo insta review`). The clock is pinned and the data is the demo content, so
 //! the pages are byte-for-byte repeatable.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 

@@ -1,6 +1,6 @@
 //! The minimal HTML pages: form, results, listing, errors, headers.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{TestApp, ids};

@@ -1,6 +1,8 @@
 //! Shared test harness: a real data directory with the real demo content imported
-//! through the real importer, the real router, and a pinned clock.
-#![allow(dead_code)]
+//! through the real importer, the real router, and a pinned clock; and the local HTTP
+//! server ([`fake_http`]) for the tests that fetch.
+
+pub mod fake_http;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -3,7 +3,7 @@
 //! (`../shared/data/quality/`). The floors are the scores this build reaches (recorded
 //! in BENCHMARKS.md), so a change that ranks worse fails here.
 
-mod common;
+use crate::common;
 
 /// Grade-2 hit@3 (of 20) and NDCG@10 this build must reach.
 const FLOOR_HIT3: usize = 3;

@@ -5,7 +5,7 @@
 //! sends them; bad recipients and refusals go to `failed/` with a reason; and
 //! `signpost send-mail` does the same from the command line.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -153,10 +153,10 @@ fn message(to: &str, subject: &str, body: &str) -> Message {
 /// Submits a listing through the real form with an email; returns (reference, link).
 async fn add_activity(t: &TestApp, from: &str) -> (String, String) {
     let state = AppState::new(t.app.clone()).with_clock(Arc::new(common::now));
-    let mut g = (*state.groups).clone();
+    let mut g = (*state.site).clone();
     g.indexer = Some(t.indexer.clone());
     g.outbox = Outbox::new(t.dir.path()).with_from(from).unwrap();
-    let r = web::router(state.with_groups(g));
+    let r = web::router(state.with_site(g));
     let page = |uri: &str, body: String| {
         let r = r.clone();
         let mut req = Request::builder().uri(uri);

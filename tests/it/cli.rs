@@ -1,7 +1,7 @@
 //! The `signpost` binary end to end: serve over real HTTP, import, search, reindex,
 //! import-postcodes, and how they behave together.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

@@ -2,7 +2,7 @@
 //! in `../shared/data/bad-inputs/`: never a 5xx, always a clear message or a result,
 //! and nothing reflected unescaped.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, enc, hostile_strings};
 

@@ -3,7 +3,8 @@
 //! deletes, stale items, sessions that point at a series in another feed, faults
 //! (429, 500, malformed JSON, redirect loops), and a kill in the middle of a harvest.
 
-mod common;
+use crate::common;
+use crate::common::fake_http::{self, newham_items, paged, rpde_page};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -58,14 +59,7 @@ async fn page(
         let Some(pages) = f.pages.get(&name) else {
             return StatusCode::NOT_FOUND.into_response();
         };
-        let items = pages.get(n).cloned().unwrap_or_default();
-        // The last page points at itself: that is where a harvester keeps polling.
-        let next = if n < pages.len() { n + 1 } else { n };
-        let body = json!({
-            "next": format!("http://{host}/feeds/{name}?page={next}"),
-            "items": items,
-            "license": "https://creativecommons.org/licenses/by/4.0/"
-        });
+        let body = rpde_page(&host, &name, pages, n);
         (f.delay, fault, body)
     };
     tokio::time::sleep(delay).await;
@@ -92,10 +86,7 @@ async fn serve(feeds: Shared) -> String {
     let app = Router::new()
         .route("/feeds/{name}", axum::routing::get(page))
         .with_state(feeds);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, app).into_future());
-    base
+    fake_http::serve(app).await
 }
 
 /// The real Newham page served in pages of `per_page`: the feeds and the feed's URL.
@@ -110,25 +101,12 @@ async fn newham_feed(per_page: usize) -> (Shared, String) {
     (feeds, format!("{base}/feeds/newham"))
 }
 
-fn newham_items() -> Vec<Value> {
-    let text = std::fs::read_to_string(common::shared(
-        "openactive/real-feeds/active-newham_sessions_20200102.rpde.json",
-    ))
-    .unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["items"].as_array().unwrap().clone()
-}
-
 fn fixture(name: &str) -> Value {
     let text = std::fs::read_to_string(common::shared(&format!(
         "openactive/feed-normaliser-fixtures/{name}"
     )))
     .unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-fn paged(items: Vec<Value>, per_page: usize) -> Vec<Vec<Value>> {
-    items.chunks(per_page).map(|c| c.to_vec()).collect()
 }
 
 /// The Newham feed page was harvested on 2 January 2020.

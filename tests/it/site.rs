@@ -2,13 +2,13 @@
 //! type and state, the shortlist journey, hand-over formats, calendar, JSON-LD,
 //! report a problem, sitemap, weight and headers.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{TestApp, enc, hostile_strings, ids};
 use serde_json::Value;
 
-const CSS: &str = include_str!("../src/web/site.css");
+const CSS: &str = include_str!("../../src/web/site.css");
 
 /// Every HTML page type, in the states a person can reach, with the status expected.
 fn page_urls(listing: i64, other: i64) -> Vec<(String, StatusCode)> {
@@ -513,4 +513,93 @@ async fn text_pages_sitemap_and_robots() {
     assert!(xml.contains("<loc>http://localhost/about</loc>"));
     let (_, _, robots) = t.get("/robots.txt").await;
     assert!(robots.contains("Sitemap: http://localhost/sitemap.xml"));
+}
+
+/// Pages are gzipped for browsers that accept it, and decode to the same page; the
+/// security headers stay on.
+#[tokio::test]
+async fn pages_are_compressed_for_clients_that_accept_gzip() {
+    use std::io::Read;
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let t = TestApp::with_demo();
+    for uri in ["/", "/search?q=walking&near=M33", "/static/site.css"] {
+        let (_, plain_headers, plain) = t.get(uri).await;
+        assert!(plain_headers.get("content-encoding").is_none(), "{uri}");
+        let resp = t
+            .router
+            .clone()
+            .oneshot(
+                Request::get(uri)
+                    .header("accept-encoding", "gzip")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+        let headers = resp.headers().clone();
+        assert_eq!(headers["content-encoding"], "gzip", "{uri}");
+        assert!(headers.contains_key("content-security-policy"), "{uri}");
+        let gz = resp.into_body().collect().await.unwrap().to_bytes();
+        assert!(
+            gz.len() * 2 < plain.len(),
+            "{uri}: {} of {}",
+            gz.len(),
+            plain.len()
+        );
+        let mut page = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut page)
+            .unwrap();
+        assert_eq!(page, plain, "{uri}");
+    }
+}
+
+/// A request still running at the site's timeout is answered with 503, a page saying
+/// to try again and `Retry-After`; one that answers in time is untouched.
+#[tokio::test]
+async fn slow_requests_time_out_with_a_plain_message() {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use signpost::web::{self, AppState};
+    use tower::ServiceExt;
+
+    let t = TestApp::with_demo();
+    let state = AppState::new(t.app.clone()).with_clock(Arc::new(common::now));
+    let mut site = (*state.site).clone();
+    // No time at all: anything that waits on the store or the index runs out.
+    site.request_timeout = std::time::Duration::ZERO;
+    let router = web::router(state.with_site(site));
+    let get = |uri: &'static str| {
+        let router = router.clone();
+        async move {
+            let resp = router
+                .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let (status, headers) = (resp.status(), resp.headers().clone());
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, headers, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let (status, headers, page) = get("/search?q=walking&near=M33").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers["retry-after"], "60");
+    assert!(headers.contains_key("content-security-policy"));
+    assert!(page.contains("that took too long"), "{page}");
+    assert!(page.contains("Please try again in a minute"), "{page}");
+    // A handler that answers without waiting is not cut off.
+    let (status, _, body) = get("/healthz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // And with the default timeout the same search answers.
+    let (status, _, _) = t.get("/search?q=walking&near=M33").await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -8,7 +8,7 @@
 //! Set `SIGNPOST_SKIP_BROWSER=1` to skip on a machine without a browser: the test
 //! fails, rather than passing quietly, when the browser is missing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
@@ -51,9 +51,7 @@ async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(".");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, t.router.clone()).into_future());
+    let base = common::fake_http::serve(t.router.clone()).await;
 
     let code = |n: i64| {
         let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";

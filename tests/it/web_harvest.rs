@@ -4,7 +4,8 @@
 //! pages into listings, freshness (gone pages, removed activities, server errors), and
 //! an OpenActive dataset site whose feed is the real Active Newham page.
 
-mod common;
+use crate::common;
+use crate::common::fake_http::{self, newham_items, paged, rpde_page};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -144,15 +145,13 @@ async fn any(
             .and_then(|q| q.strip_prefix("page="))
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
-        let items = pages.get(n).cloned().unwrap_or_default();
-        let next = if n < pages.len() { n + 1 } else { n };
-        let etag = format!("\"{name}-{n}-{}\"", items.len());
+        let count = pages.get(n).map_or(0, Vec::len);
+        let etag = format!("\"{name}-{n}-{count}\"");
         if inm.as_deref() == Some(etag.as_str()) {
             return StatusCode::NOT_MODIFIED.into_response();
         }
         *s.full.entry(format!("{path}?page={n}")).or_default() += 1;
-        let body =
-            json!({"next": format!("http://{host}/feeds/{name}?page={next}"), "items": items});
+        let body = rpde_page(&host, name, &pages, n);
         return ([("etag", etag)], axum::Json(body)).into_response();
     }
     let Some(page) = s.pages.get(&path).cloned() else {
@@ -193,9 +192,7 @@ async fn serve(site: Site) -> Server {
     let app = Router::new()
         .fallback(any)
         .with_state((site.clone(), streamed.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, app).into_future());
+    let base = fake_http::serve(app).await;
     Server {
         base,
         site,
@@ -570,10 +567,8 @@ async fn unchanged_pages_and_feeds_answer_304() {
     let mut page = html(CHOIR);
     page.etag = Some("\"v1\"".into());
     site.pages.insert("/choir".into(), page);
-    site.feeds.insert(
-        "newham".into(),
-        newham_items().chunks(100).map(|c| c.to_vec()).collect(),
-    );
+    site.feeds
+        .insert("newham".into(), paged(newham_items(), 100));
     let server = serve(site).await;
     let (_dir, app) = common::new_app();
     let http = Http::new(quick()).unwrap();
@@ -670,13 +665,6 @@ async fn a_huge_body_is_cut_off_and_a_slow_server_times_out() {
     }
 }
 
-fn newham_items() -> Vec<Value> {
-    common::shared_json("openactive/real-feeds/active-newham_sessions_20200102.rpde.json")["items"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 fn dataset_site(base: &str) -> Page {
     let dataset = json!({
         "@context": ["https://schema.org/", "https://openactive.io/"],
@@ -729,10 +717,7 @@ async fn a_dataset_site_leads_to_its_feeds_which_are_harvested() {
         s.pages.insert("/openactive/".into(), dataset_site(&base));
         s.pages
             .insert("/not-a-dataset".into(), html("<p>Nothing here</p>"));
-        s.feeds.insert(
-            "newham".into(),
-            newham_items().chunks(100).map(|c| c.to_vec()).collect(),
-        );
+        s.feeds.insert("newham".into(), paged(newham_items(), 100));
         s.feeds.insert("empty".into(), vec![]);
     }
     let http = Http::new(quick()).unwrap();
@@ -796,10 +781,7 @@ async fn cli_imports_web_pages_and_dataset_sites() {
         let mut s = server.site.lock().unwrap();
         s.pages.insert("/walks".into(), html(WALKS));
         s.pages.insert("/openactive/".into(), dataset_site(&base));
-        s.feeds.insert(
-            "newham".into(),
-            newham_items().chunks(100).map(|c| c.to_vec()).collect(),
-        );
+        s.feeds.insert("newham".into(), paged(newham_items(), 100));
         s.feeds.insert("empty".into(), vec![]);
     }
     let dir = tempfile::tempdir().unwrap();

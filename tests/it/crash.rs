@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
+use crate::common::enc;
 
 /// Starts the server on a free port; returns it and its base URL.
 fn start(data: &std::path::Path) -> (Child, String) {

@@ -4,7 +4,7 @@
 //! examples; activities reachable only through the Activity List's `broader`; and a
 //! moderator's choice of types surviving a re-harvest of the same source.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -87,9 +87,7 @@ async fn serve_shared(services_list: Vec<Value>, per_page: usize) -> (String, Sh
         .route("/api/services", axum::routing::get(services))
         .route("/api/services/{id}", axum::routing::get(service))
         .with_state(shared.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/api/services", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, app).into_future());
+    let url = format!("{}/api/services", common::fake_http::serve(app).await);
     (url, shared)
 }
 

@@ -4,7 +4,7 @@
 //! reject, edit before approving, archive, the audit log; changes through the private
 //! link with a field-by-field diff; "still running"; spam defences; hostile input.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -14,17 +14,17 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use common::{TestApp, enc, hostile_strings};
 use http_body_util::BodyExt;
 use signpost::groups::ListingForm;
-use signpost::web::groups::Groups;
+use signpost::web::Site;
 use signpost::web::{self, AppState};
 use tower::ServiceExt;
 
-fn router(t: &TestApp, tweak: impl FnOnce(&mut Groups)) -> Router {
+fn router(t: &TestApp, tweak: impl FnOnce(&mut Site)) -> Router {
     let state = AppState::new(t.app.clone()).with_clock(Arc::new(common::now));
-    let mut g = (*state.groups).clone();
+    let mut g = (*state.site).clone();
     g.indexer = Some(t.indexer.clone());
     g.posts_per_minute = 0;
     tweak(&mut g);
-    web::router(state.with_groups(g))
+    web::router(state.with_site(g))
 }
 
 async fn send(
@@ -890,13 +890,22 @@ async fn stale_listings_are_flagged_and_groups_reminded_once() {
 
     let outbox = signpost::groups::mail::Outbox::new(t.dir.path());
     let before = std::fs::read_dir(outbox.dir()).unwrap().count();
-    let n =
-        signpost::groups::freshness::remind(&t.app.store, &outbox, "http://signpost.test", 6, 12)
-            .unwrap();
+    let n = signpost::groups::freshness::remind(
+        &t.app.store,
+        &outbox,
+        "http://signpost.test",
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(n, 1);
     assert_eq!(
-        signpost::groups::freshness::remind(&t.app.store, &outbox, "http://signpost.test", 6, 12)
-            .unwrap(),
+        signpost::groups::freshness::remind(
+            &t.app.store,
+            &outbox,
+            "http://signpost.test",
+            &Default::default()
+        )
+        .unwrap(),
         0,
         "once per lapse"
     );
@@ -989,6 +998,70 @@ async fn stale_listings_are_flagged_and_groups_reminded_once() {
         1,
         "back once checked"
     );
+}
+
+/// The listing page, the moderators' due list and find page and the search all judge
+/// freshness by one rule and the site's clock: a listing the public still sees is not
+/// marked hidden on the find page (it used the real time, to the second, where search
+/// counts to the day), and one that is not yet due is not in the due list.
+#[tokio::test]
+async fn moderators_see_the_freshness_the_public_sees() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |_| {});
+    let Approved { cookie, lid, .. } = submit_and_approve(&t, &r, "Quokka Quilting Circle").await;
+    let set_checked = |checked: chrono::DateTime<chrono::Utc>| {
+        let mut l = t.listing(lid);
+        l.provenance.verified_at = Some(checked);
+        l.provenance.updated_at = Some(checked);
+        t.app.store.upsert(&l).unwrap();
+        t.sync();
+    };
+    let today = common::now().date();
+    let at_noon = |d: chrono::NaiveDate| d.and_hms_opt(12, 0, 0).unwrap().and_utc();
+
+    // Stale: twelve months ago tomorrow is still in results, yesterday is out.
+    let twelve_months_ago = today.checked_sub_months(chrono::Months::new(12)).unwrap();
+    for (offset, shown) in [(1, 1), (-1, 0)] {
+        set_checked(at_noon(twelve_months_ago + chrono::Duration::days(offset)));
+        assert_eq!(t.search("q=quokka").await["total"], shown);
+        let (s, _, found) = send(&r, "GET", "/moderate/find?q=quokka", "", Some(&cookie)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(found.contains("Quokka Quilting Circle"), "{found}");
+        assert_eq!(
+            found.contains("Hidden from public search"),
+            shown == 0,
+            "checked {offset} day(s) from twelve months ago: {found}"
+        );
+    }
+
+    // Due: checked six months ago tomorrow is fresh on its page and not in the due
+    // list; six months ago yesterday is due in both.
+    let six_months_ago = today.checked_sub_months(chrono::Months::new(6)).unwrap();
+    for (offset, due) in [(1, false), (-1, true)] {
+        set_checked(at_noon(six_months_ago + chrono::Duration::days(offset)));
+        let (_, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
+        assert_eq!(page.contains("id=\"last-checked\""), due, "{offset}");
+        let (_, _, queue) = send(&r, "GET", "/moderate", "", Some(&cookie)).await;
+        assert_eq!(
+            queue.contains(&format!("href=\"/listings/{lid}\"")),
+            due,
+            "checked {offset} day(s) from six months ago"
+        );
+    }
+}
+
+/// A made-up `done` in the queue's address does not claim that something was done.
+#[tokio::test]
+async fn the_queue_only_reports_real_actions() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |_| {});
+    let (cookie, _) = sign_in(&t, &r).await;
+    let (_, _, queue) = send(&r, "GET", "/moderate?done=archived", "", Some(&cookie)).await;
+    assert!(queue.contains("Archived. It has left search."));
+    let (s, headers, queue) = send(&r, "GET", "/moderate?done=nonsense", "", Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(!queue.contains("Done."), "{queue}");
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Search behaviour through the real router and JSON API, on the real demo content.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 
@@ -620,4 +620,54 @@ async fn counts_for_the_whole_directory_follow_the_index() {
         count_of(&after, "walking-sports"),
         count_of(&everywhere, "walking-sports") - 1
     );
+}
+
+/// People describe a need in a sentence: the words around it ("somewhere to",
+/// "things to do with my", "help with") must not empty the results, and a possessive
+/// matches the plain word.
+#[tokio::test]
+async fn natural_phrasing_finds_what_the_words_name() {
+    let t = TestApp::with_demo();
+    for (q, expect) in [
+        ("somewhere to sing", "sing"),
+        ("where can I go to sing", "sing"),
+        ("help with walking football", "walking football"),
+        ("things to do with my knitting", "knit"),
+    ] {
+        let v = t.search(&format!("q={}", enc(q))).await;
+        let found = titles(&v);
+        assert!(
+            found
+                .iter()
+                .take(3)
+                .any(|t| t.to_lowercase().contains(expect)),
+            "{q}: {found:?}"
+        );
+        assert!(
+            v.get("some_words").is_none(),
+            "{q}: every word that counts matched"
+        );
+    }
+    // "men's" is "men": the stray "s" of the possessive is not a word to match.
+    for q in ["men's shed", "mens shed", "men shed", "men\u{2019}s sheds"] {
+        let found = titles(&t.search(&format!("q={}", enc(q))).await);
+        assert!(found[0].contains("Men's Shed"), "{q}: {found:?}");
+    }
+}
+
+/// When no listing has most of the words, the listings with some of them come back
+/// (those with more of them first), flagged so the page can say so.
+#[tokio::test]
+async fn a_search_that_matches_nothing_whole_falls_back_to_some_words() {
+    let t = TestApp::with_demo();
+    let v = t.search("q=choir+xylophone+zeppelin").await;
+    assert!(v["total"].as_u64().unwrap() > 0, "{v}");
+    assert_eq!(v["some_words"], Value::Bool(true));
+    assert!(titles(&v)[0].to_lowercase().contains("choir"), "{v}");
+    // A search whose words all match is not flagged.
+    let v = t.search("q=choir").await;
+    assert!(v.get("some_words").is_none());
+    // One unknown word stays a search with no results (nothing to loosen).
+    let v = t.search("q=zeppelinxylophone").await;
+    assert_eq!(v["total"], 0);
 }

@@ -3,7 +3,8 @@
 //! HTTP server shaped like each API version, plus hand-written ORUK 1.0 records for the
 //! messy cases (HTML, no name, no fitting type, removed services, a failing record).
 
-mod common;
+use crate::common;
+use crate::common::fake_http;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -103,9 +104,7 @@ async fn serve(d: Directory) -> (String, Shared) {
         .route("/api/services", axum::routing::get(services))
         .route("/api/services/{id}", axum::routing::get(service))
         .with_state(shared.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, app).into_future());
+    let base = format!("{}/api", fake_http::serve(app).await);
     (base, shared)
 }
 

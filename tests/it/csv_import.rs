@@ -2,7 +2,7 @@
 //! the mappings shipped in content/mappings/, a file full of bad rows (BOM, CRLF, ragged
 //! rows, Windows-1252 bytes, bad values) written here, and the CLI.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
