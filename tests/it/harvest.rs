@@ -831,7 +831,7 @@ async fn a_feed_address_without_a_format_is_fetched_once() {
             .unwrap()
     });
     let text = common::succeeded(&out);
-    assert!(text.contains("193"), "{text}");
+    assert!(text.contains("new 198"), "{text}");
     let hits = feeds.lock().unwrap().hits.clone();
     assert_eq!(hits[&("newham".to_string(), 0)], 1, "{hits:?}");
     assert_eq!(hits[&("newham".to_string(), 2)], 1, "{hits:?}");
@@ -880,7 +880,7 @@ async fn the_config_files_sources_are_used_by_crawl_and_import() {
     });
     let text = common::succeeded(&out);
     assert!(
-        text.contains("newham: ") && text.contains("new 193"),
+        text.contains("newham: ") && text.contains("new 198"),
         "{text}"
     );
 
