@@ -143,6 +143,7 @@ fn main() {
                 source: "bench".into(),
                 max_pages: None,
                 delay: Duration::ZERO,
+                area: None,
             },
             now,
             |r| {

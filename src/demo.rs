@@ -52,6 +52,7 @@ pub fn import(store: &Store, taxonomy: &Taxonomy) -> Result<ImportReport, Ingest
         &ImportOptions {
             source: SOURCE.to_string(),
             withdraw_missing: true,
+            area: None,
         },
     )
 }

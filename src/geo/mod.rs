@@ -4,6 +4,7 @@
 //! (`signpost import-postcodes`); otherwise it resolves to the centre of its postcode
 //! district from the table shipped in `content/`, which is approximate, and we say so.
 
+pub mod area;
 pub mod distance;
 pub mod districts;
 pub mod locate;

@@ -22,6 +22,9 @@ pub struct PostcodeRow {
     /// The postcode is no longer in use (ONSPD `doterm`); kept, because an old
     /// postcode still says where a place is.
     pub terminated: bool,
+    /// The local authority (GSS code, e.g. `E06000013`) the postcode is in, when the
+    /// table says: Code-Point Open's `admin_district_code`, ONSPD's `oslaua`.
+    pub local_authority: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +71,7 @@ struct Columns {
     lat: usize,
     lon: usize,
     doterm: Option<usize>,
+    local_authority: Option<usize>,
 }
 
 /// Opens a table, gunzipping if the file starts with the gzip magic bytes.
@@ -116,6 +120,7 @@ pub fn from_reader(input: Box<dyn Read>, name: &str) -> Result<TableReader, Tabl
             lat,
             lon,
             doterm: find("doterm"),
+            local_authority: find("oslaua"),
         };
         (Layout::Onspd, cols, None)
     } else if let (Some(pc), Some(lat), Some(lon)) =
@@ -126,6 +131,7 @@ pub fn from_reader(input: Box<dyn Read>, name: &str) -> Result<TableReader, Tabl
             lat,
             lon,
             doterm: None,
+            local_authority: find("admin_district_code"),
         };
         (Layout::CodePointWgs84, cols, None)
     } else if first.len() >= 4
@@ -138,6 +144,8 @@ pub fn from_reader(input: Box<dyn Read>, name: &str) -> Result<TableReader, Tabl
             lat: 2,
             lon: 3,
             doterm: None,
+            // Code-Point Open's 10 columns: PC,PQ,EA,NO,CY,RH,LH,CC,DC,WC.
+            local_authority: (first.len() >= 9).then_some(8),
         };
         (Layout::CodePointOsgb, cols, Some(first))
     } else {
@@ -182,13 +190,31 @@ impl TableReader {
             ));
         }
         let terminated = c.doterm.is_some_and(|i| !field(i).is_empty());
+        // Placeholder codes (`E99999999`, `S99999999`) mean "none".
+        let local_authority = c
+            .local_authority
+            .map(field)
+            .filter(|code| is_gss_code(code) && !code.ends_with("99999999"))
+            .map(String::from);
         Ok(PostcodeRow {
             postcode,
             lat,
             lon,
             terminated,
+            local_authority,
         })
     }
+}
+
+/// A GSS statistical code such as `E06000013`: a country letter and eight digits.
+pub fn is_gss_code(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 9
+        && matches!(
+            b[0].to_ascii_uppercase(),
+            b'E' | b'W' | b'S' | b'N' | b'K' | b'L' | b'M'
+        )
+        && b[1..].iter().all(u8::is_ascii_digit)
 }
 
 impl Iterator for TableReader {
@@ -261,6 +287,7 @@ mod tests {
         let first = rows[0].as_ref().unwrap();
         assert_eq!(first.postcode.to_string(), "AB10 1AA");
         assert!((first.lat - 57.148232).abs() < 1e-9);
+        assert_eq!(first.local_authority.as_deref(), Some("S12000033"));
         assert!(rows.iter().filter(|r| r.is_ok()).count() > 4_900);
     }
 

@@ -277,6 +277,7 @@ pub async fn harvest_dataset(
         source: source.to_string(),
         max_pages,
         delay: Duration::ZERO,
+        area: None,
     };
     for feed in report.discovery.feeds.clone() {
         let r = harvest(store, taxonomy, &feed.url, &opts, now, |_| {})

@@ -13,6 +13,7 @@ pub mod jsonld;
 pub mod native;
 pub mod openactive;
 pub mod openreferral;
+pub mod place;
 pub mod source;
 pub mod table;
 pub mod text;
@@ -22,11 +23,13 @@ use serde::Serialize;
 
 pub use source::{Outcome, Report, Source, Sources, run};
 
+use crate::geo::area::Area;
 use crate::geo::locate::Geocoder;
 use crate::geo::postcode::Postcode;
-use crate::listing::validate::tidy_and_check;
+use crate::listing::validate::tidy_and_check_imported;
 use crate::listing::{GeoPrecision, Listing, Status, Taxonomy};
 use crate::store::{Store, StoreError, Upserted};
+use place::Placed;
 
 /// Listings per store transaction: big enough to be fast, small enough that a crash
 /// loses little work (and nothing that was reported as imported).
@@ -183,6 +186,17 @@ pub struct ImportReport {
     pub withdrawn: usize,
     /// Venues placed only at their postcode district's centre.
     pub approximate: usize,
+    /// Of the listings imported: placed only by the source's area (no place of their
+    /// own), with no place at all ("Area not stated"), given the general type because
+    /// they fit no other, and with no times.
+    #[serde(default)]
+    pub placed_by_area: usize,
+    #[serde(default)]
+    pub area_not_stated: usize,
+    #[serde(default)]
+    pub general_type: usize,
+    #[serde(default)]
+    pub no_times: usize,
     pub failed: Vec<ItemProblem>,
     /// Items imported with something left out or guessed, and what.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -211,6 +225,39 @@ impl std::fmt::Display for ImportReport {
                 f,
                 " ({} placed at their postcode district)",
                 self.approximate
+            )?;
+        }
+        let imported = self.created + self.updated + self.unchanged;
+        if self.placed_by_area + self.area_not_stated + self.general_type + self.no_times > 0 {
+            write!(
+                f,
+                "\nimported {imported}: {} placed by the source's area, {} with no area stated, \
+                 {} given the general type, {} with no times",
+                self.placed_by_area, self.area_not_stated, self.general_type, self.no_times
+            )?;
+        }
+        if self.area_not_stated > 0 {
+            write!(
+                f,
+                "\n{} say{} nowhere where {}, so location searches leave {} out: \
+                 set the source's area (--area, or area = \"...\" in sources.toml) to postcode \
+                 areas or districts (DN15 DN16) or a local authority code (E06000013)",
+                if self.area_not_stated == 1 {
+                    "1 listing".to_string()
+                } else {
+                    format!("{} listings", self.area_not_stated)
+                },
+                if self.area_not_stated == 1 { "s" } else { "" },
+                if self.area_not_stated == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                },
+                if self.area_not_stated == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
             )?;
         }
         let unit = if self.unit.is_empty() {
@@ -245,6 +292,8 @@ pub struct ImportOptions {
     pub source: String,
     /// The source is complete: archive this source's listings that it no longer has.
     pub withdraw_missing: bool,
+    /// The area the source covers: where records that say nowhere are placed.
+    pub area: Option<Area>,
 }
 
 /// A decoded item: a listing, or why it could not be read.
@@ -301,39 +350,30 @@ pub fn import_keeping(
     let mut batch: Vec<Listing> = Vec::with_capacity(BATCH);
     let mut seen = std::collections::HashSet::new();
     for (i, c) in candidates.into_iter().enumerate() {
-        let mut listing = match c {
+        let listing = match c {
             Ok(l) => l,
             Err(p) => {
                 report.failed.push(p);
                 continue;
             }
         };
-        listing.id = 0;
-        listing.provenance.source = opts.source.clone();
-        let mut reasons: Vec<String> = tidy_and_check(&mut listing, taxonomy)
-            .into_iter()
-            .map(|p| p.to_string())
-            .collect();
-        if reasons.is_empty() {
-            match geocode(&geocoder, &mut listing) {
-                Ok(Some(GeoPrecision::District)) => report.approximate += 1,
-                Ok(_) => {}
-                Err(reason) => reasons.push(reason),
+        let problem = |source_id: &str, reasons: Vec<String>| ItemProblem {
+            position: i + 1,
+            source_id: Some(source_id.to_string()).filter(|s| !s.is_empty()),
+            reasons,
+        };
+        let (listing, warnings) = match prepare(listing, &geocoder, taxonomy, opts, &mut seen) {
+            Ok(ready) => ready,
+            Err((source_id, reasons)) => {
+                report.failed.push(problem(&source_id, reasons));
+                continue;
             }
-        }
-        if reasons.is_empty() && !seen.insert(listing.provenance.source_id.clone()) {
-            reasons.push(format!(
-                "provenance.source_id: '{}' appears more than once in this source",
-                listing.provenance.source_id
-            ));
-        }
-        if !reasons.is_empty() {
-            report.failed.push(ItemProblem {
-                position: i + 1,
-                source_id: Some(listing.provenance.source_id.clone()).filter(|s| !s.is_empty()),
-                reasons,
-            });
-            continue;
+        };
+        count(&mut report, &listing, &warnings);
+        if !warnings.reasons.is_empty() {
+            report
+                .warnings
+                .push(problem(&listing.provenance.source_id, warnings.reasons));
         }
         batch.push(listing);
         if batch.len() == BATCH {
@@ -357,6 +397,96 @@ pub fn import_keeping(
         }
     }
     Ok(report)
+}
+
+/// What settling one listing found beyond problems: how it was placed, and what was
+/// guessed or left out.
+pub(crate) struct Notes {
+    pub placed: Placed,
+    pub approximate: bool,
+    pub reasons: Vec<String>,
+}
+
+/// Types, checks, geocodes and places one mapped listing: the steps every source's
+/// listings go through. A listing that fits no type gets one from its words or the
+/// general type; one with no place of its own is placed by `area` (see [`place`]).
+/// The error is the reasons it cannot be stored.
+pub(crate) fn settle(
+    listing: &mut Listing,
+    geocoder: &Geocoder<'_>,
+    taxonomy: &Taxonomy,
+    area: Option<&Area>,
+) -> Result<Notes, Vec<String>> {
+    let mut notes = Notes {
+        placed: Placed::Own,
+        approximate: false,
+        reasons: Vec::new(),
+    };
+    if listing.types.is_empty() {
+        listing.types = place::types_from_words(listing, taxonomy);
+    }
+    place::unplaceable_venue(listing, &mut notes.reasons);
+    let reasons: Vec<String> = tidy_and_check_imported(listing, taxonomy)
+        .into_iter()
+        .map(|p| p.to_string())
+        .collect();
+    if !reasons.is_empty() {
+        return Err(reasons);
+    }
+    match geocode(geocoder, listing) {
+        Ok(Some(GeoPrecision::District)) => notes.approximate = true,
+        Ok(_) => {}
+        Err(reason) => {
+            // A postcode we cannot find (newer than our table, or mistyped) does not
+            // lose the record: it is placed like one that gave none.
+            notes
+                .reasons
+                .push(format!("{reason}, so it is placed by area"));
+            place::drop_venue_point(listing);
+        }
+    }
+    notes.placed = place::place(listing, area);
+    Ok(notes)
+}
+
+/// Tags one listing with its source, settles it, and checks its id is new in this
+/// run. The error is its source id and the reasons it cannot be stored.
+fn prepare(
+    mut listing: Listing,
+    geocoder: &Geocoder<'_>,
+    taxonomy: &Taxonomy,
+    opts: &ImportOptions,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<(Listing, Notes), (String, Vec<String>)> {
+    listing.id = 0;
+    listing.provenance.source = opts.source.clone();
+    let notes = match settle(&mut listing, geocoder, taxonomy, opts.area.as_ref()) {
+        Ok(n) => n,
+        Err(reasons) => return Err((listing.provenance.source_id, reasons)),
+    };
+    if !seen.insert(listing.provenance.source_id.clone()) {
+        let reason = format!(
+            "provenance.source_id: '{}' appears more than once in this source",
+            listing.provenance.source_id
+        );
+        return Err((listing.provenance.source_id, vec![reason]));
+    }
+    Ok((listing, notes))
+}
+
+fn count(report: &mut ImportReport, l: &Listing, notes: &Notes) {
+    report.approximate += usize::from(notes.approximate);
+    match notes.placed {
+        Placed::SourceArea => report.placed_by_area += 1,
+        Placed::NotStated => report.area_not_stated += 1,
+        Placed::Own => {}
+    }
+    if l.types.len() == 1 && l.types[0] == crate::listing::taxonomy::GENERAL_TYPE {
+        report.general_type += 1;
+    }
+    if l.schedule.sessions.is_empty() && l.schedule.dates.is_empty() {
+        report.no_times += 1;
+    }
 }
 
 fn tally(report: &mut ImportReport, results: &[Upserted]) {

@@ -21,6 +21,7 @@ use super::openactive::{self, HarvestOptions, HarvestReport};
 use super::openreferral::{self, ApiOptions, DirectoryReport};
 use super::webpage::{self, PageResult, WebReport};
 use super::{Format, ImportOptions, ImportReport, IngestError, fetch, table};
+use crate::geo::area::Area;
 use crate::listing::Taxonomy;
 use crate::store::Store;
 
@@ -124,7 +125,24 @@ impl Source {
         } else if !has_url {
             return Err(format!("the source '{}' has no url", self.name));
         }
+        self.area_parsed()?;
         Ok(())
+    }
+
+    /// The source's area, read (see [`Area::parse`]); a clear message when it cannot be.
+    pub fn area_parsed(&self) -> Result<Option<Area>, String> {
+        self.area
+            .as_deref()
+            .map(|a| {
+                Area::parse(a)
+                    .map_err(|e| format!("the source '{}' has area = \"{a}\": {e}", self.name))
+            })
+            .transpose()
+    }
+
+    /// The area for the importers (already checked by [`Source::check`]).
+    fn area_or_none(&self) -> Option<Area> {
+        self.area_parsed().ok().flatten()
     }
 }
 
@@ -392,6 +410,7 @@ fn options(source: &Source) -> ImportOptions {
     ImportOptions {
         source: source.name.clone(),
         withdraw_missing: source.full,
+        area: source.area_or_none(),
     }
 }
 
@@ -431,6 +450,7 @@ async fn feed(
         source: source.name.clone(),
         max_pages: source.max_pages,
         delay: source.delay(),
+        area: source.area_or_none(),
     };
     openactive::harvest_from(store, taxonomy, &source.url, &opts, now, first, |r| {
         progress(&format!(
@@ -473,6 +493,7 @@ async fn directory(
             source: source.name.clone(),
             delay: source.delay(),
             max_pages: source.max_pages,
+            area: source.area_or_none(),
         };
         let r =
             openreferral::harvest_api_from(store, taxonomy, address, &opts, today, first).await?;

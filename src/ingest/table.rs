@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
 use super::text::{access_features_in, phone_number, strip_html, summary_of, truncate};
@@ -271,13 +271,14 @@ impl Decoded {
     ) -> Result<super::ImportReport, IngestError> {
         let rows = self.rows;
         let mut report = super::import(store, taxonomy, self.candidates, opts)?;
-        for p in &mut report.failed {
+        for p in report.failed.iter_mut().chain(report.warnings.iter_mut()) {
             if let Some(r) = p.position.checked_sub(1).and_then(|i| rows.get(i)) {
                 p.position = *r;
             }
         }
         report.failed.sort_by_key(|p| p.position);
         report.warnings.extend(self.warnings);
+        report.warnings.sort_by_key(|p| p.position);
         report.unit = "row";
         Ok(report)
     }
@@ -528,14 +529,14 @@ pub fn decode(
 
 type RowError = (Option<String>, Vec<String>);
 
-fn row_to_listing(
+/// The row's name and id (given, or made from its name and postcode), unless the
+/// mapping's `skip` leaves it out.
+fn identity(
     row: &Row<'_>,
-    taxonomy: &Taxonomy,
-    warnings: &mut Vec<String>,
-) -> Result<Listing, RowError> {
+    reasons: &mut Vec<String>,
+) -> Result<(String, Option<String>), RowError> {
     let m = row.mapping;
     let c = &m.columns;
-    let mut reasons = Vec::new();
     let title = row.get(&c.title).unwrap_or_default();
     let id = row.get(&c.source_id).or_else(|| {
         (c.source_id.is_none() && !title.is_empty()).then(|| {
@@ -560,9 +561,16 @@ fn row_to_listing(
     if id.is_none() {
         reasons.push("source_id: the row has no id".to_string());
     }
+    Ok((title, id))
+}
 
+/// Types from the types column (the mapping's `[types]`, our slugs, our words, the
+/// Activity List's names), else the mapping's fixed types. A value that fits nothing is
+/// a warning: the importer then takes types from the row's words or the general type.
+fn types_of_row(row: &Row<'_>, taxonomy: &Taxonomy, warnings: &mut Vec<String>) -> Vec<String> {
+    let m = row.mapping;
     let mut types: Vec<String> = Vec::new();
-    let raw_types = row.get(&c.types);
+    let raw_types = row.get(&m.columns.types);
     if let Some(raw) = &raw_types {
         for part in raw
             .split([',', ';', '/', '|'])
@@ -575,7 +583,7 @@ fn row_to_listing(
                 .find(|(k, _)| k.eq_ignore_ascii_case(part))
                 .map(|(_, v)| v.as_str())
                 .or_else(|| taxonomy.activity_type(part).map(|t| t.slug.as_str()))
-                .or_else(|| taxonomy.type_for_label(part));
+                .or_else(|| taxonomy.type_for_activity(None, part));
             if let Some(t) = t
                 && !types.iter().any(|x| x == t)
             {
@@ -586,45 +594,44 @@ fn row_to_listing(
     if types.is_empty() {
         types = m.fixed.types.clone();
     }
-    if types.is_empty() {
-        reasons.push(match &raw_types {
-            Some(raw) => format!("types: '{raw}' is not one of Signpost's activity types (add it under [types] in the mapping)"),
-            None => "types: the row names no activity type".into(),
-        });
+    if types.is_empty()
+        && let Some(raw) = &raw_types
+    {
+        warnings.push(format!(
+            "types: '{raw}' is not one of Signpost's activity types (add it under [types] in the mapping), so its type comes from its words"
+        ));
     }
+    types
+}
 
-    let description = row.get(&c.description).unwrap_or_default();
-    let email = match row.get(&c.email) {
-        Some(e) => match email_address(&e) {
-            Some(ok) => Some(ok),
-            None => {
-                warnings.push(format!(
-                    "email: '{e}' is not an email address, so it was left out"
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    let website = match row.get(&c.website) {
-        Some(w) => {
-            let with_scheme = if w.starts_with("http") {
-                w.clone()
-            } else {
-                format!("https://{w}")
-            };
-            match web_address(&with_scheme) {
-                Some(ok) => Some(ok),
-                None => {
-                    warnings.push(format!(
-                        "website: '{w}' is not a web address, so it was left out"
-                    ));
-                    None
-                }
-            }
-        }
-        None => None,
-    };
+/// E-mail, website and phone: each left out, with a warning, when it is not what it
+/// says.
+fn contacts_of_row(
+    row: &Row<'_>,
+    warnings: &mut Vec<String>,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let c = &row.mapping.columns;
+    let email = row.get(&c.email).and_then(|e| {
+        email_address(&e).or_else(|| {
+            warnings.push(format!(
+                "email: '{e}' is not an email address, so it was left out"
+            ));
+            None
+        })
+    });
+    let website = row.get(&c.website).and_then(|w| {
+        let with_scheme = if w.starts_with("http") {
+            w.clone()
+        } else {
+            format!("https://{w}")
+        };
+        web_address(&with_scheme).or_else(|| {
+            warnings.push(format!(
+                "website: '{w}' is not a web address, so it was left out"
+            ));
+            None
+        })
+    });
     let phone = row.get(&c.phone).and_then(|p| {
         let n = phone_number(&p);
         if n.is_none() {
@@ -634,8 +641,17 @@ fn row_to_listing(
         }
         n
     });
+    (email, website, phone)
+}
 
-    // Where.
+/// The venue from the postcode, position, address and name columns; none when the row
+/// gives none of them (the importer then places it by the source's area).
+fn venue_of_row(
+    row: &Row<'_>,
+    reasons: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Option<Venue> {
+    let c = &row.mapping.columns;
     let num = |r: &Option<ColumnRef>, field: &str, reasons: &mut Vec<String>| -> Option<f64> {
         let v = row.get(r)?;
         match v.parse::<f64>() {
@@ -646,8 +662,8 @@ fn row_to_listing(
             }
         }
     };
-    let mut lat = num(&c.lat, "lat", &mut reasons);
-    let mut lon = num(&c.lon, "lon", &mut reasons);
+    let mut lat = num(&c.lat, "lat", reasons);
+    let mut lon = num(&c.lon, "lon", reasons);
     if let (Some(a), Some(b)) = (lat, lon)
         && !((49.0..=61.5).contains(&a) && (-9.0..=2.5).contains(&b))
     {
@@ -662,21 +678,33 @@ fn row_to_listing(
     let postcode = row.get(&c.postcode);
     let address = row.get(&c.address).unwrap_or_default();
     let venue_name = row.get(&c.venue_name).unwrap_or_default();
-    let venue = (postcode.is_some() || lat.is_some() || !address.is_empty()).then_some(Venue {
+    (postcode.is_some() || lat.is_some() || !address.is_empty()).then_some(Venue {
         name: venue_name,
         address,
         postcode,
         lat,
         lon,
         geo_precision: None,
-    });
-    let modes = if m.fixed.modes.is_empty() {
-        vec![Mode::InPerson]
-    } else {
-        m.fixed.modes.clone()
-    };
+    })
+}
 
-    // When.
+fn time_cell(
+    row: &Row<'_>,
+    r: &Option<ColumnRef>,
+    field: &str,
+    example: &str,
+    reasons: &mut Vec<String>,
+) -> Option<NaiveTime> {
+    let s = row.get(r)?;
+    parse::time(&s).or_else(|| {
+        reasons.push(format!("{field}: '{s}' is not a time (use {example})"));
+        None
+    })
+}
+
+/// A dated session, or weekly, fortnightly or monthly rules from the days columns.
+fn schedule_of_row(row: &Row<'_>, reasons: &mut Vec<String>) -> Schedule {
+    let c = &row.mapping.columns;
     let mut schedule = Schedule {
         note: row
             .get(&c.schedule_note)
@@ -684,26 +712,8 @@ fn row_to_listing(
             .unwrap_or_default(),
         ..Default::default()
     };
-    let start = match row.get(&c.start) {
-        Some(s) => match parse::time(&s) {
-            Some(t) => Some(t),
-            None => {
-                reasons.push(format!("start: '{s}' is not a time (use 10:00 or 10am)"));
-                None
-            }
-        },
-        None => None,
-    };
-    let end = match row.get(&c.end) {
-        Some(s) => match parse::time(&s) {
-            Some(t) => Some(t),
-            None => {
-                reasons.push(format!("end: '{s}' is not a time (use 11:30 or 11:30am)"));
-                None
-            }
-        },
-        None => None,
-    };
+    let start = time_cell(row, &c.start, "start", "10:00 or 10am", reasons);
+    let end = time_cell(row, &c.end, "end", "11:30 or 11:30am", reasons);
     let days = match row.get(&c.days) {
         Some(d) => parse::days(&d).unwrap_or_else(|bad| {
             reasons.push(format!("days: '{bad}' is not a day of the week"));
@@ -734,7 +744,6 @@ fn row_to_listing(
             None
         }
     };
-    let wom = row.get(&c.week_of_month);
     if let Some(date) = row.get(&c.date) {
         match (parse::date(&date), start) {
             (Some(d), Some(s)) => schedule.dates.push(OneOff {
@@ -750,44 +759,9 @@ fn row_to_listing(
     } else if !days.is_empty() {
         match (start, repeat) {
             (Some(s), Some(repeat)) => {
-                for day in days {
-                    let week_of_month = match repeat {
-                        Repeat::Monthly => match wom.as_deref().and_then(week_of_month) {
-                            Some(w) => Some(w),
-                            None => {
-                                reasons.push(format!(
-                                    "week_of_month: a monthly session needs which week (1-4 or last), not '{}'",
-                                    wom.as_deref().unwrap_or("")
-                                ));
-                                break;
-                            }
-                        },
-                        _ => None,
-                    };
-                    let rule = SessionRule {
-                        repeat,
-                        day,
-                        week_of_month,
-                        start: s,
-                        end,
-                        starting: match repeat {
-                            Repeat::Monthly => None,
-                            _ => starting.map(|st| {
-                                let mut d = st;
-                                while d.weekday_day() != day {
-                                    d = d.succ_opt().unwrap_or(d);
-                                }
-                                d
-                            }),
-                        },
-                        until: None,
-                    };
-                    if let Err(e) = rule.validate() {
-                        reasons.push(format!("schedule: {e}"));
-                        break;
-                    }
-                    schedule.sessions.push(rule);
-                }
+                let wom = row.get(&c.week_of_month);
+                schedule.sessions =
+                    rules_for(&days, repeat, s, end, starting, wom.as_deref(), reasons);
             }
             (None, _) if row.get(&c.start).is_none() => {
                 reasons.push("start: the row gives days but no start time".into())
@@ -795,8 +769,65 @@ fn row_to_listing(
             _ => {}
         }
     }
+    schedule
+}
 
-    // Cost.
+/// One rule per day; the first problem stops (and is reported).
+fn rules_for(
+    days: &[Day],
+    repeat: Repeat,
+    start: NaiveTime,
+    end: Option<NaiveTime>,
+    starting: Option<NaiveDate>,
+    wom: Option<&str>,
+    reasons: &mut Vec<String>,
+) -> Vec<SessionRule> {
+    let mut rules = Vec::new();
+    for &day in days {
+        let week_of_month = match repeat {
+            Repeat::Monthly => match wom.and_then(week_of_month) {
+                Some(w) => Some(w),
+                None => {
+                    reasons.push(format!(
+                        "week_of_month: a monthly session needs which week (1-4 or last), not '{}'",
+                        wom.unwrap_or("")
+                    ));
+                    break;
+                }
+            },
+            _ => None,
+        };
+        let rule = SessionRule {
+            repeat,
+            day,
+            week_of_month,
+            start,
+            end,
+            starting: match repeat {
+                Repeat::Monthly => None,
+                _ => starting.map(|st| {
+                    let mut d = st;
+                    while d.weekday_day() != day {
+                        d = d.succ_opt().unwrap_or(d);
+                    }
+                    d
+                }),
+            },
+            until: None,
+        };
+        if let Err(e) = rule.validate() {
+            reasons.push(format!("schedule: {e}"));
+            break;
+        }
+        rules.push(rule);
+    }
+    rules
+}
+
+/// The price, free flag and column values that mean free, and concessions.
+fn cost_of_row(row: &Row<'_>, reasons: &mut Vec<String>) -> Cost {
+    let m = row.mapping;
+    let c = &m.columns;
     let mut cost = Cost::default();
     if let Some(p) = row.get(&c.cost) {
         let (free, pence) = parse_price(&p);
@@ -838,7 +869,13 @@ fn row_to_listing(
     }
     cost.concessions = row.get(&c.concessions).map(|x| truncate(&x, 300));
 
-    // Access.
+    cost
+}
+
+/// Accessibility features from yes/no columns and the notes' words.
+fn access_of_row(row: &Row<'_>, warnings: &mut Vec<String>) -> crate::listing::Access {
+    let m = row.mapping;
+    let c = &m.columns;
     let mut access = crate::listing::Access::default();
     for (slug, r) in &m.access {
         let mut all = true;
@@ -871,7 +908,12 @@ fn row_to_listing(
         access.notes = truncate(&n, 2_000);
     }
 
-    // Who.
+    access
+}
+
+/// Ages from an age-range column or minimum and maximum columns.
+fn audience_of_row(row: &Row<'_>, reasons: &mut Vec<String>) -> crate::listing::Audience {
+    let c = &row.mapping.columns;
     let mut audience = crate::listing::Audience::default();
     if let Some(a) = row.get(&c.ages) {
         match parse_ages(&a) {
@@ -899,9 +941,37 @@ fn row_to_listing(
         }
     }
 
-    if !reasons.is_empty() {
-        return Err((id, reasons));
-    }
+    audience
+}
+
+/// One row into a listing: each step reads its own columns; every problem with the
+/// row is reported at once.
+fn row_to_listing(
+    row: &Row<'_>,
+    taxonomy: &Taxonomy,
+    warnings: &mut Vec<String>,
+) -> Result<Listing, RowError> {
+    let m = row.mapping;
+    let c = &m.columns;
+    let mut reasons = Vec::new();
+    let (title, id) = identity(row, &mut reasons)?;
+    let types = types_of_row(row, taxonomy, warnings);
+    let description = row.get(&c.description).unwrap_or_default();
+    let (email, website, phone) = contacts_of_row(row, warnings);
+    let venue = venue_of_row(row, &mut reasons, warnings);
+    let modes = if m.fixed.modes.is_empty() {
+        vec![Mode::InPerson]
+    } else {
+        m.fixed.modes.clone()
+    };
+    let schedule = schedule_of_row(row, &mut reasons);
+    let cost = cost_of_row(row, &mut reasons);
+    let access = access_of_row(row, warnings);
+    let audience = audience_of_row(row, &mut reasons);
+    let id = match id {
+        Some(id) if reasons.is_empty() => id,
+        id => return Err((id, reasons)),
+    };
     let organisation = Organisation {
         name: row
             .get(&c.organisation)
@@ -940,7 +1010,7 @@ fn row_to_listing(
         },
         provenance: Provenance {
             source: String::new(),
-            source_id: id.expect("checked above"),
+            source_id: id,
             source_url: None,
             updated_at: None,
             verified_at: None,

@@ -612,7 +612,15 @@ fn apply(
                 )?;
                 touch(&it.group, i + 1);
             }
-            openactive::rebuild_groups(&tx, taxonomy, &geocoder, source, &touched, now, &mut r)?;
+            openactive::rebuild_groups(
+                &tx,
+                taxonomy,
+                &geocoder,
+                (source, None),
+                &touched,
+                now,
+                &mut r,
+            )?;
             tx.commit()
         })
         .map_err(IngestError::Store)?;

@@ -79,6 +79,94 @@ pub struct Taxonomy {
     access_index: HashMap<String, usize>,
     circumstance_index: HashMap<String, usize>,
     openactive_index: HashMap<String, String>,
+    /// Every Activity List concept (short id) whose nearest mapped concept, walking
+    /// `broader`, gives it a type.
+    concept_types: HashMap<String, String>,
+    /// Activity List labels (`prefLabel` and `altLabel`s, see [`label_key`]) to short ids.
+    concept_labels: HashMap<String, String>,
+}
+
+/// The general type: records that fit no other type are imported with it (see
+/// `content/taxonomy.toml`).
+pub const GENERAL_TYPE: &str = "other";
+
+const ACTIVITY_LIST: &str = "https://openactive.io/activity-list#";
+const ACTIVITIES_CSV: &str = include_str!("../../content/openactive-activities.csv");
+
+/// An Activity List concept's short id (the UUID after `#`), from a full id or a
+/// bare one.
+fn concept_short_id(id: &str) -> &str {
+    let id = id.trim();
+    id.strip_prefix(ACTIVITY_LIST)
+        .or_else(|| id.strip_prefix("http://openactive.io/activity-list#"))
+        .unwrap_or(id)
+}
+
+/// How a label is compared: lowercase words, trade marks and punctuation dropped
+/// ("Bodybalance™" and "BODYBALANCE" are the same).
+pub fn label_key(label: &str) -> String {
+    label
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The Activity List as shipped in `content/openactive-activities.csv` (derived by
+/// `examples/derive_activities.rs`): each concept's `broader` concepts, and its labels.
+type Concepts = (HashMap<String, Vec<String>>, HashMap<String, String>);
+
+fn read_concepts(csv_text: &str) -> Concepts {
+    let mut broader = HashMap::new();
+    let mut labels = HashMap::new();
+    let mut rows = csv::Reader::from_reader(csv_text.as_bytes());
+    for row in rows.records().flatten() {
+        let (Some(id), Some(up), Some(names)) = (row.get(0), row.get(1), row.get(2)) else {
+            continue;
+        };
+        broader.insert(
+            id.to_string(),
+            up.split_whitespace().map(String::from).collect(),
+        );
+        for name in names.split('|') {
+            labels
+                .entry(label_key(name))
+                .or_insert_with(|| id.to_string());
+        }
+    }
+    (broader, labels)
+}
+
+/// For every concept, the type of the nearest mapped concept reached by walking
+/// `broader` (breadth first, so a nearer ancestor wins; at the same distance, the
+/// first listed).
+fn resolve_concepts(
+    broader: &HashMap<String, Vec<String>>,
+    mapped: &HashMap<String, String>,
+) -> HashMap<String, String> {
+    let direct = |id: &str| mapped.get(&format!("{ACTIVITY_LIST}{id}")).cloned();
+    let mut out = HashMap::new();
+    for start in broader.keys() {
+        let mut level = vec![start.as_str()];
+        let mut seen = std::collections::HashSet::from([start.as_str()]);
+        while !level.is_empty() {
+            if let Some(t) = level.iter().find_map(|id| direct(id)) {
+                out.insert(start.clone(), t);
+                break;
+            }
+            let mut next = Vec::new();
+            for id in level {
+                for up in broader.get(id).into_iter().flatten() {
+                    if seen.insert(up.as_str()) {
+                        next.push(up.as_str());
+                    }
+                }
+            }
+            level = next;
+        }
+    }
+    out
 }
 
 const TAXONOMY_TOML: &str = include_str!("../../content/taxonomy.toml");
@@ -140,7 +228,11 @@ impl Taxonomy {
                 }
             }
         }
+        let (broader, concept_labels) = read_concepts(ACTIVITIES_CSV);
+        let concept_types = resolve_concepts(&broader, &openactive_index);
         Ok(Taxonomy {
+            concept_types,
+            concept_labels,
             types: t.types,
             access: t.access,
             circumstances: t.circumstances,
@@ -166,9 +258,51 @@ impl Taxonomy {
             .map(|&i| &self.circumstances[i])
     }
 
-    /// Our type for an OpenActive Activity List concept id, if one fits.
+    /// Our type for an OpenActive Activity List concept id, if one fits: the concept's
+    /// own mapping, or that of the nearest concept it is narrower than
+    /// (`Rpm™ → Indoor Cycling`).
     pub fn type_for_openactive(&self, concept_id: &str) -> Option<&str> {
-        self.openactive_index.get(concept_id).map(String::as_str)
+        self.openactive_index
+            .get(concept_id.trim())
+            .or_else(|| self.concept_types.get(concept_short_id(concept_id)))
+            .map(String::as_str)
+    }
+
+    /// Our type for an activity named in words, through the Activity List: a concept
+    /// whose `prefLabel` or `altLabel` it is ("Bodybalance™", "Keep-Fit"), then its
+    /// `broader` chain.
+    pub fn type_for_activity_name(&self, label: &str) -> Option<&str> {
+        let id = self.concept_labels.get(&label_key(label))?;
+        self.concept_types.get(id).map(String::as_str)
+    }
+
+    /// The type for an activity a feed names by concept id and/or label: the id
+    /// through the Activity List, then the label through it, then our own keywords.
+    pub fn type_for_activity(&self, concept_id: Option<&str>, label: &str) -> Option<&str> {
+        concept_id
+            .and_then(|id| self.type_for_openactive(id))
+            .or_else(|| self.type_for_activity_name(label))
+            .or_else(|| self.type_for_label(label))
+    }
+
+    /// Types from a record's own words, best first: a keyword of ours or an Activity
+    /// List name in its title, else in its description. At most `max`.
+    pub fn types_for_text(&self, title: &str, description: &str, max: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let add = |out: &mut Vec<String>, t: Option<&str>| {
+            if let Some(t) = t
+                && out.len() < max
+                && !out.iter().any(|x| x == t)
+            {
+                out.push(t.to_string());
+            }
+        };
+        add(&mut out, self.type_for_activity_name(title));
+        add(&mut out, self.type_for_label(title));
+        if out.is_empty() {
+            add(&mut out, self.type_for_label(description));
+        }
+        out
     }
 
     /// Position of a type in the taxonomy, for a stable display order.
@@ -268,6 +402,28 @@ mod tests {
             .expect("walking-sports type");
         let id = &walking_football.openactive[0];
         assert_eq!(t.type_for_openactive(id), Some("walking-sports"));
+    }
+
+    #[test]
+    fn activities_are_placed_through_broader() {
+        let t = Taxonomy::embedded();
+        // Rpm™ is mapped nowhere itself; its broader concept Indoor Cycling is.
+        let rpm = "https://openactive.io/activity-list#2c2b9be5-9491-4958-bee8-70ced347d384";
+        assert!(!t.openactive_index.contains_key(rpm));
+        assert_eq!(t.type_for_openactive(rpm), Some("sport-fitness"));
+        assert_eq!(
+            t.type_for_openactive("2c2b9be5-9491-4958-bee8-70ced347d384"),
+            Some("sport-fitness")
+        );
+        // By name only, with the trade mark or without.
+        assert_eq!(t.type_for_activity_name("RPM"), Some("sport-fitness"));
+        assert!(t.type_for_activity_name("Bodybalance™").is_some());
+        assert_eq!(t.type_for_activity(None, "Keep-Fit"), Some("sport-fitness"));
+        assert_eq!(t.type_for_activity(None, "no such thing"), None);
+        assert!(t.activity_type(GENERAL_TYPE).is_some());
+        // Most of the list now has a type.
+        let placed = t.concept_types.len();
+        assert!(placed > 550, "{placed} of 768 concepts placed");
     }
 
     #[test]

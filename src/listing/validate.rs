@@ -41,6 +41,19 @@ pub fn tidy_and_check(listing: &mut Listing, taxonomy: &Taxonomy) -> Vec<Problem
     check(listing, taxonomy)
 }
 
+/// [`tidy_and_check`] for a listing read from a source: there, "how people take part"
+/// may be left unsaid (a council directory entry that gives only a name, a
+/// description and a phone number), and the listing is still imported, with its
+/// pages saying what is missing. A form always asks.
+pub fn tidy_and_check_imported(listing: &mut Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
+    tidy(listing);
+    let mut problems = check(listing, taxonomy);
+    if listing.modes.is_empty() {
+        problems.retain(|p| p.field != "modes");
+    }
+    problems
+}
+
 fn tidy(l: &mut Listing) {
     for s in [
         &mut l.title,

@@ -585,5 +585,12 @@ fn reach_of(
     if card.modes.contains(&Mode::HomeVisit) {
         return (Reach::HomeVisit, "Home visits".into());
     }
+    // Placed only by area, or nowhere: say so rather than leave a blank.
+    if card.modes.is_empty() && card.point.is_none() {
+        if card.area.is_empty() {
+            return (Reach::None, "Area not stated".into());
+        }
+        return (Reach::Area, format!("Covers {}", card.area));
+    }
     (Reach::None, String::new())
 }

@@ -301,8 +301,9 @@ fn add_when_and_how(doc: &mut TantivyDocument, f: &Fields, l: &Listing, today: c
 }
 
 /// Where it can be reached from: a point for venues, and for anything delivered
-/// remotely either "anywhere" or the postcode districts/areas it covers. Returns the
-/// venue's point, if it has one.
+/// remotely or placed only by area either "anywhere" or the postcode districts and
+/// areas it covers. A listing with neither ("Area not stated") is found only by text.
+/// Returns the venue's point, if it has one.
 fn add_reach(doc: &mut TantivyDocument, f: &Fields, l: &Listing) -> Option<(f64, f64)> {
     let point = venue_point(l);
     if let Some((lat, lon)) = point {
@@ -315,8 +316,10 @@ fn add_reach(doc: &mut TantivyDocument, f: &Fields, l: &Listing) -> Option<(f64,
         // Every document has a value, so the columns stay dense and fast to read.
         doc.add_u64(f.pos, NO_POSITION);
     }
+    // A listing with no place of its own but an area (a council service placed by
+    // its directory's area) is reached from that area too, whatever its modes.
     let remote = l.modes.iter().any(|m| *m != Mode::InPerson);
-    if remote {
+    if remote || (point.is_none() && !l.area_served.postcodes.is_empty()) {
         if reaches_anywhere(&l.modes, &l.area_served.postcodes) {
             add_filter(doc, f, "reach", "anywhere");
         } else {

@@ -320,10 +320,13 @@ pub fn build(
     searcher: &tantivy::Searcher,
     matching: Matching,
 ) -> Option<Box<dyn Query>> {
-    let groups: Vec<Group> = lexicon
-        .groups(text)
+    // Common words are dropped, unless they are all there is: a name made only of
+    // them ("We Are With You") is still searched for.
+    let all = lexicon.groups(text);
+    let meaningful = all.iter().any(|g| !g.is_stopword());
+    let groups: Vec<Group> = all
         .into_iter()
-        .filter(|g| !g.is_stopword())
+        .filter(|g| !meaningful || !g.is_stopword())
         .collect();
     if groups.is_empty() {
         return None;

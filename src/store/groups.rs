@@ -67,7 +67,7 @@ pub struct DueListing {
     pub emails: Vec<String>,
 }
 
-fn audit(
+pub(super) fn audit(
     tx: &Connection,
     actor: &str,
     action: &str,

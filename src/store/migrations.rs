@@ -155,6 +155,16 @@ const MIGRATIONS: &[&str] = &[
                  json_extract(data, '$.provenance.updated_at'), ''),
         id
     ) WHERE status = 'published';",
+    // 9: moderators' choice of types for an imported listing, by its source and id, so
+    // that it is kept when the source is harvested again (see `store::overrides`).
+    "CREATE TABLE type_overrides (
+        source TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        types TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        PRIMARY KEY (source, source_id)
+    ) WITHOUT ROWID;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -16,6 +16,7 @@ mod groups;
 mod http_cache;
 mod merge;
 mod migrations;
+mod overrides;
 mod places;
 pub mod same;
 
@@ -24,6 +25,7 @@ pub use http_cache::Validators;
 
 pub use feeds::{Cursor, FeedTx, StoredItem};
 pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
+pub use overrides::Uncategorised;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -483,6 +485,11 @@ fn upsert_in(tx: &rusqlite::Transaction<'_>, listings: &[Listing]) -> Result<Vec
         // A source that gives no change time gets "now" only when something really
         // changed, so re-importing the same file leaves every listing untouched.
         let mut l = std::borrow::Cow::Borrowed(l);
+        if let Some(types) = overrides::types_for(tx, &p.source, &p.source_id)?
+            && types != l.types
+        {
+            l.to_mut().types = types;
+        }
         if l.provenance.updated_at.is_none() {
             let recorded = match &existing {
                 Some((id, old, _)) => from_json(*id, old)?.provenance.updated_at,

@@ -70,6 +70,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/moderate", get(queue))
         .route("/moderate/audit", get(audit))
         .route("/moderate/find", get(find))
+        .route("/moderate/categories", get(categories))
+        .route("/moderate/listings/{id}/types", post(set_types))
         .route("/moderate/submissions/{id}", get(submission))
         .route("/moderate/submissions/{id}/approve", post(approve))
         .route("/moderate/submissions/{id}/reject", post(reject))
@@ -732,6 +734,56 @@ pub async fn audit(
     let more = entries.len() as i64 > per;
     entries.truncate(per as usize);
     Ok(mv::audit_page(&m.user, &m.csrf, &entries, page_no, more))
+}
+
+/// `GET /moderate/categories`: imported listings that fit none of Signpost's types and
+/// have only the general one, for a moderator to choose better.
+pub async fn categories(
+    State(state): State<AppState>,
+    m: Moderator,
+    RawQuery(q): RawQuery,
+) -> Result<Markup, WebError> {
+    let done = Pairs::query(q.as_deref()).first("done").is_some();
+    let (items, total) = blocking(&state, |app| app.store.needs_category(100)).await?;
+    Ok(mv::categories_page(
+        &m.user,
+        &m.csrf,
+        &items,
+        total,
+        state.app.taxonomy,
+        done.then_some("Types saved. They are kept when the source is harvested again."),
+    ))
+}
+
+/// `POST /moderate/listings/{id}/types`: a moderator's choice of types for a listing,
+/// kept across re-harvests of its source and written to the audit log.
+pub async fn set_types(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: ModeratorForm,
+) -> Result<Redirect, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let taxonomy = state.app.taxonomy;
+    let mut types: Vec<String> = Vec::new();
+    for t in posted.form.all("type") {
+        if taxonomy.activity_type(t).is_some() && !types.iter().any(|x| x == t) {
+            types.push(t.to_string());
+        }
+    }
+    if types.is_empty() {
+        return Err(WebError::refused(
+            StatusCode::BAD_REQUEST,
+            "Choose at least one type",
+            "Go back, tick one or more types of activity, and save again.",
+        ));
+    }
+    let user = posted.moderator.user;
+    let done = blocking(&state, move |app| app.store.set_types(id, &types, &user)).await?;
+    if !done {
+        return Err(WebError::NotFound);
+    }
+    index_now(&state).await;
+    Ok(Redirect::to("/moderate/categories?done=1"))
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ fn run(app: &App, bytes: &[u8], m: &Mapping, source: &str) -> ImportReport {
             &ImportOptions {
                 source: source.into(),
                 withdraw_missing: true,
+                area: None,
             },
         )
         .unwrap()
@@ -145,7 +146,10 @@ G8,Walk and talk,\"A walk,\r\nthen tea\",M33 7ZF,Sat,09:30,,Free,Walking,,Maybe,
     let r = run(&app, &csv, &m, "bad");
     let text = r.to_string();
     assert_eq!(r.read, 8, "{text}");
-    assert_eq!(r.created, 3, "{text}");
+    // Issue 11: a postcode we cannot place, an unknown type and a short row no longer
+    // lose the row (G5, G6, G7 come in, with warnings); only G2 and G4 are rejected.
+    assert_eq!(r.created, 6, "{text}");
+    assert_eq!(r.failed.len(), 2, "{text}");
     assert!(
         text.contains("row 3 (G2): title: the row has no name"),
         "{text}"
@@ -160,7 +164,16 @@ G8,Walk and talk,\"A walk,\r\nthen tea\",M33 7ZF,Sat,09:30,,Free,Walking,,Maybe,
         "{text}"
     );
     assert!(text.contains("row 1: the file is not UTF-8"), "{text}");
-    assert!(text.contains("row 8 (G7): types: the row names no activity type; the row has 4 cells but the header has 12"), "{text}");
+    assert!(
+        text.contains("row 8 (G7): the row has 4 cells but the header has 12"),
+        "{text}"
+    );
+    assert_eq!(r.area_not_stated, 1, "G5's postcode places nothing: {text}");
+    assert_eq!(r.general_type, 2, "G6 and G7 fit no type: {text}");
+    let l = listing(&app, "bad", "G6");
+    assert_eq!(l.types, ["other"]);
+    let l = listing(&app, "bad", "G5");
+    assert!(l.modes.is_empty() && l.area_served.postcodes.is_empty());
     assert!(
         text.contains("row 9 (G8): access.wheelchair: Wheelchair?: 'Maybe' is not a yes or no"),
         "{text}"

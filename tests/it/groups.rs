@@ -1147,3 +1147,63 @@ async fn the_form_accepts_times_and_dates_as_people_write_them() {
     assert_eq!(s, StatusCode::OK, "{page}");
     assert!(page.contains("Every Tuesday, 2pm to 3:30pm"), "{page}");
 }
+
+#[tokio::test]
+async fn moderators_choose_types_for_listings_that_need_a_category() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |_| {});
+    // A council record that fits none of the types comes in with the general type.
+    let record: signpost::listing::Listing = serde_json::from_value(serde_json::json!({
+        "title": "Pest control",
+        "description": "The council deals with rats and wasps' nests.",
+        "provenance": {"source_id": "pc-1"}
+    }))
+    .unwrap();
+    let report = signpost::ingest::import(
+        &t.app.store,
+        t.app.taxonomy,
+        vec![Ok(record)],
+        &signpost::ingest::ImportOptions {
+            source: "council".into(),
+            withdraw_missing: false,
+            area: signpost::geo::area::Area::parse("M33").ok(),
+        },
+    )
+    .unwrap();
+    assert_eq!((report.created, report.general_type), (1, 1), "{report}");
+    let (id, _) = t.app.store.ids_for_source("council").unwrap()[0].clone();
+    t.sync();
+
+    let (s, h, _) = send(&r, "GET", "/moderate/categories", "", None).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "signed-in only");
+    assert_eq!(h["location"], "/moderate/login");
+    let (cookie, csrf) = sign_in(&t, &r).await;
+    let (s, _, page) = send(&r, "GET", "/moderate/categories", "", Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("Pest control") && page.contains("Needs a category"),
+        "{page}"
+    );
+    let action = format!("/moderate/listings/{id}/types");
+    // No type ticked: refused, nothing changes.
+    let (s, _, _) = send(&r, "POST", &action, &format!("csrf={csrf}"), Some(&cookie)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, h, _) = send(
+        &r,
+        "POST",
+        &action,
+        &format!("csrf={csrf}&type=advice&type=not-a-type"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h["location"], "/moderate/categories?done=1");
+    assert_eq!(t.listing(id).types, ["advice"]);
+    let (_, _, page) = send(&r, "GET", "/moderate/categories", "", Some(&cookie)).await;
+    assert!(!page.contains("Pest control"), "{page}");
+    let (_, _, log) = send(&r, "GET", "/moderate/audit", "", Some(&cookie)).await;
+    assert!(
+        log.contains("set types") && log.contains(&format!("listing {id}")),
+        "{log}"
+    );
+}

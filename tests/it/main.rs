@@ -13,6 +13,7 @@ mod bad_inputs;
 mod browser;
 mod cli;
 mod common;
+mod coverage;
 mod crash;
 mod csv_import;
 mod groups;

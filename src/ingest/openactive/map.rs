@@ -379,9 +379,13 @@ fn cost_of(p: &Value) -> Cost {
     Cost::default()
 }
 
-fn types_of(p: &Value, taxonomy: &Taxonomy) -> (Vec<String>, Vec<String>) {
+/// Types from the activities a record names, through the Activity List (its own
+/// concept, then the nearest `broader` one that is mapped; or a concept found by its
+/// label), then from its name. An activity that still fits none leaves the types
+/// empty, and the importer takes them from the record's words or gives the general
+/// type.
+fn types_of(p: &Value, taxonomy: &Taxonomy) -> Vec<String> {
     let mut types: Vec<String> = Vec::new();
-    let mut labels = Vec::new();
     for a in as_list(p.get("activity")) {
         let (id, label) = match a {
             Value::String(s) => (None, s.trim().to_string()),
@@ -395,17 +399,10 @@ fn types_of(p: &Value, taxonomy: &Taxonomy) -> (Vec<String>, Vec<String>) {
             ),
             _ => continue,
         };
-        let t = id
-            .as_deref()
-            .and_then(|id| taxonomy.type_for_openactive(id))
-            .or_else(|| taxonomy.type_for_label(&label));
-        if let Some(t) = t
+        if let Some(t) = taxonomy.type_for_activity(id.as_deref(), &label)
             && !types.iter().any(|x| x == t)
         {
             types.push(t.to_string());
-        }
-        if !label.is_empty() {
-            labels.push(label);
         }
     }
     if types.is_empty()
@@ -417,7 +414,7 @@ fn types_of(p: &Value, taxonomy: &Taxonomy) -> (Vec<String>, Vec<String>) {
         types.push(t.to_string());
     }
     types.truncate(3);
-    (types, labels)
+    types
 }
 
 /// The parent with what it leaves out filled in from what it is an instance of: an
@@ -498,18 +495,7 @@ pub fn listing_for_group(
     };
     let title = text(field("name")).ok_or("the activity has no name")?;
     let description = text(field("description")).unwrap_or_default();
-    let (types, labels) = types_of(&p, taxonomy);
-    if types.is_empty() {
-        let what = if labels.is_empty() {
-            "it names no activity".to_string()
-        } else {
-            format!(
-                "its activity ({}) is not one of Signpost's types",
-                labels.join(", ")
-            )
-        };
-        return Err(format!("'{title}' was skipped: {what}"));
-    }
+    let types = types_of(&p, taxonomy);
 
     let mode_word = field("eventAttendanceMode")
         .and_then(Value::as_str)
@@ -530,11 +516,6 @@ pub fn listing_for_group(
     }
     if online {
         modes.push(Mode::Online);
-    }
-    if modes.is_empty() {
-        return Err(format!(
-            "'{title}' was skipped: it has no place and is not online"
-        ));
     }
 
     let mut schedule = Schedule::default();

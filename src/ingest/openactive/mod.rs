@@ -18,10 +18,9 @@ use chrono::NaiveDateTime;
 use serde_json::Value;
 
 use super::http::{Body, Fetched, Http, Validators};
-use super::{IngestError, ItemProblem, fetch, geocode};
+use super::{IngestError, ItemProblem, fetch};
 use crate::geo::locate::Geocoder;
 use crate::listing::Taxonomy;
-use crate::listing::validate::tidy_and_check;
 use crate::store::{FeedTx, Store, Upserted};
 
 /// One RPDE item, as read from a page.
@@ -174,6 +173,8 @@ pub struct HarvestOptions {
     pub max_pages: Option<usize>,
     /// Pause between pages, to be polite to the publisher.
     pub delay: Duration,
+    /// The area the feed covers: where activities that give no place are placed.
+    pub area: Option<crate::geo::area::Area>,
 }
 
 /// Reads one page from a URL (through the polite client, with retries, conditional
@@ -270,6 +271,7 @@ pub async fn harvest_from(
                 &cursor,
                 position_base,
                 now,
+                opts.area.as_ref(),
             )
         })?;
         merge(&mut report, page_report);
@@ -325,6 +327,7 @@ fn apply_page(
     next_url: &str,
     position_base: usize,
     now: NaiveDateTime,
+    area: Option<&crate::geo::area::Area>,
 ) -> Result<HarvestReport, IngestError> {
     let geocoder = Geocoder::new(store);
     let mut report = HarvestReport::default();
@@ -381,7 +384,15 @@ fn apply_page(
                     }
                 }
             }
-            rebuild_groups(&tx, taxonomy, &geocoder, source, &groups, now, &mut report)?;
+            rebuild_groups(
+                &tx,
+                taxonomy,
+                &geocoder,
+                (source, area),
+                &groups,
+                now,
+                &mut report,
+            )?;
             tx.set_cursor(source, feed, next_url, n)?;
             tx.commit()?;
             Ok(())
@@ -397,7 +408,7 @@ pub(crate) fn rebuild_groups(
     tx: &FeedTx<'_>,
     taxonomy: &Taxonomy,
     geocoder: &Geocoder<'_>,
-    source: &str,
+    (source, area): (&str, Option<&crate::geo::area::Area>),
     groups: &[(String, usize)],
     now: NaiveDateTime,
     report: &mut HarvestReport,
@@ -408,7 +419,7 @@ pub(crate) fn rebuild_groups(
             tx,
             taxonomy,
             geocoder,
-            source,
+            (source, area),
             group,
             *pos,
             now,
@@ -433,7 +444,7 @@ fn rebuild(
     tx: &FeedTx<'_>,
     taxonomy: &Taxonomy,
     geocoder: &Geocoder<'_>,
-    source: &str,
+    (source, area): (&str, Option<&crate::geo::area::Area>),
     group: &str,
     position: usize,
     now: NaiveDateTime,
@@ -447,22 +458,16 @@ fn rebuild(
         reasons,
     };
     match map::listing_for_group(source, group, &items, taxonomy, now) {
-        Ok(Some(mut l)) => {
-            let mut reasons: Vec<String> = tidy_and_check(&mut l, taxonomy)
-                .into_iter()
-                .map(|p| p.to_string())
-                .collect();
-            if reasons.is_empty()
-                && let Err(r) = geocode(geocoder, &mut l)
-            {
-                reasons.push(r);
-            }
-            if reasons.is_empty() {
+        Ok(Some(mut l)) => match crate::ingest::settle(&mut l, geocoder, taxonomy, area) {
+            Ok(notes) => {
+                // What was guessed (a postcode we could not find) is in the listing's
+                // place; a feed report lists only what could not be imported.
+                let _ = notes;
                 out.push(l);
                 return Ok(());
             }
-            report.failed.push(fail(reasons));
-        }
+            Err(reasons) => report.failed.push(fail(reasons)),
+        },
         Ok(None) => {}
         Err(reason) => report.failed.push(fail(vec![reason])),
     }

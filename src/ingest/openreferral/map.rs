@@ -13,13 +13,14 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde_json::Value;
 
+use crate::geo::area::Area;
 use crate::geo::postcode::Postcode;
 use crate::ingest::text::{access_features_in, phone_number, strip_html, summary_of, truncate};
 use crate::listing::parse::{self, email as email_address, web_address};
 use crate::listing::schedule::{OneOff, Repeat, SessionRule};
 use crate::listing::{
-    Access, Audience, Contact, Cost, Day, Join, JoinMethod, Listing, Mode, Organisation,
-    Provenance, Schedule, Taxonomy, Venue,
+    Access, AreaServed, Audience, Contact, Cost, Day, Join, JoinMethod, Listing, Mode,
+    Organisation, Provenance, Schedule, Taxonomy, Venue,
 };
 
 /// A mapped service and what we had to leave out or guess.
@@ -433,20 +434,20 @@ fn term_names(s: &Value) -> Vec<String> {
     out
 }
 
+/// Types from the record's taxonomy terms (our keywords, or an Activity List name),
+/// then from its words. Empty when nothing fits: the importer then gives the general
+/// type.
 fn types_of(s: &Value, title: &str, description: &str, taxonomy: &Taxonomy) -> Vec<String> {
     let mut types: Vec<String> = Vec::new();
     for name in term_names(s) {
-        if let Some(t) = taxonomy.type_for_label(&name)
+        if let Some(t) = taxonomy.type_for_activity(None, &name)
             && !types.iter().any(|x| x == t)
         {
             types.push(t.to_string());
         }
     }
     if types.is_empty() {
-        let guess = taxonomy
-            .type_for_label(title)
-            .or_else(|| taxonomy.type_for_label(description));
-        types.extend(guess.map(String::from));
+        types = taxonomy.types_for_text(title, description, 1);
     }
     types.truncate(3);
     types
@@ -472,21 +473,25 @@ fn has_word(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| text.contains(w))
 }
 
-/// Maps one service. `today` decides which schedules and dates are over.
-pub fn service_to_listing(
-    s: &Value,
-    taxonomy: &Taxonomy,
-    today: NaiveDate,
-) -> Result<Mapped, Rejected> {
+/// What a record must have right to be imported: an id, a name, active status, and
+/// contact details that are what they say.
+struct Basics {
+    id: String,
+    title: String,
+    email: Option<String>,
+    url: Option<String>,
+}
+
+/// Checks what must be right, reporting every reason at once.
+fn basics_of(s: &Value) -> Result<Basics, Rejected> {
     let id = id_of(s);
-    let mut reasons = Vec::new();
-    let mut warnings = Vec::new();
     if !s.is_object() {
         return Err(Rejected {
             id: None,
             reasons: vec!["the record is not a JSON object".into()],
         });
     }
+    let mut reasons = Vec::new();
     if id.is_none() {
         reasons.push("the service has no id".to_string());
     }
@@ -510,78 +515,59 @@ pub fn service_to_listing(
         ));
     }
     // Strict on contact details: a wrong one would send people nowhere.
-    let email = match s.get("email") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(e)) if e.trim().is_empty() => None,
-        Some(Value::String(e)) => match email_address(e) {
-            Some(ok) => Some(ok),
-            None => {
-                reasons.push(format!("email: '{e}' is not an email address"));
-                None
-            }
-        },
-        Some(other) => {
-            reasons.push(format!("email: {other} is not an email address"));
-            None
-        }
-    };
-    let url = match s.get("url") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(u)) if u.trim().is_empty() => None,
-        Some(Value::String(u)) => match web_address(u) {
-            Some(ok) => Some(ok),
-            None => {
-                reasons.push(format!(
-                    "url: '{u}' is not a web address (it must start with https:// or http://)"
-                ));
-                None
-            }
-        },
-        Some(other) => {
-            reasons.push(format!("url: {other} is not a web address"));
-            None
-        }
-    };
-    for (k, v) in [
-        ("minimum_age", s.get("minimum_age")),
-        ("maximum_age", s.get("maximum_age")),
-    ] {
-        if let Some(v) = v
+    let email = checked(s, "email", &mut reasons, email_address, |e| {
+        format!("email: {e} is not an email address")
+    });
+    let url = checked(s, "url", &mut reasons, web_address, |u| {
+        format!("url: {u} is not a web address (it must start with https:// or http://)")
+    });
+    for k in ["minimum_age", "maximum_age"] {
+        if let Some(v) = s.get(k)
             && !v.is_null()
             && number(Some(v)).is_none()
         {
             reasons.push(format!("{k}: {v} is not a number"));
         }
     }
-    if !reasons.is_empty() {
-        return Err(Rejected { id, reasons });
+    match id {
+        Some(id) if reasons.is_empty() => Ok(Basics {
+            id,
+            title,
+            email,
+            url,
+        }),
+        id => Err(Rejected { id, reasons }),
     }
-    let id = id.expect("checked above");
-    let description = text(s, "description").unwrap_or_default();
-    if description.is_empty() {
-        warnings.push("the service has no description".into());
-    }
+}
 
-    let types = types_of(s, &title, &description, taxonomy);
-    if types.is_empty() {
-        let terms = term_names(s);
-        let what = if terms.is_empty() {
-            String::new()
-        } else {
-            format!(" (its terms: {})", terms.join(", "))
-        };
-        return Err(Rejected {
-            id: Some(id),
-            reasons: vec![format!(
-                "'{title}' fits none of Signpost's activity types{what}, so it was not imported"
-            )],
-        });
+/// An optional text field that must be valid when given (empty counts as not given).
+fn checked(
+    s: &Value,
+    key: &str,
+    reasons: &mut Vec<String>,
+    valid: fn(&str) -> Option<String>,
+    wrong: impl Fn(String) -> String,
+) -> Option<String> {
+    match s.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(v)) if v.trim().is_empty() => None,
+        Some(Value::String(v)) => valid(v).or_else(|| {
+            reasons.push(wrong(format!("'{v}'")));
+            None
+        }),
+        Some(other) => {
+            reasons.push(wrong(other.to_string()));
+            None
+        }
     }
+}
 
-    let (venue, virtual_location) = venue_of(s, &mut warnings);
+/// How people take part: at the venue, online (a virtual location or the attending
+/// words), by phone, at home. Empty when the record does not say.
+fn modes_of(s: &Value, has_venue: bool, virtual_location: bool) -> Vec<Mode> {
     let attending = attending_text(s);
     let mut modes = Vec::new();
-    if venue.is_some() {
+    if has_venue {
         modes.push(Mode::InPerson);
     }
     if virtual_location
@@ -598,15 +584,12 @@ pub fn service_to_listing(
     if has_word(&attending, &["home visit", "in your home", "at home"]) {
         modes.push(Mode::HomeVisit);
     }
-    if modes.is_empty() {
-        return Err(Rejected {
-            id: Some(id),
-            reasons: vec![format!(
-                "'{title}' has no location we can place and does not say it is online, by phone or at home"
-            )],
-        });
-    }
+    modes
+}
 
+/// Regular schedules and dated occurrences, from the service or, failing that, its
+/// locations; their descriptions become the schedule's note.
+fn schedule_for(s: &Value, today: NaiveDate, warnings: &mut Vec<String>) -> Schedule {
     let mut schedule = Schedule::default();
     let mut sched_values = list(s.get("schedules"));
     sched_values.extend(list(s.get("regular_schedules")));
@@ -618,14 +601,18 @@ pub fn service_to_listing(
     }
     let mut notes = Vec::new();
     for sc in &sched_values {
-        schedule_of(sc, today, &mut schedule, &mut warnings);
+        schedule_of(sc, today, &mut schedule, warnings);
         notes.extend(text(sc, "description"));
     }
     schedule.dates.sort_by_key(|d| (d.date, d.start));
     schedule.dates.dedup_by_key(|d| (d.date, d.start));
     notes.dedup();
     schedule.note = truncate(&notes.join(" "), 1_000);
+    schedule
+}
 
+/// Accessibility of the first location: its notes, and the features they name.
+fn access_of(s: &Value) -> Access {
     let mut access = Access::default();
     let mut access_notes = Vec::new();
     let mut locs: Vec<&Value> = list(s.get("service_at_locations"))
@@ -661,7 +648,11 @@ pub fn service_to_listing(
         }
     }
     access.notes = truncate(&access_notes.join("\n\n"), 2_000);
+    access
+}
 
+/// Ages and circumstances from the service's and its eligibility records' words.
+fn audience_of(s: &Value, taxonomy: &Taxonomy, warnings: &mut Vec<String>) -> Audience {
     let mut audience = Audience::default();
     let mut ages = vec![(number(s.get("minimum_age")), number(s.get("maximum_age")))];
     let mut elig_notes: Vec<String> = text(s, "eligibility_description").into_iter().collect();
@@ -682,48 +673,33 @@ pub fn service_to_listing(
         warnings.push("the maximum age is over 120, so it was left out".into());
     }
     let elig = elig_notes.join(" ");
-    let lower = elig.to_lowercase();
+    let words = format!(
+        " {} ",
+        elig.to_lowercase()
+            .split(|ch: char| !ch.is_alphanumeric() && ch != '\'' && ch != '-')
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     for c in &taxonomy.circumstances {
-        if c.keywords.iter().any(|k| {
-            format!(
-                " {} ",
-                lower
-                    .split(|ch: char| !ch.is_alphanumeric() && ch != '\'' && ch != '-')
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-            .contains(&format!(" {k} "))
-        }) {
+        if c.keywords.iter().any(|k| words.contains(&format!(" {k} "))) {
             audience.circumstances.push(c.slug.clone());
         }
     }
     audience.notes = truncate(&elig, 2_000);
+    audience
+}
 
-    // Contacts: the service's own, then its contacts, then its locations', then the
-    // organisation's.
-    let org = s.get("organization").filter(|o| o.is_object());
-    let mut phones: Vec<&Value> = list(s.get("phones"));
-    let contacts = list(s.get("contacts"));
-    for c in &contacts {
-        phones.extend(list(c.get("phones")));
-    }
-    for sal in list(s.get("service_at_locations")) {
-        phones.extend(list(sal.get("phones")));
-    }
-    let phone = phones.iter().find_map(|p| {
+fn first_phone(phones: &[&Value]) -> Option<String> {
+    phones.iter().find_map(|p| {
         p.get("number")
             .and_then(Value::as_str)
             .and_then(phone_number)
-    });
-    let contact_email = email.clone().or_else(|| {
-        contacts.iter().find_map(|c| {
-            c.get("email")
-                .and_then(Value::as_str)
-                .and_then(email_address)
-        })
-    });
-    let contact_name = contacts.iter().find_map(|c| text(c, "name"));
-    let organisation = match org {
+    })
+}
+
+/// The organisation behind the service.
+fn organisation_of(s: &Value) -> Organisation {
+    match s.get("organization").filter(|o| o.is_object()) {
         Some(o) => Organisation {
             name: text(o, "name").unwrap_or_default(),
             website: ["website", "url", "uri"]
@@ -733,14 +709,30 @@ pub fn service_to_listing(
                 .get("email")
                 .and_then(Value::as_str)
                 .and_then(email_address),
-            phone: list(o.get("phones")).iter().find_map(|p| {
-                p.get("number")
-                    .and_then(Value::as_str)
-                    .and_then(phone_number)
-            }),
+            phone: first_phone(&list(o.get("phones"))),
         },
         None => Organisation::default(),
-    };
+    }
+}
+
+/// How to join, and whom to contact: the service's own details, then its contacts',
+/// then its locations'.
+fn join_of(s: &Value, basics: &Basics) -> Join {
+    let mut phones: Vec<&Value> = list(s.get("phones"));
+    let contacts = list(s.get("contacts"));
+    for c in &contacts {
+        phones.extend(list(c.get("phones")));
+    }
+    for sal in list(s.get("service_at_locations")) {
+        phones.extend(list(sal.get("phones")));
+    }
+    let contact_email = basics.email.clone().or_else(|| {
+        contacts.iter().find_map(|c| {
+            c.get("email")
+                .and_then(Value::as_str)
+                .and_then(email_address)
+        })
+    });
     let process = text(s, "application_process").unwrap_or_default();
     let lp = process.to_lowercase();
     let method = if has_word(&lp, &["referral", "refer "]) {
@@ -750,52 +742,93 @@ pub fn service_to_listing(
     } else {
         JoinMethod::DropIn
     };
-    let join = Join {
+    Join {
         method,
         details: truncate(&process, 2_000),
         contact: Contact {
-            name: contact_name,
-            phone,
+            name: contacts.iter().find_map(|c| text(c, "name")),
+            phone: first_phone(&phones),
             email: contact_email,
-            url: url.clone(),
+            url: basics.url.clone(),
         },
-    };
+    }
+}
+
+/// The areas a service says it serves (HSDS/ORUK 3.0 and ORUK 1.0 `service_areas`):
+/// the first one's words, and the postcode districts of every one we can read as a
+/// local authority, postcode area or district ("North Lincolnshire", "DN15").
+fn area_of(s: &Value) -> AreaServed {
+    let mut out = AreaServed::default();
+    for a in list(s.get("service_areas")) {
+        let Some(words) = text(a, "service_area")
+            .or_else(|| text(a, "name"))
+            .or_else(|| text(a, "description"))
+        else {
+            continue;
+        };
+        if out.description.is_empty() {
+            out.description = truncate(&words, 200);
+        }
+        if let Ok(area) = Area::parse(&words) {
+            for p in area.postcodes() {
+                if !out.postcodes.contains(p) {
+                    out.postcodes.push(p.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Maps one service. `today` decides which schedules and dates are over. Only what is
+/// wrong (no id or name, not active, contact details that are not what they say)
+/// rejects a record; what is missing (a place, a type, times) is left to the importer
+/// to fill from the source and to the pages to say.
+pub fn service_to_listing(
+    s: &Value,
+    taxonomy: &Taxonomy,
+    today: NaiveDate,
+) -> Result<Mapped, Rejected> {
+    let basics = basics_of(s)?;
+    let mut warnings = Vec::new();
+    let description = text(s, "description").unwrap_or_default();
+    if description.is_empty() {
+        warnings.push("the service has no description".into());
+    }
+    let types = types_of(s, &basics.title, &description, taxonomy);
+    let (venue, virtual_location) = venue_of(s, &mut warnings);
+    let modes = modes_of(s, venue.is_some(), virtual_location);
+    let mut area_served = area_of(s);
+    if modes.contains(&Mode::InPerson) {
+        // A venue places it.
+        area_served = AreaServed::default();
+    }
     let updated_at = s
         .get("last_modified")
         .and_then(Value::as_str)
         .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
         .map(|t| t.with_timezone(&Utc));
-
-    let area = list(s.get("service_areas"))
-        .iter()
-        .find_map(|a| text(a, "service_area").or_else(|| text(a, "name")))
-        .filter(|_| !modes.contains(&Mode::InPerson))
-        .map(|a| truncate(&a, 200))
-        .unwrap_or_default();
-
+    let join = join_of(s, &basics);
     Ok(Mapped {
         listing: Listing {
             id: 0,
             summary: summary_of(&description),
-            title,
+            title: basics.title,
             description,
-            organisation,
+            organisation: organisation_of(s),
             types,
             modes,
             venue,
-            area_served: crate::listing::AreaServed {
-                description: area,
-                postcodes: Vec::new(),
-            },
-            schedule,
+            area_served,
+            schedule: schedule_for(s, today, &mut warnings),
             cost: cost_of(s, &mut warnings),
-            access,
-            audience,
+            access: access_of(s),
+            audience: audience_of(s, taxonomy, &mut warnings),
             join,
             provenance: Provenance {
                 source: String::new(),
-                source_id: id,
-                source_url: url,
+                source_id: basics.id,
+                source_url: basics.url,
                 updated_at,
                 verified_at: None,
             },

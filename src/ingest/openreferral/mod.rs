@@ -147,6 +147,8 @@ pub struct ApiOptions {
     pub delay: Duration,
     /// Stop after this many list pages. A partial read withdraws nothing.
     pub max_pages: Option<usize>,
+    /// The area the directory covers: where services that say nowhere are placed.
+    pub area: Option<crate::geo::area::Area>,
 }
 
 /// What a directory harvest did.
@@ -312,6 +314,7 @@ pub async fn harvest_api_from(
             &ImportOptions {
                 source: opts.source.clone(),
                 withdraw_missing: complete,
+                area: opts.area.clone(),
             },
             &keep,
         )

@@ -14,7 +14,7 @@ pub(super) fn when_lines(l: &Listing) -> Vec<String> {
         out.push(l.schedule.note.clone());
     }
     if out.is_empty() && l.schedule.dates.is_empty() {
-        out.push("Contact the group to find out when it runs".into());
+        out.push("Times not given — contact the organiser".into());
     }
     out
 }
@@ -34,12 +34,25 @@ pub(super) fn address_line(l: &Listing) -> String {
         }
         return parts.join(", ");
     }
+    if l.modes.is_empty() {
+        return placed_by_area(l);
+    }
     let modes: Vec<&str> = l.modes.iter().map(|m| m.label()).collect();
     let mut s = modes.join(", ");
     if !l.area_served.description.is_empty() {
         s.push_str(&format!(" (covers {})", l.area_served.description));
     }
     s
+}
+
+/// Where a listing that says nothing of how people take part is: the area it was
+/// placed in ("Covers North Lincolnshire"), or that it does not say.
+pub(super) fn placed_by_area(l: &Listing) -> String {
+    if l.area_served.description.is_empty() {
+        "Area not stated".into()
+    } else {
+        format!("Covers {}", l.area_served.description)
+    }
 }
 
 pub(super) fn cost_text(l: &Listing) -> String {
@@ -196,6 +209,20 @@ pub fn listing_page(
             @if !remote.is_empty() {
                 p { (remote.join(", ")) @if !l.area_served.description.is_empty() { " – covers " (l.area_served.description) } }
             }
+            @if l.modes.is_empty() {
+                @if let Some(v) = l.venue.as_ref().filter(|v| !v.name.is_empty() || !v.address.is_empty()) {
+                    p.address {
+                        @if !v.name.is_empty() { (v.name) br; }
+                        @if !v.address.is_empty() { (v.address) }
+                    }
+                }
+                p #where-placed { (placed_by_area(l)) "." }
+                @if l.area_served.description.is_empty() {
+                    p { "The listing does not say where it takes place. Contact the organiser to ask." }
+                } @else {
+                    p { "The listing does not give an address. Contact the organiser to ask where it takes place." }
+                }
+            }
             h2 { "Cost" }
             p { (cost_text(l)) }
             h2 { "Accessibility" }
@@ -248,6 +275,9 @@ fn sources(l: &Listing, also: &[crate::listing::Provenance]) -> Markup {
     html! {
         @if also.is_empty() {
             @if l.provenance.source_url.is_some() {
+                p.meta { "Source: " (one(&l.provenance)) "." }
+            } @else if l.modes.is_empty() && !l.provenance.source.is_empty() {
+                // Said when the listing gives little else to go on.
                 p.meta { "Source: " (one(&l.provenance)) "." }
             }
         } @else {

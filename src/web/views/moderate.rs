@@ -7,13 +7,14 @@ use super::{Frame, page};
 use crate::groups::ListingForm;
 use crate::groups::form::FIELDS;
 use crate::listing::Taxonomy;
-use crate::store::{AuditEntry, DueListing, Submission};
+use crate::store::{AuditEntry, DueListing, Submission, Uncategorised};
 
 fn nav(user: &str, csrf: &str) -> Markup {
     html! {
         nav.mod-nav aria-label="Moderation" {
             a href="/moderate" { "Queue" } " · "
             a href="/moderate/find" { "Find a listing" } " · "
+            a href="/moderate/categories" { "Needs a category" } " · "
             a href="/moderate/audit" { "Audit log" } " · "
             span { "Signed in as " (user) } " "
             form.inline method="post" action="/moderate/logout" {
@@ -285,6 +286,54 @@ pub fn find_page(user: &str, csrf: &str, q: &str, found: Option<(usize, &[Found]
                             @if f.stale { " " strong { "Hidden from public search until it is checked." } }
                             (listing_actions(csrf, f.id, &f.title))
                         }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The "needs a category" list: each listing with the types to choose from.
+pub fn categories_page(
+    user: &str,
+    csrf: &str,
+    items: &[Uncategorised],
+    total: i64,
+    taxonomy: &Taxonomy,
+    flash: Option<&str>,
+) -> Markup {
+    page(
+        Frame {
+            title: "Needs a category",
+            ..Default::default()
+        },
+        html! {
+            (nav(user, csrf))
+            @if let Some(f) = flash { div.notice role="status" { (f) } }
+            h1 { "Needs a category" }
+            p {
+                "These listings came from a source in words that fit none of Signpost's types, so they have the general type “"
+                (taxonomy.type_label(crate::listing::taxonomy::GENERAL_TYPE))
+                "”. People can still find them by their words. Choose better types and they are kept when the source is harvested again."
+            }
+            p { (total) " listing" @if total != 1 { "s" } " to check" @if (total as usize) > items.len() { ", the oldest " (items.len()) " shown" } "." }
+            @for l in items {
+                section.card id={ "c-" (l.id) } {
+                    h2 { a href={ "/listings/" (l.id) } { (l.title) } }
+                    p.meta { "From " (l.source) }
+                    @if !l.summary.is_empty() { p { (l.summary) } }
+                    form method="post" action={ "/moderate/listings/" (l.id) "/types" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        fieldset {
+                            legend { "Types for " (l.title) }
+                            @for t in &taxonomy.types {
+                                div.checkbox {
+                                    input type="checkbox" name="type" value=(t.slug) id={ "t-" (l.id) "-" (t.slug) };
+                                    label for={ "t-" (l.id) "-" (t.slug) } { (t.label) }
+                                }
+                            }
+                        }
+                        button.button type="submit" { "Save types" span.visually-hidden { " for " (l.title) } }
                     }
                 }
             }
