@@ -443,6 +443,157 @@ fn inherit(p: Value) -> Value {
     Value::Object(merged)
 }
 
+/// The parent of a group of items (a series, a facility use, a course): the one with
+/// the group's id, else any parent, else one a child embeds.
+fn parent_of(values: &[Value], group_key: &str) -> Option<Value> {
+    let is_parent = |v: &Value| {
+        PARENTS.contains(&type_of(v))
+            && parent_ref(v).is_none_or(|_| !CHILDREN.contains(&type_of(v)))
+    };
+    values
+        .iter()
+        .find(|v| is_parent(v) && id_of(v).as_deref() == Some(group_key))
+        .or_else(|| values.iter().find(|v| is_parent(v)))
+        .cloned()
+        .or_else(|| {
+            // A child that embeds its parent is enough on its own.
+            values.iter().find_map(
+                |v| match v.get("superEvent").or_else(|| v.get("facilityUse")) {
+                    Some(o @ Value::Object(_)) => Some(o.clone()),
+                    _ => None,
+                },
+            )
+        })
+}
+
+/// In person when it has a venue (and is not online only), online when it says so.
+fn modes_of(p: &Value, mode_word: &str, location: Option<&Value>, has_venue: bool) -> Vec<Mode> {
+    let mut modes = Vec::new();
+    let online = type_of(p) == "OnDemandEvent"
+        || mode_word.ends_with("OnlineEventAttendanceMode")
+        || mode_word.ends_with("MixedEventAttendanceMode")
+        || location.is_some_and(|l| type_of(l) == "VirtualLocation")
+        || p.get("virtualLocation").is_some();
+    if !mode_word.ends_with("OnlineEventAttendanceMode")
+        && type_of(p) != "OnDemandEvent"
+        && has_venue
+    {
+        modes.push(Mode::InPerson);
+    }
+    if online {
+        modes.push(Mode::Online);
+    }
+    modes
+}
+
+/// The rules of its `eventSchedule`s and its dated sessions from today on (at most
+/// `MAX_DATES`); and whether it gave any dates at all, past ones included.
+fn schedule_for(p: &Value, children: &[&Value], today: chrono::NaiveDate) -> (Schedule, bool) {
+    let mut schedule = Schedule::default();
+    let mut daily = Vec::new();
+    for s in as_list(p.get("eventSchedule")) {
+        let (rules, except, dates) = rules_from(s);
+        schedule.sessions.extend(rules);
+        schedule.except.extend(except);
+        daily.extend(dates);
+    }
+    let had_dates = !children.is_empty() || occurrence(p).is_some() || !daily.is_empty();
+    let mut dates: Vec<OneOff> = children
+        .iter()
+        .filter_map(|c| occurrence(c))
+        .chain(occurrence(p))
+        .chain(daily)
+        .filter(|d| d.date >= today)
+        .collect();
+    dates.sort_by_key(|d| (d.date, d.start));
+    dates.dedup_by_key(|d| (d.date, d.start));
+    dates.truncate(MAX_DATES);
+    schedule.dates = dates;
+    schedule.except.sort();
+    schedule.except.dedup();
+    (schedule, had_dates)
+}
+
+/// Accessibility from the OpenActive support list, the venue's parking, and notes.
+fn access_of(
+    support: Vec<&Value>,
+    location: Option<&Value>,
+    information: Option<String>,
+    taxonomy: &Taxonomy,
+) -> Access {
+    let mut access = Access::default();
+    for a in support {
+        if let Some(id) = id_of(a) {
+            for slug in taxonomy.access_for_openactive(&id) {
+                if !access.features.iter().any(|f| f == slug) {
+                    access.features.push(slug.to_string());
+                }
+            }
+        }
+    }
+    if let Some(loc) = location {
+        for f in as_list(loc.get("amenityFeature")) {
+            if type_of(f) == "Parking"
+                && f.get("value").and_then(Value::as_bool) == Some(true)
+                && !access.features.iter().any(|x| x == "parking")
+            {
+                access.features.push("parking".into());
+            }
+        }
+    }
+    if let Some(info) = information {
+        access.notes = info;
+    }
+    access
+}
+
+/// Ages (0 as a minimum means none) and who may come.
+fn audience_of(age_range: Option<&Value>, gender: Option<&Value>) -> Audience {
+    let mut audience = Audience::default();
+    if let Some(r) = age_range {
+        let n = |k: &str| {
+            r.get(k)
+                .and_then(Value::as_u64)
+                .filter(|a| *a <= 120)
+                .map(|a| a as u8)
+        };
+        audience.age_min = n("minValue").filter(|a| *a > 0);
+        audience.age_max = n("maxValue").filter(|m| audience.age_min.is_none_or(|a| *m >= a));
+    }
+    let gender = gender
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    audience.gender = if gender.ends_with("femaleonly") || gender == "female" {
+        Gender::Women
+    } else if gender.ends_with("maleonly") || gender == "male" {
+        Gender::Men
+    } else {
+        Gender::Any
+    };
+    audience
+}
+
+/// Booking on the provider's site when it gives one, else drop in.
+fn join_of(url: Option<String>) -> Join {
+    Join {
+        method: if url.is_some() {
+            JoinMethod::Book
+        } else {
+            JoinMethod::DropIn
+        },
+        details: if url.is_some() {
+            "Book or check availability on the provider's website.".into()
+        } else {
+            String::new()
+        },
+        contact: Contact {
+            url,
+            ..Default::default()
+        },
+    }
+}
+
 /// Builds the listing for one group of stored items. `Ok(None)` means the group has no
 /// parent yet (sessions whose series has not arrived), so there is nothing to list.
 pub fn listing_for_group(
@@ -456,24 +607,7 @@ pub fn listing_for_group(
         .iter()
         .filter_map(|i| serde_json::from_str(&i.data).ok())
         .collect();
-    let is_parent = |v: &Value| {
-        PARENTS.contains(&type_of(v))
-            && parent_ref(v).is_none_or(|_| !CHILDREN.contains(&type_of(v)))
-    };
-    let parent = values
-        .iter()
-        .find(|v| is_parent(v) && id_of(v).as_deref() == Some(group_key))
-        .or_else(|| values.iter().find(|v| is_parent(v)))
-        .cloned()
-        .or_else(|| {
-            // A child that embeds its parent is enough on its own.
-            values.iter().find_map(
-                |v| match v.get("superEvent").or_else(|| v.get("facilityUse")) {
-                    Some(o @ Value::Object(_)) => Some(o.clone()),
-                    _ => None,
-                },
-            )
-        });
+    let parent = parent_of(&values, group_key);
     let Some(p) = parent else {
         return Ok(None);
     };
@@ -502,97 +636,22 @@ pub fn listing_for_group(
         .unwrap_or("");
     let location = field("location");
     let venue = location.and_then(venue_of);
-    let mut modes = Vec::new();
-    let online = type_of(&p) == "OnDemandEvent"
-        || mode_word.ends_with("OnlineEventAttendanceMode")
-        || mode_word.ends_with("MixedEventAttendanceMode")
-        || location.is_some_and(|l| type_of(l) == "VirtualLocation")
-        || p.get("virtualLocation").is_some();
-    if !mode_word.ends_with("OnlineEventAttendanceMode")
-        && type_of(&p) != "OnDemandEvent"
-        && venue.is_some()
-    {
-        modes.push(Mode::InPerson);
-    }
-    if online {
-        modes.push(Mode::Online);
-    }
+    let modes = modes_of(&p, mode_word, location, venue.is_some());
 
-    let mut schedule = Schedule::default();
-    let mut daily = Vec::new();
-    for s in as_list(p.get("eventSchedule")) {
-        let (rules, except, dates) = rules_from(s);
-        schedule.sessions.extend(rules);
-        schedule.except.extend(except);
-        daily.extend(dates);
-    }
-    let today = now.date();
-    let had_dates = !children.is_empty() || occurrence(&p).is_some() || !daily.is_empty();
-    let mut dates: Vec<OneOff> = children
-        .iter()
-        .filter_map(|c| occurrence(c))
-        .chain(occurrence(&p))
-        .chain(daily)
-        .filter(|d| d.date >= today)
-        .collect();
-    dates.sort_by_key(|d| (d.date, d.start));
-    dates.dedup_by_key(|d| (d.date, d.start));
-    dates.truncate(MAX_DATES);
-    schedule.dates = dates;
-    schedule.except.sort();
-    schedule.except.dedup();
+    let (schedule, had_dates) = schedule_for(&p, &children, now.date());
     if had_dates && schedule.sessions.is_empty() && schedule.dates.is_empty() {
         return Err(format!(
             "'{title}' was skipped: all of its sessions are in the past"
         ));
     }
 
-    let mut access = Access::default();
-    for a in as_list(field("accessibilitySupport")) {
-        if let Some(id) = id_of(a) {
-            for slug in taxonomy.access_for_openactive(&id) {
-                if !access.features.iter().any(|f| f == slug) {
-                    access.features.push(slug.to_string());
-                }
-            }
-        }
-    }
-    if let Some(loc) = location {
-        for f in as_list(loc.get("amenityFeature")) {
-            if type_of(f) == "Parking"
-                && f.get("value").and_then(Value::as_bool) == Some(true)
-                && !access.features.iter().any(|x| x == "parking")
-            {
-                access.features.push("parking".into());
-            }
-        }
-    }
-    if let Some(info) = text(field("accessibilityInformation")) {
-        access.notes = info;
-    }
-
-    let mut audience = Audience::default();
-    if let Some(r) = field("ageRange") {
-        let n = |k: &str| {
-            r.get(k)
-                .and_then(Value::as_u64)
-                .filter(|a| *a <= 120)
-                .map(|a| a as u8)
-        };
-        audience.age_min = n("minValue").filter(|a| *a > 0);
-        audience.age_max = n("maxValue").filter(|m| audience.age_min.is_none_or(|a| *m >= a));
-    }
-    let gender = field("genderRestriction")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    audience.gender = if gender.ends_with("femaleonly") || gender == "female" {
-        Gender::Women
-    } else if gender.ends_with("maleonly") || gender == "male" {
-        Gender::Men
-    } else {
-        Gender::Any
-    };
+    let access = access_of(
+        as_list(field("accessibilitySupport")),
+        location,
+        text(field("accessibilityInformation")),
+        taxonomy,
+    );
+    let audience = audience_of(field("ageRange"), field("genderRestriction"));
 
     let url = field("url")
         .and_then(Value::as_str)
@@ -604,22 +663,7 @@ pub fn listing_for_group(
         }
         o
     };
-    let join = Join {
-        method: if url.is_some() {
-            JoinMethod::Book
-        } else {
-            JoinMethod::DropIn
-        },
-        details: if url.is_some() {
-            "Book or check availability on the provider's website.".into()
-        } else {
-            String::new()
-        },
-        contact: Contact {
-            url: url.clone(),
-            ..Default::default()
-        },
-    };
+    let join = join_of(url.clone());
 
     Ok(Some(Listing {
         id: 0,

@@ -181,69 +181,10 @@ pub fn listing_page(
                 ul { @for o in &upcoming { li { (o.describe()) } } }
                 p { a href={ "/listings/" (l.id) "/calendar.ics" } { "Add to your calendar" } " (a file for Outlook, Google, Apple and other calendars)" }
             }
-            h2 { "Where" }
-            @if let Some(v) = l.venue.as_ref().filter(|_| l.modes.contains(&Mode::InPerson)) {
-                p.address {
-                    @if !v.name.is_empty() { (v.name) br; }
-                    @if !v.address.is_empty() { (v.address) br; }
-                    @if let Some(pc) = &v.postcode { (pc) }
-                }
-                @if let (Some(lat), Some(lon)) = (v.lat, v.lon) {
-                    ul {
-                        li {
-                            a href={ "https://www.openstreetmap.org/?mlat=" (lat) "&mlon=" (lon) "#map=17/" (lat) "/" (lon) } {
-                                "See " (if v.name.is_empty() { "the place" } else { v.name.as_str() }) " on a map"
-                            }
-                            " (OpenStreetMap)"
-                        }
-                        li {
-                            a href={ "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=%3B" (lat) "%2C" (lon) } {
-                                "Walking directions"
-                            }
-                            " (OpenStreetMap: enter where you are starting from)"
-                        }
-                    }
-                }
-            }
-            @let remote: Vec<&str> = l.modes.iter().filter(|m| **m != Mode::InPerson).map(|m| m.label()).collect();
-            @if !remote.is_empty() {
-                p { (remote.join(", ")) @if !l.area_served.description.is_empty() { " – covers " (l.area_served.description) } }
-            }
-            @if l.modes.is_empty() {
-                @if let Some(v) = l.venue.as_ref().filter(|v| !v.name.is_empty() || !v.address.is_empty()) {
-                    p.address {
-                        @if !v.name.is_empty() { (v.name) br; }
-                        @if !v.address.is_empty() { (v.address) }
-                    }
-                }
-                p #where-placed { (placed_by_area(l)) "." }
-                @if l.area_served.description.is_empty() {
-                    p { "The listing does not say where it takes place. Contact the organiser to ask." }
-                } @else {
-                    p { "The listing does not give an address. Contact the organiser to ask where it takes place." }
-                }
-            }
+            (where_section(l))
             h2 { "Cost" }
             p { (cost_text(l)) }
-            h2 { "Accessibility" }
-            @if l.access.features.is_empty() && l.access.notes.is_empty() {
-                p { "The group has not told us about accessibility. Contact them to ask." }
-            }
-            ul {
-                @for a in &l.access.features {
-                    @if let Some(f) = taxonomy.access_feature(a) {
-                        li { strong { (f.label) } ": " (f.description) }
-                    }
-                }
-            }
-            @if !l.access.notes.is_empty() { p { (l.access.notes) } }
-            h2 { "Who it is for" }
-            p { (who_for(l)) }
-            @if !l.audience.circumstances.is_empty() {
-                p { "Especially for: "
-                    (l.audience.circumstances.iter().filter_map(|c| taxonomy.circumstance(c)).map(|c| c.label.as_str()).collect::<Vec<_>>().join(", ")) }
-            }
-            @if !l.audience.notes.is_empty() { p { (l.audience.notes) } }
+            (access_and_audience(l, taxonomy))
             h2 #how-to-join { "How to join" }
             p { strong { (l.join.method.label()) } }
             @if !l.join.details.is_empty() { p { (l.join.details) } }
@@ -261,6 +202,81 @@ pub fn listing_page(
             p { a href={ "/listings/" (l.id) "/report" } { "Report a problem with this listing" } }
         },
     )
+}
+
+/// Where it happens: the venue with map and walking-directions links, how it reaches
+/// people who cannot come, or (for a listing placed only by area) what is known and
+/// what to ask.
+fn where_section(l: &Listing) -> Markup {
+    html! {
+    h2 { "Where" }
+    @if let Some(v) = l.venue.as_ref().filter(|_| l.modes.contains(&Mode::InPerson)) {
+        p.address {
+            @if !v.name.is_empty() { (v.name) br; }
+            @if !v.address.is_empty() { (v.address) br; }
+            @if let Some(pc) = &v.postcode { (pc) }
+        }
+        @if let (Some(lat), Some(lon)) = (v.lat, v.lon) {
+            ul {
+                li {
+                    a href={ "https://www.openstreetmap.org/?mlat=" (lat) "&mlon=" (lon) "#map=17/" (lat) "/" (lon) } {
+                        "See " (if v.name.is_empty() { "the place" } else { v.name.as_str() }) " on a map"
+                    }
+                    " (OpenStreetMap)"
+                }
+                li {
+                    a href={ "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=%3B" (lat) "%2C" (lon) } {
+                        "Walking directions"
+                    }
+                    " (OpenStreetMap: enter where you are starting from)"
+                }
+            }
+        }
+    }
+    @let remote: Vec<&str> = l.modes.iter().filter(|m| **m != Mode::InPerson).map(|m| m.label()).collect();
+    @if !remote.is_empty() {
+        p { (remote.join(", ")) @if !l.area_served.description.is_empty() { " – covers " (l.area_served.description) } }
+    }
+    @if l.modes.is_empty() {
+        @if let Some(v) = l.venue.as_ref().filter(|v| !v.name.is_empty() || !v.address.is_empty()) {
+            p.address {
+                @if !v.name.is_empty() { (v.name) br; }
+                @if !v.address.is_empty() { (v.address) }
+            }
+        }
+        p #where-placed { (placed_by_area(l)) "." }
+        @if l.area_served.description.is_empty() {
+            p { "The listing does not say where it takes place. Contact the organiser to ask." }
+        } @else {
+            p { "The listing does not give an address. Contact the organiser to ask where it takes place." }
+        }
+    }
+    }
+}
+
+/// Accessibility features and notes, and who it is for.
+fn access_and_audience(l: &Listing, taxonomy: &Taxonomy) -> Markup {
+    html! {
+    h2 { "Accessibility" }
+    @if l.access.features.is_empty() && l.access.notes.is_empty() {
+        p { "The group has not told us about accessibility. Contact them to ask." }
+    }
+    ul {
+        @for a in &l.access.features {
+            @if let Some(f) = taxonomy.access_feature(a) {
+                li { strong { (f.label) } ": " (f.description) }
+            }
+        }
+    }
+    @if !l.access.notes.is_empty() { p { (l.access.notes) } }
+    h2 { "Who it is for" }
+    p { (who_for(l)) }
+    @if !l.audience.circumstances.is_empty() {
+        p { "Especially for: "
+            (l.audience.circumstances.iter().filter_map(|c| taxonomy.circumstance(c)).map(|c| c.label.as_str()).collect::<Vec<_>>().join(", ")) }
+    }
+    @if !l.audience.notes.is_empty() { p { (l.audience.notes) } }
+    }
 }
 
 /// Where the details come from; more than one source when the same activity was
