@@ -318,12 +318,13 @@ pub async fn run(
                 Read::Fetched(b) => Some((source.url.trim().to_string(), b)),
                 _ => None,
             };
+            let area = source.area_or_none();
             Outcome::Pages(
                 webpage::harvest_pages_from(
                     store,
                     taxonomy,
                     Http::global(),
-                    &source.name,
+                    (&source.name, area.as_ref()),
                     &urls,
                     now,
                     source.delay(),

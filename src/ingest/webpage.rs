@@ -22,6 +22,7 @@ use super::http::{Body, Fetched, Http, HttpError};
 use super::jsonld::{self, as_list, types};
 use super::openactive::{self, HarvestReport};
 use super::{IngestError, ItemProblem};
+use crate::geo::area::Area;
 use crate::geo::locate::Geocoder;
 use crate::listing::Taxonomy;
 use crate::store::Store;
@@ -462,18 +463,19 @@ pub async fn harvest_pages(
     now: NaiveDateTime,
     gap: std::time::Duration,
 ) -> Result<WebReport, IngestError> {
-    harvest_pages_from(store, taxonomy, http, source, urls, now, gap, None).await
+    harvest_pages_from(store, taxonomy, http, (source, None), urls, now, gap, None).await
 }
 
-/// As [`harvest_pages`], with one page already fetched (while working out the
-/// format): `first` is the address asked for and its answer, read instead of being
-/// fetched again.
+/// As [`harvest_pages`], for a source with an area (where activities that say
+/// nowhere are placed, as for every other source), and with one page already fetched
+/// (while working out the format): `first` is the address asked for and its answer,
+/// read instead of being fetched again.
 #[allow(clippy::too_many_arguments)]
 pub async fn harvest_pages_from(
     store: &Store,
     taxonomy: &'static Taxonomy,
     http: &Http,
-    source: &str,
+    (source, area): (&str, Option<&Area>),
     urls: &[String],
     now: NaiveDateTime,
     gap: std::time::Duration,
@@ -493,7 +495,7 @@ pub async fn harvest_pages_from(
             store,
             taxonomy,
             http,
-            source,
+            (source, area),
             url,
             now,
             &mut report,
@@ -515,7 +517,7 @@ async fn harvest_page(
     store: &Store,
     taxonomy: &'static Taxonomy,
     http: &Http,
-    source: &str,
+    (source, area): (&str, Option<&Area>),
     url: &str,
     now: NaiveDateTime,
     report: &mut WebReport,
@@ -538,7 +540,15 @@ async fn harvest_page(
             let HttpError::Status(code) = e else {
                 unreachable!("is_gone is only true for a status")
             };
-            apply(store, taxonomy, source, url, Vec::new(), now, report)?;
+            apply(
+                store,
+                taxonomy,
+                (source, area),
+                url,
+                Vec::new(),
+                now,
+                report,
+            )?;
             store.set_http_validators(url, &Default::default())?;
             return Ok(PageResult::Gone(code));
         }
@@ -563,7 +573,7 @@ async fn harvest_page(
             .filter(|p| p.starts_with("JSON-LD block"))
             .cloned(),
     );
-    apply(store, taxonomy, source, url, items, now, report)?;
+    apply(store, taxonomy, (source, area), url, items, now, report)?;
     store.set_http_validators(url, &body.validators)?;
     Ok(if found == 0 {
         PageResult::NoActivities(problems.join("; "))
@@ -577,7 +587,7 @@ async fn harvest_page(
 fn apply(
     store: &Store,
     taxonomy: &Taxonomy,
-    source: &str,
+    (source, area): (&str, Option<&Area>),
     page: &str,
     items: Vec<PageItem>,
     now: NaiveDateTime,
@@ -616,7 +626,7 @@ fn apply(
                 &tx,
                 taxonomy,
                 &geocoder,
-                (source, None),
+                (source, area),
                 &touched,
                 now,
                 &mut r,

@@ -1035,3 +1035,49 @@ async fn cli_import(data: &std::path::Path, args: Vec<String>) -> std::process::
     .await
     .unwrap()
 }
+
+/// A group's page whose activity says nowhere is placed by its source's area, as a
+/// directory or a spreadsheet row is ("Covers North Lincolnshire", found around DN15),
+/// not left as "Area not stated".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_names_no_place_is_placed_by_its_sources_area() {
+    let mut site = Site::default();
+    site.pages.insert(
+        "/knit".into(),
+        html(
+            r#"<!doctype html><html lang="en"><head><title>Knit and natter</title>
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "EventSeries",
+ "name": "Knit and Natter", "description": "Bring your knitting, have a cup of tea and a chat.",
+ "keywords": "knitting"}</script></head><body></body></html>"#,
+        ),
+    );
+    let server = serve(site).await;
+    let (_dir, app) = common::new_app();
+    let mut source = signpost::ingest::Source::new("knitters", format!("{}/knit", server.base));
+    source.format = Some(signpost::ingest::Format::Webpage);
+    source.area = Some("E06000013".into());
+    let report = signpost::ingest::run(
+        &app.store,
+        Taxonomy::embedded(),
+        &source,
+        now(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.succeeded(), "{report}");
+    let (id, _) = app.store.ids_for_source("knitters").unwrap()[0].clone();
+    let listing = app.store.get(id).unwrap().unwrap();
+    assert_eq!(listing.title, "Knit and Natter");
+    assert!(
+        listing.area_served.postcodes.iter().any(|d| d == "DN15"),
+        "{:?}",
+        listing.area_served
+    );
+    assert!(
+        listing
+            .area_served
+            .description
+            .contains("North Lincolnshire")
+    );
+}
