@@ -186,17 +186,10 @@ pub struct ImportReport {
     pub withdrawn: usize,
     /// Venues placed only at their postcode district's centre.
     pub approximate: usize,
-    /// Of the listings imported: placed only by the source's area (no place of their
-    /// own), with no place at all ("Area not stated"), given the general type because
-    /// they fit no other, and with no times.
-    #[serde(default)]
-    pub placed_by_area: usize,
-    #[serde(default)]
-    pub area_not_stated: usize,
-    #[serde(default)]
-    pub general_type: usize,
-    #[serde(default)]
-    pub no_times: usize,
+    /// What the listings imported leave unsaid (placed by area, no place, general
+    /// type, no times).
+    #[serde(flatten)]
+    pub gaps: Gaps,
     pub failed: Vec<ItemProblem>,
     /// Items imported with something left out or guessed, and what.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -205,6 +198,79 @@ pub struct ImportReport {
     /// header is row 1.
     #[serde(skip)]
     pub unit: &'static str,
+}
+
+/// What the listings a source gave leave unsaid, counted for its summary: placed
+/// only by the source's area (no place of their own), with no place at all ("Area not
+/// stated"), given the general type because they fit no other, and with no times.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Gaps {
+    pub placed_by_area: usize,
+    pub area_not_stated: usize,
+    pub general_type: usize,
+    pub no_times: usize,
+}
+
+impl Gaps {
+    /// Counts one listing written, placed as `placed` says.
+    pub(crate) fn count(&mut self, l: &Listing, placed: Placed) {
+        match placed {
+            Placed::SourceArea => self.placed_by_area += 1,
+            Placed::NotStated => self.area_not_stated += 1,
+            Placed::Own => {}
+        }
+        if l.types.len() == 1 && l.types[0] == crate::listing::taxonomy::GENERAL_TYPE {
+            self.general_type += 1;
+        }
+        if l.schedule.sessions.is_empty() && l.schedule.dates.is_empty() {
+            self.no_times += 1;
+        }
+    }
+
+    pub fn add(&mut self, other: Gaps) {
+        self.placed_by_area += other.placed_by_area;
+        self.area_not_stated += other.area_not_stated;
+        self.general_type += other.general_type;
+        self.no_times += other.no_times;
+    }
+
+    /// The summary lines: of `imported`, what they leave unsaid, and how to place the
+    /// ones that say nowhere. Nothing when nothing is missing.
+    pub fn describe(&self, f: &mut std::fmt::Formatter<'_>, imported: usize) -> std::fmt::Result {
+        if self.placed_by_area + self.area_not_stated + self.general_type + self.no_times > 0 {
+            write!(
+                f,
+                "\nimported {imported}: {} placed by the source's area, {} with no area stated, \
+             {} given the general type, {} with no times",
+                self.placed_by_area, self.area_not_stated, self.general_type, self.no_times
+            )?;
+        }
+        if self.area_not_stated > 0 {
+            write!(
+                f,
+                "\n{} say{} nowhere where {}, so location searches leave {} out: \
+             set the source's area (--area, or area = \"...\" in sources.toml) to postcode \
+             areas or districts (DN15 DN16) or a local authority code (E06000013)",
+                if self.area_not_stated == 1 {
+                    "1 listing".to_string()
+                } else {
+                    format!("{} listings", self.area_not_stated)
+                },
+                if self.area_not_stated == 1 { "s" } else { "" },
+                if self.area_not_stated == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                },
+                if self.area_not_stated == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Display for ImportReport {
@@ -228,38 +294,7 @@ impl std::fmt::Display for ImportReport {
             )?;
         }
         let imported = self.created + self.updated + self.unchanged;
-        if self.placed_by_area + self.area_not_stated + self.general_type + self.no_times > 0 {
-            write!(
-                f,
-                "\nimported {imported}: {} placed by the source's area, {} with no area stated, \
-                 {} given the general type, {} with no times",
-                self.placed_by_area, self.area_not_stated, self.general_type, self.no_times
-            )?;
-        }
-        if self.area_not_stated > 0 {
-            write!(
-                f,
-                "\n{} say{} nowhere where {}, so location searches leave {} out: \
-                 set the source's area (--area, or area = \"...\" in sources.toml) to postcode \
-                 areas or districts (DN15 DN16) or a local authority code (E06000013)",
-                if self.area_not_stated == 1 {
-                    "1 listing".to_string()
-                } else {
-                    format!("{} listings", self.area_not_stated)
-                },
-                if self.area_not_stated == 1 { "s" } else { "" },
-                if self.area_not_stated == 1 {
-                    "it is"
-                } else {
-                    "they are"
-                },
-                if self.area_not_stated == 1 {
-                    "it"
-                } else {
-                    "them"
-                },
-            )?;
-        }
+        self.gaps.describe(f, imported)?;
         let unit = if self.unit.is_empty() {
             "item"
         } else {
@@ -476,17 +511,7 @@ fn prepare(
 
 fn count(report: &mut ImportReport, l: &Listing, notes: &Notes) {
     report.approximate += usize::from(notes.approximate);
-    match notes.placed {
-        Placed::SourceArea => report.placed_by_area += 1,
-        Placed::NotStated => report.area_not_stated += 1,
-        Placed::Own => {}
-    }
-    if l.types.len() == 1 && l.types[0] == crate::listing::taxonomy::GENERAL_TYPE {
-        report.general_type += 1;
-    }
-    if l.schedule.sessions.is_empty() && l.schedule.dates.is_empty() {
-        report.no_times += 1;
-    }
+    report.gaps.count(l, notes.placed);
 }
 
 fn tally(report: &mut ImportReport, results: &[Upserted]) {

@@ -109,6 +109,9 @@ pub struct WebReport {
     pub changed: usize,
     pub unchanged: usize,
     pub withdrawn: usize,
+    /// What the listings written leave unsaid (placed by area, no place, general type,
+    /// no times).
+    pub gaps: crate::ingest::Gaps,
     pub failed: Vec<ItemProblem>,
 }
 
@@ -136,6 +139,8 @@ impl std::fmt::Display for WebReport {
             self.withdrawn,
             self.failed.len()
         )?;
+        self.gaps
+            .describe(f, self.created + self.changed + self.unchanged)?;
         for p in &self.pages {
             match &p.result {
                 PageResult::Gone(s) => write!(
@@ -636,6 +641,7 @@ fn apply(
         .map_err(IngestError::Store)?;
     report.created += r.created;
     report.changed += r.changed;
+    report.gaps.add(r.gaps);
     report.unchanged += r.unchanged;
     report.withdrawn += r.withdrawn;
     report.failed.extend(r.failed);

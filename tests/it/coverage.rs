@@ -313,8 +313,8 @@ async fn without_an_area_nothing_is_dropped_and_the_summary_says_how_to_place_it
     let (_dir, app) = common::new_app();
     let r = harvest(&app, &url, None).await;
     assert!(r.import.created * 100 >= wanted * 95, "{r}");
-    assert!(r.import.area_not_stated > 600, "{r}");
-    assert!(r.import.general_type > 0, "{r}");
+    assert!(r.import.gaps.area_not_stated > 600, "{r}");
+    assert!(r.import.gaps.general_type > 0, "{r}");
     let text = r.to_string();
     assert!(text.contains("set the source's area (--area"), "{text}");
 

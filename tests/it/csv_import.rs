@@ -168,8 +168,11 @@ G8,Walk and talk,\"A walk,\r\nthen tea\",M33 7ZF,Sat,09:30,,Free,Walking,,Maybe,
         text.contains("row 8 (G7): the row has 4 cells but the header has 12"),
         "{text}"
     );
-    assert_eq!(r.area_not_stated, 1, "G5's postcode places nothing: {text}");
-    assert_eq!(r.general_type, 2, "G6 and G7 fit no type: {text}");
+    assert_eq!(
+        r.gaps.area_not_stated, 1,
+        "G5's postcode places nothing: {text}"
+    );
+    assert_eq!(r.gaps.general_type, 2, "G6 and G7 fit no type: {text}");
     let l = listing(&app, "bad", "G6");
     assert_eq!(l.types, ["other"]);
     let l = listing(&app, "bad", "G5");

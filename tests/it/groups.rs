@@ -1170,7 +1170,11 @@ async fn moderators_choose_types_for_listings_that_need_a_category() {
         },
     )
     .unwrap();
-    assert_eq!((report.created, report.general_type), (1, 1), "{report}");
+    assert_eq!(
+        (report.created, report.gaps.general_type),
+        (1, 1),
+        "{report}"
+    );
     let (id, _) = t.app.store.ids_for_source("council").unwrap()[0].clone();
     t.sync();
 

@@ -832,6 +832,13 @@ async fn a_feed_address_without_a_format_is_fetched_once() {
     });
     let text = common::succeeded(&out);
     assert!(text.contains("new 198"), "{text}");
+    // A feed's summary says what its listings leave unsaid, as an import's does: the
+    // five sessions with no address, and how to place them.
+    assert!(
+        text.contains("imported 198: 0 placed by the source's area, 5 with no area stated"),
+        "{text}"
+    );
+    assert!(text.contains("--area"), "{text}");
     let hits = feeds.lock().unwrap().hits.clone();
     assert_eq!(hits[&("newham".to_string(), 0)], 1, "{hits:?}");
     assert_eq!(hits[&("newham".to_string(), 2)], 1, "{hits:?}");

@@ -351,7 +351,7 @@ async fn paged_service_list_is_followed_to_the_last_page() {
     // issue 11 the service comes in all the same ("Area not stated", counted), and
     // only the repeats of its id are rejected.
     assert_eq!(r.import.created, 1, "{r}");
-    assert_eq!(r.import.area_not_stated, 1, "{r}");
+    assert_eq!(r.import.gaps.area_not_stated, 1, "{r}");
     assert!(r.to_string().contains("set the source's area"), "{r}");
     assert_eq!(r.import.failed.len(), 127);
     assert!(
@@ -453,7 +453,7 @@ async fn oruk_1_paging_reimport_and_withdrawal() {
         "{text}"
     );
     assert_eq!(r.import.failed.len(), 1, "{text}");
-    assert_eq!(r.import.general_type, 1, "{text}");
+    assert_eq!(r.import.gaps.general_type, 1, "{text}");
     assert_eq!(listing(&app, "v1", "104").types, vec!["other"]);
 
     let l = listing(&app, "v1", "101");

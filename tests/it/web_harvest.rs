@@ -1066,6 +1066,11 @@ async fn a_page_that_names_no_place_is_placed_by_its_sources_area() {
     .await
     .unwrap();
     assert!(report.succeeded(), "{report}");
+    let summary = report.to_string();
+    assert!(
+        summary.contains("imported 1: 1 placed by the source's area"),
+        "{summary}"
+    );
     let (id, _) = app.store.ids_for_source("knitters").unwrap()[0].clone();
     let listing = app.store.get(id).unwrap().unwrap();
     assert_eq!(listing.title, "Knit and Natter");

@@ -126,6 +126,9 @@ pub struct HarvestReport {
     pub caught_up: bool,
     /// The caught-up last page answered 304 Not Modified to a conditional request.
     pub not_modified: bool,
+    /// What the listings written leave unsaid (placed by area, no place, general type,
+    /// no times).
+    pub gaps: crate::ingest::Gaps,
 }
 
 impl std::fmt::Display for HarvestReport {
@@ -152,6 +155,8 @@ impl std::fmt::Display for HarvestReport {
                 ""
             }
         )?;
+        self.gaps
+            .describe(f, self.created + self.changed + self.unchanged)?;
         for p in self.failed.iter().take(50) {
             write!(f, "\n  item {}", p.position)?;
             if let Some(id) = &p.source_id {
@@ -312,6 +317,7 @@ fn merge(into: &mut HarvestReport, page: HarvestReport) {
     into.changed += page.changed;
     into.unchanged += page.unchanged;
     into.withdrawn += page.withdrawn;
+    into.gaps.add(page.gaps);
     into.failed.extend(page.failed);
 }
 
@@ -461,8 +467,9 @@ fn rebuild(
         Ok(Some(mut l)) => match crate::ingest::settle(&mut l, geocoder, taxonomy, area) {
             Ok(notes) => {
                 // What was guessed (a postcode we could not find) is in the listing's
-                // place; a feed report lists only what could not be imported.
-                let _ = notes;
+                // place; a feed report lists only what could not be imported, and
+                // counts what the listings leave unsaid.
+                report.gaps.count(&l, notes.placed);
                 out.push(l);
                 return Ok(());
             }
