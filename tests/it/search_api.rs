@@ -671,3 +671,15 @@ async fn a_search_that_matches_nothing_whole_falls_back_to_some_words() {
     let v = t.search("q=zeppelinxylophone").await;
     assert_eq!(v["total"], 0);
 }
+
+/// The results page says when it fell back to some of the words, so nobody takes a
+/// loose match for an exact one.
+#[tokio::test]
+async fn the_page_says_when_results_match_only_some_words() {
+    let t = TestApp::with_demo();
+    let (status, _, page) = t.get("/search?q=choir+xylophone+zeppelin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Nothing matched all of your words"), "{page}");
+    let (_, _, page) = t.get("/search?q=choir").await;
+    assert!(!page.contains("Nothing matched all of your words"));
+}

@@ -434,6 +434,9 @@ fn results_list(
             @if let Some(note) = r.location.as_ref().and_then(|l| l.note.as_ref()) {
                 p.location-note { (note) }
             }
+            @if r.some_words {
+                p.location-note #some-words { "Nothing matched all of your words, so these match some of them. Try other words, or fewer." }
+            }
             @if !filters.is_empty() {
                 div.applied {
                     h3.visually-hidden #applied-title { "Applied filters" }
