@@ -127,6 +127,15 @@ impl<'de> serde::Deserialize<'de> for Format {
     }
 }
 
+/// Runs store work from async code: on a multi-threaded runtime, tells tokio the
+/// thread will block, so other tasks move off it.
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// Whether the content is an HTML page (its start names an HTML element).
 pub fn looks_like_html(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();

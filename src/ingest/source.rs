@@ -20,7 +20,7 @@ use super::http::{Body, Fetched, Http};
 use super::openactive::{self, HarvestOptions, HarvestReport};
 use super::openreferral::{self, ApiOptions, DirectoryReport};
 use super::webpage::{self, PageResult, WebReport};
-use super::{Format, ImportOptions, ImportReport, IngestError, fetch, table};
+use super::{Format, ImportOptions, ImportReport, IngestError, blocking, fetch, table};
 use crate::geo::area::Area;
 use crate::listing::Taxonomy;
 use crate::store::Store;
@@ -412,14 +412,6 @@ fn options(source: &Source) -> ImportOptions {
         source: source.name.clone(),
         withdraw_missing: source.full,
         area: source.area_or_none(),
-    }
-}
-
-/// Store work blocks: on a multi-threaded runtime, tell tokio so.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
     }
 }
 

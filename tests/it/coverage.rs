@@ -131,20 +131,11 @@ fn router(app: App) -> (Arc<App>, Router) {
 }
 
 async fn get(router: &Router, uri: &str) -> (StatusCode, String) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let resp = router
-        .clone()
-        .oneshot(
-            axum::http::Request::get(uri)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
+    let req = axum::http::Request::get(uri)
+        .body(axum::body::Body::empty())
         .unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
+    let (status, _, body) = common::send(router, req).await;
+    (status, body)
 }
 
 async fn search(router: &Router, qs: &str) -> Value {

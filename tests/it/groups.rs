@@ -12,11 +12,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use common::{TestApp, enc, hostile_strings};
-use http_body_util::BodyExt;
 use signpost::groups::ListingForm;
 use signpost::web::Site;
 use signpost::web::{self, AppState};
-use tower::ServiceExt;
 
 fn router(t: &TestApp, tweak: impl FnOnce(&mut Site)) -> Router {
     let state = AppState::new(t.app.clone()).with_clock(Arc::new(common::now));
@@ -41,15 +39,7 @@ async fn send(
     if let Some(c) = cookie {
         req = req.header("cookie", c);
     }
-    let resp = r
-        .clone()
-        .oneshot(req.body(Body::from(body.to_string())).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    common::send(r, req.body(Body::from(body.to_string())).unwrap()).await
 }
 
 /// The value of a hidden input in a page.

@@ -319,11 +319,7 @@ pub async fn harvest_api_from(
             &keep,
         )
     };
-    // Store work blocks; on a multi-threaded runtime, tell tokio so.
-    let mut import = match tokio::runtime::Handle::current().runtime_flavor() {
-        tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(run),
-        _ => run(),
-    }?;
+    let mut import = super::blocking(run)?;
     import.warnings.extend(warnings);
     report.import = import;
     Ok(report)

@@ -53,34 +53,17 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-        let resp = self
-            .router
-            .clone()
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+        send(&self.router, Request::get(uri).body(Body::empty()).unwrap()).await
     }
 
     /// POSTs a urlencoded form.
     pub async fn post_form(&self, uri: &str, body: &str) -> (StatusCode, String) {
-        let resp = self
-            .router
-            .clone()
-            .oneshot(
-                Request::post(uri)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(Body::from(body.to_string()))
-                    .unwrap(),
-            )
-            .await
+        let req = Request::post(uri)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
             .unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8(bytes.to_vec()).unwrap())
+        let (status, _, body) = send(&self.router, req).await;
+        (status, body)
     }
 
     pub async fn json(&self, uri: &str) -> (StatusCode, Value) {
@@ -110,6 +93,18 @@ impl TestApp {
         let mut i = self.indexer.lock().unwrap();
         self.app.sync(&mut i).unwrap();
     }
+}
+
+/// Sends one request through a router: the status, the headers and the body as text.
+pub async fn send(
+    router: &Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
 /// Ids of the hits in a search response.
