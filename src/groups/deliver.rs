@@ -281,14 +281,13 @@ fn envelope_of(message: &[u8]) -> Result<Envelope, String> {
     Envelope::new(from, to).map_err(|e| format!("no usable recipient: {e}"))
 }
 
-/// `addr@example.org` or `Name <addr@example.org>`.
+/// `addr@example.org` or `Name <addr@example.org>` (lettre's mailbox parser, which
+/// also reads an encoded-word name as lettre writes it).
 pub fn parse_address(s: &str) -> Result<Address, String> {
-    let s = s.trim();
-    let addr = match (s.rfind('<'), s.ends_with('>')) {
-        (Some(i), true) => &s[i + 1..s.len() - 1],
-        _ => s,
-    };
-    addr.trim().parse::<Address>().map_err(|e| e.to_string())
+    s.trim()
+        .parse::<lettre::message::Mailbox>()
+        .map(|m| m.email)
+        .map_err(|e| e.to_string())
 }
 
 /// Deletes messages in `sent/` sent more than `keep` ago, and returns how many.

@@ -100,6 +100,22 @@ fn dedup_keep_order(v: &mut Vec<String>) {
 
 pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
     let mut out = Vec::new();
+    check_text(l, &mut out);
+    check_terms(l, taxonomy, &mut out);
+    check_place(l, &mut out);
+    check_audience(l, &mut out);
+    check_schedule(l, &mut out);
+    if l.provenance.source_id.is_empty() {
+        out.push(problem(
+            "provenance.source_id",
+            "Every listing needs a source id",
+        ));
+    }
+    out
+}
+
+/// A name, and no text longer than a page can show.
+fn check_text(l: &Listing, out: &mut Vec<Problem>) {
     if l.title.is_empty() {
         out.push(problem("title", "Enter the name of the activity"));
     }
@@ -120,6 +136,10 @@ pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
             ));
         }
     }
+}
+
+/// Types, access features and circumstances the taxonomy knows.
+fn check_terms(l: &Listing, taxonomy: &Taxonomy, out: &mut Vec<Problem>) {
     if l.types.is_empty() {
         out.push(problem("types", "Choose at least one type of activity"));
     }
@@ -147,6 +167,11 @@ pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
             ));
         }
     }
+}
+
+/// How people take part, and where: an in-person activity has a venue we can place, in
+/// the UK.
+fn check_place(l: &Listing, out: &mut Vec<Problem>) {
     if l.modes.is_empty() {
         out.push(problem(
             "modes",
@@ -183,6 +208,9 @@ pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
             )),
         }
     }
+}
+
+fn check_audience(l: &Listing, out: &mut Vec<Problem>) {
     let a = &l.audience;
     for (field, age) in [
         ("audience.age_min", a.age_min),
@@ -202,6 +230,10 @@ pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
             "The oldest age must be the same as or more than the youngest age",
         ));
     }
+}
+
+/// Every session rule valid, and the schedule as a whole (reported once).
+fn check_schedule(l: &Listing, out: &mut Vec<Problem>) {
     for (i, s) in l.schedule.sessions.iter().enumerate() {
         if let Err(e) = s.validate() {
             out.push(problem(format!("schedule.sessions[{i}]"), e.to_string()));
@@ -212,11 +244,4 @@ pub fn check(l: &Listing, taxonomy: &Taxonomy) -> Vec<Problem> {
     {
         out.push(problem("schedule.dates", e.to_string()));
     }
-    if l.provenance.source_id.is_empty() {
-        out.push(problem(
-            "provenance.source_id",
-            "Every listing needs a source id",
-        ));
-    }
-    out
 }

@@ -256,7 +256,9 @@ async fn a_groups_email_is_sent_over_smtp_and_moved_to_sent() {
     assert!(
         group
             .data
-            .contains("From: Trafford Signpost <hello@signpost.example>\r\n")
+            .contains("From: \"Trafford Signpost\" <hello@signpost.example>\r\n"),
+        "{}",
+        group.data
     );
     assert!(group.data.contains("To: walks@example.org\r\n"));
     assert!(group.data.contains("Subject: "), "{}", group.data);
@@ -265,7 +267,14 @@ async fn a_groups_email_is_sent_over_smtp_and_moved_to_sent() {
     // The bytes that arrived are the file's bytes (dot-stuffing undone), unchanged.
     let other = got.iter().find(|m| m.to == ["cafe@example.org"]).unwrap();
     assert_eq!(other.from, "no-reply@signpost.invalid");
-    assert!(other.data.contains("Subject: =?UTF-8?B?"), "{}", other.data);
+    assert!(
+        other
+            .data
+            .to_ascii_lowercase()
+            .contains("subject: =?utf-8?b?"),
+        "{}",
+        other.data
+    );
     assert!(
         other
             .data
@@ -359,18 +368,21 @@ async fn bad_recipients_go_to_failed_with_a_reason_and_are_not_retried() {
     let good = outbox
         .send(&message("fine@example.org", "Hello", "Body"))
         .unwrap();
+    // Not an address: set aside at once, never handed to the mail server.
+    let failed = outbox.dir().join("failed");
+    assert_eq!(bad.parent().unwrap(), failed);
     let sink = Sink::start().await;
     let smtp = SmtpConfig::from_url(&sink.url()).unwrap();
     let report = deliver_outbox(outbox.dir(), &smtp).await.unwrap();
     assert_eq!(report.sent, vec![good.clone()], "{report}");
-    assert_eq!(report.failed.len(), 2, "{report}");
+    assert_eq!(report.failed.len(), 1, "{report}");
     assert_eq!(report.deferred.len(), 1, "{report}");
     assert_eq!(report.deferred[0].0, later);
 
-    let failed = outbox.dir().join("failed");
     let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
-    for (p, why) in [(&bad, "not valid"), (&refused, "refused")] {
-        assert!(!p.exists());
+    let in_outbox = outbox.dir().join(name(&refused));
+    for (p, why) in [(&bad, "not valid"), (&in_outbox, "refused")] {
+        assert!(!in_outbox.exists());
         assert!(failed.join(name(p)).exists());
         let reason =
             std::fs::read_to_string(failed.join(format!("{}.reason.txt", name(p)))).unwrap();

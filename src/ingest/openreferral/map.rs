@@ -149,18 +149,7 @@ fn schedule_of(s: &Value, today: NaiveDate, out: &mut Schedule, warnings: &mut V
         .trim()
         .to_ascii_uppercase();
     let interval = s.get("interval").and_then(Value::as_u64).unwrap_or(1);
-    let mut days: Vec<(Day, Option<i8>)> = s
-        .get("byday")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .split(',')
-        .filter(|x| !x.trim().is_empty())
-        .filter_map(byday)
-        .collect();
-    // ORUK 1.0: one weekday per regular_schedule.
-    if let Some(w) = s.get("weekday").and_then(Value::as_str).and_then(byday) {
-        days.push(w);
-    }
+    let mut days = days_of(s);
     let one_off = freq.is_empty()
         && days.is_empty()
         && (s.get("count").and_then(Value::as_u64) == Some(1) || from.is_some());
@@ -235,6 +224,23 @@ fn schedule_of(s: &Value, today: NaiveDate, out: &mut Schedule, warnings: &mut V
             Err(e) => warnings.push(format!("a schedule was left out: {e}")),
         }
     }
+}
+
+/// The days a schedule names, with the week of the month where it gives one: 3.0's
+/// RRULE `byday` ("MO,2TH,-1FR"), or 1.0's one `weekday` per regular schedule.
+fn days_of(s: &Value) -> Vec<(Day, Option<i8>)> {
+    let mut days: Vec<(Day, Option<i8>)> = s
+        .get("byday")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .split(',')
+        .filter(|x| !x.trim().is_empty())
+        .filter_map(byday)
+        .collect();
+    if let Some(w) = s.get("weekday").and_then(Value::as_str).and_then(byday) {
+        days.push(w);
+    }
+    days
 }
 
 fn in_uk(lat: f64, lon: f64) -> bool {
