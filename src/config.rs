@@ -55,6 +55,10 @@ pub struct Config {
     /// a web address or an email address, sent in the crawler's User-Agent. Default:
     /// the site's about page when `public_url` is set, else the Signpost project.
     pub crawler_contact: Option<String>,
+    /// Count searches that found nothing or little, for the moderators' "searches that
+    /// found nothing" page (words, week and postcode district only; see
+    /// `web::missed`). Default true.
+    pub count_missed_searches: bool,
 }
 
 impl Default for Config {
@@ -76,6 +80,7 @@ impl Default for Config {
             mail_from: None,
             mail_every_seconds: 30,
             keep_sent_days: 30,
+            count_missed_searches: true,
             crawler_contact: None,
         }
     }

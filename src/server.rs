@@ -100,7 +100,12 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
 
     site.indexer = Some(indexer.clone());
     app.engine.set_stale_from(site.freshness.stale_rule());
-    let router = web::router(web::AppState::new(app.clone()).with_site(site));
+    let state = web::AppState::new(app.clone()).with_site(site);
+    let counting = tokio::spawn(web::missed::flush_every(
+        state.clone(),
+        Duration::from_secs(60),
+    ));
+    let router = web::router(state.clone());
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -108,6 +113,10 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
     .with_graceful_shutdown(shutdown_signal())
     .await;
     background.stop().await;
+    counting.abort();
+    if let Err(e) = web::missed::flush(&state).await {
+        tracing::warn!("could not save the last counts of searches that found nothing: {e}");
+    }
     Ok(served?)
 }
 

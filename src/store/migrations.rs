@@ -165,6 +165,16 @@ const MIGRATIONS: &[&str] = &[
         set_at TEXT NOT NULL,
         PRIMARY KEY (source, source_id)
     ) WITHOUT ROWID;",
+    // 10: searches that found nothing or little, counted per week, postcode district and
+    // normalised words, and nothing else (see `store::missed`).
+    "CREATE TABLE missed_searches (
+        week TEXT NOT NULL,
+        district TEXT NOT NULL,
+        query TEXT NOT NULL,
+        found_nothing INTEGER NOT NULL,
+        searches INTEGER NOT NULL,
+        PRIMARY KEY (week, district, query, found_nothing)
+    ) WITHOUT ROWID;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

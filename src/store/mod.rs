@@ -16,6 +16,7 @@ mod groups;
 mod http_cache;
 mod merge;
 mod migrations;
+mod missed;
 mod overrides;
 mod places;
 pub mod same;
@@ -25,6 +26,7 @@ pub use http_cache::Validators;
 
 pub use feeds::{Cursor, FeedTx, StoredItem};
 pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
+pub use missed::MissedSearch;
 pub use overrides::Uncategorised;
 
 use std::path::{Path, PathBuf};

@@ -14,6 +14,7 @@ pub mod groups;
 mod handover;
 mod jsonld;
 mod limits;
+pub mod missed;
 mod moderate;
 mod pages;
 mod search;

@@ -71,6 +71,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/moderate/audit", get(audit))
         .route("/moderate/find", get(find))
         .route("/moderate/categories", get(categories))
+        .route("/moderate/searches", get(searches))
         .route("/moderate/listings/{id}/types", post(set_types))
         .route("/moderate/submissions/{id}", get(submission))
         .route("/moderate/submissions/{id}/approve", post(approve))
@@ -752,6 +753,30 @@ pub async fn categories(
         total,
         state.app.taxonomy,
         done.then_some("Types saved. They are kept when the source is harvested again."),
+    ))
+}
+
+/// Weeks the "searches that found nothing" page shows.
+const MISSED_WEEKS: u64 = 8;
+
+/// `GET /moderate/searches`: what people searched for that found nothing or little,
+/// per week and postcode district, newest week first.
+pub async fn searches(State(state): State<AppState>, m: Moderator) -> Result<Markup, WebError> {
+    // Counts still in memory are written first, so the page is up to date.
+    super::missed::flush(&state).await?;
+    let today = (state.clock)().date();
+    let since = super::missed::week_of(today) - chrono::Days::new((MISSED_WEEKS - 1) * 7);
+    let since_s = since.format("%Y-%m-%d").to_string();
+    let rows = blocking(&state, move |app| {
+        app.store.missed_searches(&since_s, 2_000)
+    })
+    .await?;
+    Ok(mv::missed_page(
+        &m.user,
+        &m.csrf,
+        &rows,
+        state.site.missed.is_on(),
+        since,
     ))
 }
 

@@ -67,6 +67,8 @@ pub async fn search(
     };
     match results {
         Ok(results) => {
+            let today = (state.clock)().date();
+            state.site.missed.record(&req, &results, today);
             Ok(views::search_page(&req, &[], Some(&results), taxonomy, &s).into_response())
         }
         Err(WebError::BadParams(errors)) => Ok((
@@ -152,8 +154,16 @@ fn text_page(slug: &str) -> Result<Markup, WebError> {
 pub async fn about() -> Result<Markup, WebError> {
     text_page("about")
 }
-pub async fn privacy() -> Result<Markup, WebError> {
-    text_page("privacy")
+/// The privacy page, saying whether this site counts searches that found nothing.
+pub async fn privacy(State(state): State<AppState>) -> Result<Markup, WebError> {
+    let p = text_pages::get("privacy").ok_or(WebError::NotFound)?;
+    let setting = if state.site.missed.is_on() {
+        "On this site, this counting is <strong>turned on</strong>."
+    } else {
+        "On this site, this counting is <strong>turned off</strong>: no searches are counted."
+    };
+    let html = p.html.replace("MISSED_SEARCHES_SETTING", setting);
+    Ok(views::text_page(&p.title, &html))
 }
 pub async fn accessibility() -> Result<Markup, WebError> {
     text_page("accessibility")

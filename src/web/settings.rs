@@ -5,6 +5,7 @@
 //! `AppState::site`; nothing here changes while the server runs.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, header};
@@ -14,6 +15,8 @@ use crate::config::Config;
 use crate::groups::freshness::Freshness;
 use crate::groups::mail::Outbox;
 use crate::groups::tokens::FormSigner;
+
+use super::missed::MissedSearches;
 
 /// Most submissions waiting for moderation before new ones are refused.
 pub const MAX_PENDING: i64 = 10_000;
@@ -48,6 +51,8 @@ pub struct Site {
     pub max_pending: i64,
     /// How long a request may take (see [`REQUEST_TIMEOUT`]).
     pub request_timeout: Duration,
+    /// Searches that found nothing, counted for moderators (see `web::missed`).
+    pub missed: Arc<MissedSearches>,
 }
 
 /// A setting in the config that the site cannot run with.
@@ -93,6 +98,7 @@ impl Site {
             post_burst: c.post_burst,
             max_pending: MAX_PENDING,
             request_timeout: REQUEST_TIMEOUT,
+            missed: Arc::new(MissedSearches::new(c.count_missed_searches)),
         }
     }
 

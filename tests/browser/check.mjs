@@ -94,7 +94,8 @@ try {
     problem("add journey: " + String(e.message || e));
   }
   // The moderator's pages, signed in: the queue (with the submission just sent), the
-  // submission, finding a listing, and the audit log.
+  // submission, finding a listing, the audit log, the listings that need a category and
+  // the searches that found nothing.
   try {
     await page.goto(base + "/moderate/login");
     await page.fill("#username", process.env.MODERATOR_USER);
@@ -109,6 +110,13 @@ try {
     await axeHere("moderate (find)");
     await page.goto(base + "/moderate/audit");
     await axeHere("moderate (audit)");
+    await page.goto(base + "/moderate/categories");
+    await axeHere("moderate (needs a category)");
+    // A search that finds nothing shows on the moderators' list of them.
+    await page.goto(base + "/search?q=qwxz+vbnm");
+    await page.goto(base + "/moderate/searches");
+    if ((await page.locator("td a", { hasText: "qwxz vbnm" }).count()) !== 1) problem("searches that found nothing: the search is not listed");
+    await axeHere("moderate (searches that found nothing)");
   } catch (e) {
     problem("moderator pages: " + String(e.message || e));
   }

@@ -1201,3 +1201,103 @@ async fn moderators_choose_types_for_listings_that_need_a_category() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn moderators_see_searches_that_found_nothing_and_nothing_that_points_at_anyone() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |_| {});
+    let searches = [
+        // Counted: words that found nothing, twice, once with a postcode and e-mail.
+        "/search?q=Qwxz+Vbnm",
+        "/search?q=qwxz+vbnm!",
+        "/search?q=qwxz+vbnm+jo%40example.org+07700+900123&near=M33+7XW",
+        // Some of the words only: counted as found little.
+        "/search?q=walking+qwxz",
+        // Not counted: found plenty, no words, a filter, a later page.
+        "/search?q=walking",
+        "/search?q=&near=M33+7XW",
+        "/search?q=qwxz+vbnm&free=on",
+        "/search?q=qwxz+vbnm&page=2",
+    ];
+    for s in searches {
+        let (status, _, _) = send(&r, "GET", s, "", None).await;
+        assert_eq!(status, StatusCode::OK, "{s}");
+    }
+    let (s, h, _) = send(&r, "GET", "/moderate/searches", "", None).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "signed-in only");
+    assert_eq!(h["location"], "/moderate/login");
+    let (cookie, _) = sign_in(&t, &r).await;
+    let (s, _, page) = send(&r, "GET", "/moderate/searches", "", Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Week starting 23 November 2026"), "{page}");
+    assert!(
+        page.contains(">qwxz vbnm</a></td><td>No place given</td><td>Nothing</td><td>2</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">qwxz vbnm</a></td><td>M33</td><td>Nothing</td><td>1</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            ">walking qwxz</a></td><td>No place given</td><td>A few, or some words</td><td>1</td>"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains(">walking<"), "{page}");
+    for private in ["7XW", "07700", "900123", "example.org", "jo "] {
+        assert!(!page.contains(private), "{private} in {page}");
+    }
+    // What is stored: the words, the week's Monday, the district, and counts; no more.
+    let conn = rusqlite::Connection::open(t.dir.path().join("signpost.db")).unwrap();
+    let mut st = conn.prepare("SELECT * FROM missed_searches").unwrap();
+    let columns: Vec<String> = st.column_names().map(|c| c.to_string()).collect();
+    assert_eq!(
+        columns,
+        ["week", "district", "query", "found_nothing", "searches"]
+    );
+    let rows: Vec<(String, String, String, i64, i64)> = st
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for (week, _, query, nothing, _) in &rows {
+        assert_eq!(week, "2026-11-23", "the Monday, no time of day");
+        assert_eq!(*nothing, i64::from(query == "qwxz vbnm"), "{query}");
+    }
+    // Counting again adds to the same rows.
+    send(&r, "GET", "/search?q=qwxz+vbnm", "", None).await;
+    let (_, _, page) = send(&r, "GET", "/moderate/searches", "", Some(&cookie)).await;
+    assert!(
+        page.contains("<td>No place given</td><td>Nothing</td><td>3</td>"),
+        "{page}"
+    );
+    // The privacy page says counting is on.
+    let (_, _, privacy) = send(&r, "GET", "/privacy", "", None).await;
+    assert!(
+        privacy.contains("this counting is <strong>turned on</strong>"),
+        "{privacy}"
+    );
+}
+
+#[tokio::test]
+async fn a_site_can_turn_counting_searches_off_and_says_so() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |g| {
+        g.missed = Arc::new(signpost::web::missed::MissedSearches::new(false))
+    });
+    send(&r, "GET", "/search?q=qwxz+vbnm", "", None).await;
+    let (cookie, _) = sign_in(&t, &r).await;
+    let (_, _, page) = send(&r, "GET", "/moderate/searches", "", Some(&cookie)).await;
+    assert!(page.contains("Counting is turned off"), "{page}");
+    assert!(!page.contains("qwxz"), "{page}");
+    let (_, _, privacy) = send(&r, "GET", "/privacy", "", None).await;
+    assert!(
+        privacy.contains("this counting is <strong>turned off</strong>"),
+        "{privacy}"
+    );
+    assert!(!privacy.contains("MISSED_SEARCHES_SETTING"));
+}

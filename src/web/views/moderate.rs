@@ -7,7 +7,7 @@ use super::{Frame, page};
 use crate::groups::ListingForm;
 use crate::groups::form::FIELDS;
 use crate::listing::Taxonomy;
-use crate::store::{AuditEntry, DueListing, Submission, Uncategorised};
+use crate::store::{AuditEntry, DueListing, MissedSearch, Submission, Uncategorised};
 
 fn nav(user: &str, csrf: &str) -> Markup {
     html! {
@@ -15,6 +15,7 @@ fn nav(user: &str, csrf: &str) -> Markup {
             a href="/moderate" { "Queue" } " · "
             a href="/moderate/find" { "Find a listing" } " · "
             a href="/moderate/categories" { "Needs a category" } " · "
+            a href="/moderate/searches" { "Searches that found nothing" } " · "
             a href="/moderate/audit" { "Audit log" } " · "
             span { "Signed in as " (user) } " "
             form.inline method="post" action="/moderate/logout" {
@@ -334,6 +335,88 @@ pub fn categories_page(
                             }
                         }
                         button.button type="submit" { "Save types" span.visually-hidden { " for " (l.title) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Searches that found nothing or little, a table per week.
+pub fn missed_page(
+    user: &str,
+    csrf: &str,
+    rows: &[MissedSearch],
+    on: bool,
+    since: chrono::NaiveDate,
+) -> Markup {
+    let mut weeks: Vec<(&str, Vec<&MissedSearch>)> = Vec::new();
+    for r in rows {
+        match weeks.last_mut() {
+            Some((w, list)) if *w == r.week => list.push(r),
+            _ => weeks.push((&r.week, vec![r])),
+        }
+    }
+    let week_label = |w: &str| {
+        chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d")
+            .map(|d| d.format("%-d %B %Y").to_string())
+            .unwrap_or_else(|_| w.to_string())
+    };
+    let search_link = |r: &MissedSearch| {
+        let mut pairs = form_urlencoded::Serializer::new(String::new());
+        pairs.append_pair("q", &r.query);
+        if !r.district.is_empty() {
+            pairs.append_pair("near", &r.district);
+        }
+        format!("/search?{}", pairs.finish())
+    };
+    page(
+        Frame {
+            title: "Searches that found nothing",
+            ..Default::default()
+        },
+        html! {
+            (nav(user, csrf))
+            h1 { "Searches that found nothing" }
+            p {
+                "What people typed that found nothing, fewer than "
+                (crate::web::missed::FEW_RESULTS) " results, or only listings with some of the words, since the week starting "
+                (since.format("%-d %B %Y")) ". Use it to add the words people use to listings and types, and to see what people look for that does not exist near them."
+            }
+            p {
+                "Only the words are kept, with the week and the postcode district searched near. "
+                "Postcodes, numbers, e-mail and web addresses are removed from the words, and nothing is kept that could tell who searched or when in the week. "
+                "Searches with filters other than a place are not counted."
+            }
+            @if !on {
+                div.notice role="status" {
+                    "Counting is turned off in this site's settings (count_missed_searches), so no new searches are added."
+                }
+            }
+            @if weeks.is_empty() {
+                p { "No searches have found nothing in these weeks." }
+            }
+            @for (week, list) in &weeks {
+                section {
+                    h2 { "Week starting " (week_label(week)) }
+                    table.audit {
+                        caption.visually-hidden { "Searches that found nothing or little, week starting " (week_label(week)) }
+                        thead { tr {
+                            th scope="col" { "Words" }
+                            th scope="col" { "Near" }
+                            th scope="col" { "Found" }
+                            th scope="col" { "Searches" }
+                        } }
+                        tbody {
+                            @for r in list {
+                                tr {
+                                    td { a href=(search_link(r)) { (r.query) } }
+                                    td { @if r.district.is_empty() { "No place given" } @else { (r.district) } }
+                                    td { @if r.nothing { "Nothing" } @else { "A few, or some words" } }
+                                    td { (r.searches) }
+                                }
+                            }
+                        }
                     }
                 }
             }
