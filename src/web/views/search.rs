@@ -459,7 +459,7 @@ fn results_list(
                     p { "You could:" }
                     ul { @for (text, href) in &ways { li { a href=(href) { (text) } } } }
                 }
-                p { "Or try different words, like “walking”, “coffee morning” or “choir”." }
+                p { "Or " a href={ "/categories" @if !s.is_empty() { "?s=" (s.param()) } } { "browse by category" } ", or try different words, like “walking”, “coffee morning” or “choir”." }
             } @else if r.hits.is_empty() {
                 p { "There are no more results. " a href={ "/search?" (req.to_query_string(None)) (s.query_suffix()) } { "Go to the first page" } }
             }
