@@ -19,6 +19,7 @@ mod csv_import;
 mod groups;
 mod harvest;
 mod layers;
+mod limits;
 mod mail;
 mod openreferral;
 mod pages;
