@@ -55,6 +55,13 @@ pub struct Config {
     /// a web address or an email address, sent in the crawler's User-Agent. Default:
     /// the site's about page when `public_url` is set, else the Signpost project.
     pub crawler_contact: Option<String>,
+    /// `serve` backs the store up this often (minutes). Default: never (back up with
+    /// `signpost backup`).
+    pub backup_every_minutes: Option<u64>,
+    /// How many scheduled backups to keep (the oldest are deleted). Default 7.
+    pub backup_keep: usize,
+    /// Where scheduled backups go. Default `<data-dir>/backups/`.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -77,6 +84,9 @@ impl Default for Config {
             mail_every_seconds: 30,
             keep_sent_days: 30,
             crawler_contact: None,
+            backup_every_minutes: None,
+            backup_keep: 7,
+            backup_dir: None,
         }
     }
 }
@@ -90,6 +100,13 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Where scheduled backups go.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
+
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let Some(path) = path else {
             return Ok(Config::default());

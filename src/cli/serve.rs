@@ -36,6 +36,15 @@ pub struct ServeArgs {
     /// Extra POST requests a client may send at once.
     #[arg(long, env = "SIGNPOST_POST_BURST")]
     post_burst: Option<u32>,
+    /// Back the store up every this many minutes (see `signpost backup`).
+    #[arg(long, env = "SIGNPOST_BACKUP_EVERY")]
+    backup_every: Option<u64>,
+    /// How many scheduled backups to keep (default 7).
+    #[arg(long, env = "SIGNPOST_BACKUP_KEEP")]
+    backup_keep: Option<usize>,
+    /// Where scheduled backups go (default: DATA_DIR/backups).
+    #[arg(long, env = "SIGNPOST_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -54,6 +63,15 @@ impl ServeArgs {
         }
         if let Some(m) = self.harvest_every {
             config.harvest_every_minutes = Some(m);
+        }
+        if let Some(m) = self.backup_every {
+            config.backup_every_minutes = Some(m);
+        }
+        if let Some(n) = self.backup_keep {
+            config.backup_keep = n;
+        }
+        if self.backup_dir.is_some() {
+            config.backup_dir = self.backup_dir;
         }
         if let Some(s) = self.sources {
             config.sources = s;

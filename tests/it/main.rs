@@ -9,6 +9,7 @@
 //! settings reach the `signpost` binary through the child's environment, never this
 //! process's (no test calls `std::env::set_var` or `Http::set_global`).
 
+mod backup;
 mod bad_inputs;
 mod browser;
 mod cli;
@@ -25,6 +26,7 @@ mod openreferral;
 mod pages;
 mod relevance;
 mod search_api;
+mod shutdown;
 mod site;
 mod snapshots;
 mod web_harvest;
