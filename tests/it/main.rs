@@ -17,6 +17,7 @@ mod common;
 mod coverage;
 mod crash;
 mod csv_import;
+mod disk;
 mod groups;
 mod harvest;
 mod layers;
