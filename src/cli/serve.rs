@@ -118,4 +118,22 @@ mod tests {
             .apply(&mut config);
         assert_eq!(config.sources, PathBuf::from("other.toml"));
     }
+
+    /// Backup settings come from the config file unless a flag says otherwise.
+    #[test]
+    fn backup_flags_override_the_config_file() {
+        let mut config = Config {
+            backup_every_minutes: Some(60),
+            backup_keep: 3,
+            ..Config::default()
+        };
+        Wrap::parse_from(["x", "--backup-keep", "10", "--backup-dir", "/b"])
+            .serve
+            .apply(&mut config);
+        assert_eq!(config.backup_every_minutes, Some(60));
+        assert_eq!(config.backup_keep, 10);
+        assert_eq!(config.backup_dir(), PathBuf::from("/b"));
+        let config = Config::default();
+        assert_eq!(config.backup_dir(), PathBuf::from("index/backups"));
+    }
 }
