@@ -57,6 +57,11 @@ pub fn backup(config: &Config, dest: &Path) -> Result<ExitCode> {
     let started = Instant::now();
     let store = open_existing(config)?;
     let dest = destination(dest);
+    if let Some(folder) = dest.parent().filter(|p| !p.as_os_str().is_empty())
+        && !folder.is_dir()
+    {
+        bail!("there is no folder {} to back up into", folder.display());
+    }
     let m = store
         .backup(&dest)
         .with_context(|| format!("backing up to {}", dest.display()))?;
