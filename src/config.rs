@@ -59,6 +59,13 @@ pub struct Config {
     /// found nothing" page (words, week and postcode district only; see
     /// `web::missed`). Default true.
     pub count_missed_searches: bool,
+    /// `serve` backs the store up this often (minutes). Default: never (back up with
+    /// `signpost backup`).
+    pub backup_every_minutes: Option<u64>,
+    /// How many scheduled backups to keep (the oldest are deleted). Default 7.
+    pub backup_keep: usize,
+    /// Where scheduled backups go. Default `<data-dir>/backups/`.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -82,6 +89,9 @@ impl Default for Config {
             keep_sent_days: 30,
             count_missed_searches: true,
             crawler_contact: None,
+            backup_every_minutes: None,
+            backup_keep: 7,
+            backup_dir: None,
         }
     }
 }
@@ -95,6 +105,13 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Where scheduled backups go.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
+
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let Some(path) = path else {
             return Ok(Config::default());

@@ -53,16 +53,34 @@ impl App {
     pub fn open(data_dir: &Path) -> Result<App, AppError> {
         let store = Store::open_dir(data_dir)?;
         let index = SearchIndex::open_or_create(&data_dir.join("tantivy"))?;
+        let repaired = index.repaired;
         let taxonomy = Taxonomy::embedded();
         let engine = Engine::new(index, taxonomy);
         // The default ages until `serve` hands in the configured ones.
         engine.set_stale_from(groups::freshness::Freshness::default().stale_rule());
-        Ok(App {
+        let app = App {
             data_dir: data_dir.to_path_buf(),
             store: Arc::new(store),
             engine: Arc::new(engine),
             taxonomy,
-        })
+        };
+        if repaired {
+            app.rebuild_repaired_index()?;
+        }
+        Ok(app)
+    }
+
+    /// A damaged index was made again, empty: fill it from the store now, so that
+    /// every command (even `search`) sees the listings.
+    fn rebuild_repaired_index(&self) -> Result<(), AppError> {
+        let mut indexer = self.indexer()?;
+        let r = indexer.rebuild(&self.store, self.taxonomy)?;
+        indexer.finish()?;
+        tracing::warn!(
+            listings = r.indexed,
+            "the search index was damaged; it has been rebuilt from the store"
+        );
+        Ok(())
     }
 
     /// Takes the index writer (fails if another process holds it).

@@ -4,9 +4,13 @@
 //! The tasks are the index follower (changes other processes write to the store reach
 //! search within a second), the harvester (`harvest_every_minutes`: every enabled
 //! source through [`crate::ingest::run`], the same path as `signpost crawl`), the
-//! mailer (`smtp_url`: the outbox, sent) and the hourly "still running?" reminders.
+//! mailer (`smtp_url`: the outbox, sent), the hourly "still running?" reminders and
+//! scheduled backups (`backup_every_minutes`, keeping the newest `backup_keep`).
 //! They start together in [`Background::start`] and stop together when the server
-//! does, so no task outlives the store it writes to.
+//! does ([`shutdown`]: each finishes its round first), so no task outlives the store
+//! it writes to.
+
+pub mod shutdown;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -18,12 +22,14 @@ use crate::groups::freshness::Freshness;
 use crate::groups::mail::Outbox;
 use crate::search::{Indexer, SearchError};
 use crate::{App, AppError, ingest, web};
+use shutdown::{GRACE, Stopping};
 
 /// Why the server could not start or keep running.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("opening data directory {0}: {1}")]
-    Open(PathBuf, #[source] AppError),
+    /// The cause is in the message (not also a `source`, which would print it twice).
+    #[error("opening data directory {}: {}", .0.display(), .1)]
+    Open(PathBuf, AppError),
     #[error("another Signpost server is already using {0}")]
     Locked(PathBuf),
     #[error(transparent)]
@@ -70,7 +76,7 @@ pub fn keep_sent(config: &Config) -> Option<Duration> {
 }
 
 /// Opens the data directory, brings the index up to date, starts the background work
-/// and serves until Ctrl-C or SIGTERM.
+/// and serves until Ctrl-C or SIGTERM, then stops gracefully (see [`shutdown`]).
 pub async fn serve(config: Config) -> Result<(), ServerError> {
     let started = Instant::now();
     configure_http(&config)?;
@@ -96,7 +102,17 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let background = Background::start(&config, &app, &indexer, &site.outbox, mailer, base);
+    let (stop, stopping) = Stopping::channel();
+    tokio::spawn(shutdown::on_signals(stop));
+    let background = Background::start(
+        &config,
+        &app,
+        &indexer,
+        &site.outbox,
+        mailer,
+        base,
+        stopping.clone(),
+    );
 
     site.indexer = Some(indexer.clone());
     app.engine.set_stale_from(site.freshness.stale_rule());
@@ -106,17 +122,30 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         Duration::from_secs(60),
     ));
     let router = web::router(state.clone());
-    let served = axum::serve(
+    let mut asked = stopping.clone();
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
+    .with_graceful_shutdown(async move { asked.wait().await })
+    .into_future();
+    let mut asked = stopping.clone();
+    let served = tokio::select! {
+        served = server => served,
+        _ = async { asked.wait().await; tokio::time::sleep(GRACE).await } => {
+            tracing::warn!("requests still running after {} s were cut off", GRACE.as_secs());
+            Ok(())
+        }
+    };
     background.stop().await;
     counting.abort();
     if let Err(e) = web::missed::flush(&state).await {
         tracing::warn!("could not save the last counts of searches that found nothing: {e}");
     }
+    if let Err(e) = app.store.close() {
+        tracing::error!("closing the store: {e}");
+    }
+    tracing::info!("stopped");
     Ok(served?)
 }
 
@@ -158,18 +187,21 @@ impl Background {
         outbox: &Outbox,
         mailer: Option<SmtpConfig>,
         base_url: String,
+        stopping: Stopping,
     ) -> Background {
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(follow_store(
             app.clone(),
             indexer.clone(),
             Duration::from_millis(config.index_interval_ms.max(50)),
+            stopping.clone(),
         ));
         if let Some(m) = config.harvest_every_minutes.filter(|m| *m > 0) {
             tasks.spawn(harvest(
                 app.clone(),
                 config.sources.clone(),
                 Duration::from_secs(m * 60),
+                stopping.clone(),
             ));
         }
         if let Some(smtp) = mailer {
@@ -178,6 +210,16 @@ impl Background {
                 smtp,
                 Duration::from_secs(config.mail_every_seconds.max(1)),
                 keep_sent(config),
+                stopping.clone(),
+            ));
+        }
+        if let Some(m) = config.backup_every_minutes.filter(|m| *m > 0) {
+            tasks.spawn(backup(
+                app.clone(),
+                config.backup_dir(),
+                config.backup_keep.max(1),
+                Duration::from_secs(m * 60),
+                stopping.clone(),
             ));
         }
         tasks.spawn(remind(
@@ -185,21 +227,43 @@ impl Background {
             outbox.clone(),
             base_url,
             Freshness::from(config),
+            stopping,
         ));
         Background { tasks }
     }
 
-    /// Stops every task (each is cancelled at its next wait).
+    /// Waits for every task to finish its round once a stop was asked for (at most
+    /// [`GRACE`]), then cancels what is left at its next wait.
     pub async fn stop(mut self) {
+        let finished = tokio::time::timeout(GRACE, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!(
+                "background work still running after {} s was stopped (a harvest page not \
+                 yet committed is fetched again next time)",
+                GRACE.as_secs()
+            );
+        }
         self.tasks.shutdown().await;
     }
 }
 
 /// Keeps the index in step with changes other processes write to the store.
-async fn follow_store(app: Arc<App>, indexer: Arc<Mutex<Indexer>>, every: Duration) {
+/// On a stop it indexes once more, so the last changes are searchable at the next start.
+async fn follow_store(
+    app: Arc<App>,
+    indexer: Arc<Mutex<Indexer>>,
+    every: Duration,
+    mut stopping: Stopping,
+) {
     let mut tick = tokio::time::interval(every);
     loop {
-        tick.tick().await;
+        let last = tokio::select! {
+            _ = tick.tick() => false,
+            _ = stopping.wait() => true,
+        };
         let (app, indexer) = (app.clone(), indexer.clone());
         let res = tokio::task::spawn_blocking(move || {
             let mut guard = indexer.lock().unwrap_or_else(|p| p.into_inner());
@@ -218,39 +282,101 @@ async fn follow_store(app: Arc<App>, indexer: Arc<Mutex<Indexer>>, every: Durati
             Ok(Err(e)) => tracing::error!("indexing failed: {e}"),
             Err(e) => tracing::error!("indexing task failed: {e}"),
         }
+        if last {
+            return;
+        }
     }
 }
 
 /// `harvest_every_minutes`: each round runs every enabled source in the sources file
 /// (read afresh, so edits apply without a restart); the index follower then picks the
 /// changes up within a second.
-async fn harvest(app: Arc<App>, sources: PathBuf, every: Duration) {
+///
+/// On a stop it leaves off at its next wait: each page is committed with its cursor in
+/// one transaction, so the page in progress is either whole in the store or fetched
+/// again next time.
+async fn harvest(app: Arc<App>, sources: PathBuf, every: Duration, mut stopping: Stopping) {
     loop {
         match ingest::Sources::load(&sources) {
             Ok(list) => {
                 for s in list.chosen(None) {
                     let now = crate::clock::uk_now();
-                    match ingest::run(&app.store, app.taxonomy, s, now, &mut |_| {}).await {
-                        Ok(report) => tracing::info!("harvested {report}"),
-                        Err(e) => tracing::warn!(source = %s.name, "harvest failed: {e:#}"),
+                    let mut quiet = |_: &str| {};
+                    let run = ingest::run(&app.store, app.taxonomy, s, now, &mut quiet);
+                    tokio::select! {
+                        r = run => match r {
+                            Ok(report) => tracing::info!("harvested {report}"),
+                            Err(e) => tracing::warn!(source = %s.name, "harvest failed: {e:#}"),
+                        },
+                        _ = stopping.wait() => {
+                            tracing::info!(source = %s.name, "harvest stopped; it resumes from its last committed page");
+                            return;
+                        }
                     }
                 }
             }
             Err(e) => tracing::warn!("cannot harvest: {e}"),
         }
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopping.wait() => return,
+        }
+    }
+}
+
+/// `backup_every_minutes`: a backup of the store into `dir` when the server starts and
+/// then every interval, keeping the newest `keep`.
+async fn backup(app: Arc<App>, dir: PathBuf, keep: usize, every: Duration, mut stopping: Stopping) {
+    loop {
+        let (app, dir) = (app.clone(), dir.clone());
+        let made = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir).map_err(|cause| crate::store::StoreError::File {
+                path: dir.clone(),
+                cause,
+            })?;
+            let dest = dir.join(crate::store::backup::scheduled_name(chrono::Utc::now()));
+            let m = app.store.backup(&dest)?;
+            let pruned = crate::store::backup::prune(&dir, keep)?;
+            Ok::<_, crate::store::StoreError>((dest, m, pruned.len()))
+        })
+        .await;
+        match made {
+            Ok(Ok((dest, m, pruned))) => tracing::info!(
+                listings = m.count("listings"),
+                bytes = m.bytes,
+                deleted_old = pruned,
+                "backed up the store to {}",
+                dest.display()
+            ),
+            Ok(Err(e)) => tracing::error!("scheduled backup failed: {e}"),
+            Err(e) => tracing::error!("scheduled backup task failed: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopping.wait() => return,
+        }
     }
 }
 
 /// `smtp_url`: sends the outbox every few seconds. Messages that cannot be sent yet
 /// stay in the outbox, so a mail server that is down only delays them. Sent messages
 /// older than `keep` are deleted once an hour (they hold private edit links).
-async fn send_mail(dir: PathBuf, smtp: SmtpConfig, every: Duration, keep: Option<Duration>) {
+/// On a stop it makes one last delivery pass, so the outbox is flushed.
+async fn send_mail(
+    dir: PathBuf,
+    smtp: SmtpConfig,
+    every: Duration,
+    keep: Option<Duration>,
+    mut stopping: Stopping,
+) {
     let mut tick = tokio::time::interval(every);
     let mut was_failing = false;
     let mut pruned: Option<Instant> = None;
     loop {
-        tick.tick().await;
+        let last = tokio::select! {
+            _ = tick.tick() => false,
+            _ = stopping.wait() => true,
+        };
         if let Some(keep) = keep
             && pruned.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600))
         {
@@ -279,14 +405,26 @@ async fn send_mail(dir: PathBuf, smtp: SmtpConfig, every: Duration, keep: Option
             }
             Err(e) => tracing::error!("sending email failed: {e}"),
         }
+        if last {
+            return;
+        }
     }
 }
 
 /// Hourly "still running?" emails for listings due for checking.
-async fn remind(app: Arc<App>, outbox: Outbox, base: String, freshness: Freshness) {
+async fn remind(
+    app: Arc<App>,
+    outbox: Outbox,
+    base: String,
+    freshness: Freshness,
+    mut stopping: Stopping,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.wait() => return,
+        }
         let (app, outbox, base) = (app.clone(), outbox.clone(), base.clone());
         match tokio::task::spawn_blocking(move || {
             crate::groups::freshness::remind(&app.store, &outbox, &base, &freshness)
@@ -299,20 +437,4 @@ async fn remind(app: Arc<App>, outbox: Outbox, base: String, freshness: Freshnes
             Err(e) => tracing::error!("reminder task failed: {e}"),
         }
     }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

@@ -2,6 +2,7 @@
 //! them. Each is a thin layer over the library: it turns flags into a library call
 //! and the result into lines on the terminal and an exit status.
 
+mod backup;
 mod crawl;
 mod eval;
 mod import;
@@ -63,6 +64,13 @@ enum Command {
     Crawl(crawl::CrawlArgs),
     /// Rebuild the search index from the store.
     Reindex,
+    /// Copy the store (safe while `serve` runs) to DEST, with a manifest beside it
+    /// (DEST.manifest.json: versions, counts, SHA-256). DEST may be a folder.
+    Backup { dest: PathBuf },
+    /// Replace the store with a backup (the copy or its manifest) and rebuild the
+    /// index. Stop the server first. A damaged, altered or newer backup is refused
+    /// with exit status 2 and nothing is changed; the replaced store is kept beside it.
+    Restore { src: PathBuf },
     /// Load a full postcode table (ONS Postcode Directory or Code-Point Open CSV, optionally gzipped).
     ImportPostcodes { file: PathBuf },
     /// Search from the command line, with the same filters as the website.
@@ -96,6 +104,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(args) => rt()?.block_on(import::run(&config, args)),
         Command::Crawl(args) => rt()?.block_on(crawl::run(config, args)),
         Command::Reindex => reindex::run(&config),
+        Command::Backup { dest } => backup::backup(&config, &dest),
+        Command::Restore { src } => backup::restore(&config, &src),
         Command::ImportPostcodes { file } => postcodes::run(&config, &file),
         Command::Search(args) => search::run(&config, &args),
         Command::Eval(args) => eval::run(&config, &args),

@@ -36,6 +36,15 @@ pub struct ServeArgs {
     /// Extra POST requests a client may send at once.
     #[arg(long, env = "SIGNPOST_POST_BURST")]
     post_burst: Option<u32>,
+    /// Back the store up every this many minutes (see `signpost backup`).
+    #[arg(long, env = "SIGNPOST_BACKUP_EVERY")]
+    backup_every: Option<u64>,
+    /// How many scheduled backups to keep (default 7).
+    #[arg(long, env = "SIGNPOST_BACKUP_KEEP")]
+    backup_keep: Option<usize>,
+    /// Where scheduled backups go (default: DATA_DIR/backups).
+    #[arg(long, env = "SIGNPOST_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -54,6 +63,15 @@ impl ServeArgs {
         }
         if let Some(m) = self.harvest_every {
             config.harvest_every_minutes = Some(m);
+        }
+        if let Some(m) = self.backup_every {
+            config.backup_every_minutes = Some(m);
+        }
+        if let Some(n) = self.backup_keep {
+            config.backup_keep = n;
+        }
+        if self.backup_dir.is_some() {
+            config.backup_dir = self.backup_dir;
         }
         if let Some(s) = self.sources {
             config.sources = s;
@@ -99,5 +117,23 @@ mod tests {
             .serve
             .apply(&mut config);
         assert_eq!(config.sources, PathBuf::from("other.toml"));
+    }
+
+    /// Backup settings come from the config file unless a flag says otherwise.
+    #[test]
+    fn backup_flags_override_the_config_file() {
+        let mut config = Config {
+            backup_every_minutes: Some(60),
+            backup_keep: 3,
+            ..Config::default()
+        };
+        Wrap::parse_from(["x", "--backup-keep", "10", "--backup-dir", "/b"])
+            .serve
+            .apply(&mut config);
+        assert_eq!(config.backup_every_minutes, Some(60));
+        assert_eq!(config.backup_keep, 10);
+        assert_eq!(config.backup_dir(), PathBuf::from("/b"));
+        let config = Config::default();
+        assert_eq!(config.backup_dir(), PathBuf::from("index/backups"));
     }
 }

@@ -48,6 +48,9 @@ pub struct SearchIndex {
     pub reader: IndexReader,
     pub fields: Fields,
     pub path: Option<PathBuf>,
+    /// Made again on opening because the index on disk was damaged: it is empty until
+    /// it is rebuilt from the store.
+    pub repaired: bool,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -61,7 +64,27 @@ impl std::fmt::Debug for SearchIndex {
 impl SearchIndex {
     /// Opens the index in `dir`, creating it if missing. An index written with an
     /// older schema is wiped (it is only a cache of the store) and created afresh.
+    ///
+    /// An index that cannot be opened (a truncated or damaged file, a crash of the
+    /// disk) is derived data: when no other process is using it, it is emptied and
+    /// made again, and the caller's next `sync` rebuilds it from the store.
     pub fn open_or_create(dir: &Path) -> Result<SearchIndex, SearchError> {
+        match Self::open_once(dir) {
+            Err(SearchError::Index(e)) if !in_use(dir) => {
+                tracing::warn!(
+                    dir = %dir.display(),
+                    "the search index could not be opened ({e}); making a new one, rebuilt from the store"
+                );
+                wipe_dir(dir)?;
+                let mut index = Self::open_once(dir)?;
+                index.repaired = true;
+                Ok(index)
+            }
+            r => r,
+        }
+    }
+
+    fn open_once(dir: &Path) -> Result<SearchIndex, SearchError> {
         std::fs::create_dir_all(dir).map_err(|e| SearchError::Io(dir.to_path_buf(), e))?;
         let (schema, fields) = build_schema();
         let mmap = MmapDirectory::open(dir).map_err(|e| SearchError::Index(e.into()))?;
@@ -105,6 +128,7 @@ impl SearchIndex {
             index,
             reader,
             fields,
+            repaired: false,
             path,
         })
     }
@@ -146,6 +170,15 @@ fn threads() -> usize {
 fn read_payload(index: &Index) -> Option<Payload> {
     let metas = index.load_metas().ok()?;
     serde_json::from_str(metas.payload.as_deref()?).ok()
+}
+
+/// Does another process hold the index writer (a running server)?
+fn in_use(dir: &Path) -> bool {
+    use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
+    match MmapDirectory::open(dir) {
+        Ok(d) => d.acquire_lock(&INDEX_WRITER_LOCK).is_err(),
+        Err(_) => false,
+    }
 }
 
 fn wipe_dir(dir: &Path) -> Result<(), SearchError> {
@@ -296,7 +329,7 @@ impl Indexer {
                 .add_document(to_document(&f, &l, taxonomy, today))
                 .map_err(|e| crate::store::StoreError::Io {
                     path: PathBuf::from("tantivy"),
-                    source: std::io::Error::other(e.to_string()),
+                    cause: std::io::Error::other(e.to_string()),
                 })?;
             indexed += 1;
             Ok(())

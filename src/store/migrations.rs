@@ -177,9 +177,19 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
 ];
 
+/// The newest schema version this build knows.
+pub fn known() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// The schema version of a database (SQLite's `user_version`).
+pub fn version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
 pub fn migrate(conn: &mut Connection) -> Result<()> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let known = MIGRATIONS.len() as i64;
+    let current = version(conn)?;
+    let known = known();
     if current > known {
         return Err(StoreError::TooNew {
             found: current,

@@ -11,6 +11,7 @@
 //! narrow (upsert, archive, get, changes since, postcodes) so a move to PostgreSQL
 //! stays small.
 
+pub mod backup;
 mod feeds;
 mod groups;
 mod http_cache;
@@ -41,19 +42,89 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
+    #[error("database error: {}{}", .0, io_hint(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("stored listing {id} could not be read: {source}")]
     Corrupt { id: i64, source: serde_json::Error },
-    #[error("could not create the data directory {path}: {source}")]
+    #[error("could not create the data directory {}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "the data directory was written by a newer Signpost (schema {found}, this build knows {known})"
     )]
     TooNew { found: i64, known: i64 },
+    #[error(
+        "cannot write to the data directory {}: {cause} (Signpost keeps its store there: \
+         check the disk is mounted read-write and this user may write to it)",
+        path.display()
+    )]
+    NotWritable {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("{}: {cause}", path.display())]
+    File {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("{} is not a Signpost backup: {why}", path.display())]
+    NotABackup { path: PathBuf, why: String },
+    #[error("the backup {} is damaged: {why}", path.display())]
+    Damaged { path: PathBuf, why: String },
+    #[error(
+        "the backup {} was made by a newer Signpost (version {version}, schema {schema}); \
+         this is version {ours}, which knows schema {known}: upgrade Signpost, then restore",
+        path.display()
+    )]
+    BackupTooNew {
+        path: PathBuf,
+        version: String,
+        schema: i64,
+        ours: String,
+        known: i64,
+    },
+}
+
+/// SQLite's "disk I/O error" says little; what it most often means, said plainly.
+fn io_hint(e: &rusqlite::Error) -> &'static str {
+    match e.sqlite_error() {
+        Some(f) if f.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE => {
+            " (SQLite could not grow its shared-memory file: the disk is probably full)"
+        }
+        Some(f) if f.code == rusqlite::ErrorCode::SystemIoFailure => {
+            " (the disk may be full, read-only or failing)"
+        }
+        _ => "",
+    }
+}
+
+impl StoreError {
+    /// The disk (or the file size limit) is full: the write was rolled back.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+                    || e.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE
+            }
+            StoreError::File { cause, .. } | StoreError::Io { cause, .. } => {
+                cause.kind() == std::io::ErrorKind::StorageFull
+                    || cause.kind() == std::io::ErrorKind::FileTooLarge
+            }
+            _ => false,
+        }
+    }
+
+    /// A backup refused before anything was touched (damaged, not ours, too new).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            StoreError::NotABackup { .. }
+                | StoreError::Damaged { .. }
+                | StoreError::BackupTooNew { .. }
+        )
+    }
 }
 
 /// What an upsert did.
@@ -104,11 +175,22 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 impl Store {
     /// Opens (creating if needed) `signpost.db` in `dir`, and applies migrations.
+    ///
+    /// The directory must be writable (SQLite's log lives beside the store): that is
+    /// checked first, so a read-only disk gets a clear message rather than SQLite's
+    /// "unable to open database file".
     pub fn open_dir(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        std::fs::create_dir_all(dir).map_err(|cause| StoreError::Io {
             path: dir.to_path_buf(),
-            source,
+            cause,
         })?;
+        let probe = dir.join(".signpost-write-check");
+        std::fs::write(&probe, b"")
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(|cause| StoreError::NotWritable {
+                path: dir.to_path_buf(),
+                cause,
+            })?;
         Store::open(&dir.join("signpost.db"))
     }
 
@@ -122,6 +204,23 @@ impl Store {
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             places: places::PlacesCache::default(),
+        })
+    }
+
+    /// Ends a clean stop: pooled readers are closed and the write-ahead log is
+    /// checkpointed into the database file and truncated, so the store on disk is
+    /// one whole file even before the process ends.
+    pub fn close(&self) -> Result<()> {
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.with_writer(|conn| {
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            if busy != 0 {
+                tracing::warn!("the store's log could not be fully checkpointed (still in use)");
+            }
+            Ok(())
         })
     }
 

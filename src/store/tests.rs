@@ -201,7 +201,7 @@ fn published_listings_come_out_in_key_order_from_one_snapshot() {
     let err = store.for_each_published_ordered(key, |_| {
         Err(StoreError::Io {
             path: "test".into(),
-            source: std::io::Error::other("stop"),
+            cause: std::io::Error::other("stop"),
         })
     });
     assert!(err.is_err());

@@ -36,7 +36,7 @@ pub enum WebError {
     #[error("the request took too long")]
     TimedOut,
     #[error("the store failed")]
-    Store(#[from] StoreError),
+    Store(#[source] StoreError),
     #[error("the postcode table failed")]
     Postcodes(#[source] TableError),
     #[error("the search failed")]
@@ -45,6 +45,23 @@ pub enum WebError {
     Json(#[from] serde_json::Error),
     #[error("a background task failed")]
     Task(#[from] tokio::task::JoinError),
+}
+
+/// A store that cannot write because its disk is full refuses the request with a page
+/// saying nothing was saved (and the operator is told in the log); any other store
+/// failure is ours, shown as an apology.
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> WebError {
+        if e.is_disk_full() {
+            tracing::error!("the disk holding the store is full: {e}");
+            return WebError::refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Not saved: we are out of space",
+                "The site has run out of storage space, so nothing from this request was saved. Please try again later.",
+            );
+        }
+        WebError::Store(e)
+    }
 }
 
 /// A postcode or place we do not know, or a place name shared by several places, is

@@ -3,87 +3,19 @@
 //! every submission whose confirmation page (with its reference) was received must be
 //! in the moderation queue.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::enc;
-
-/// Starts the server on a free port; returns it and its base URL.
-fn start(data: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_signpost"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--no-demo",
-            "--posts-per-minute",
-            "0",
-            "--data-dir",
-        ])
-        .arg(data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(i) = line.find("ready at http://") {
-                let rest = &line[i + "ready at ".len()..];
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server started");
-    (child, base)
-}
-
-fn between(s: &str, a: &str, b: &str) -> Option<String> {
-    let i = s.find(a)? + a.len();
-    Some(s[i..i + s[i..].find(b)?].to_string())
-}
-
-/// The signed form token (`ft`) of the form page at `url`.
-async fn form_token(client: &reqwest::Client, url: &str) -> String {
-    let page = client.get(url).send().await.unwrap().text().await.unwrap();
-    between(&page, "name=\"ft\" value=\"", "\"").unwrap()
-}
-
-fn form(title: &str, ft: &str) -> String {
-    [
-        ("title", title),
-        ("summary", "Crash test listing"),
-        ("types", "walking"),
-        ("modes", "in-person"),
-        ("venue_name", "Town hall"),
-        ("postcode", "M33 7XW"),
-        ("free", "yes"),
-        ("join_method", "drop-in"),
-        ("contact_phone", "0161 123 4567"),
-        ("your_email", "crash@example.org"),
-        ("ft", ft),
-    ]
-    .iter()
-    .map(|(k, v)| format!("{k}={}", enc(v)))
-    .collect::<Vec<_>>()
-    .join("&")
-}
+use crate::common::server::{add_form as form, client, form_token, reference, sign_in, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_confirmed_submission_survives_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base) = start(dir.path());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let mut first = start(dir.path(), &[]);
+    let base = first.base.clone();
+    let client = client();
     let ft = form_token(&client, &format!("{base}/add")).await;
 
     let confirmed: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -116,7 +48,7 @@ async fn every_confirmed_submission_survives_sigkill() {
                     continue;
                 }
                 let Ok(body) = resp.text().await else { break };
-                if let Some(r) = between(&body, "<strong id=\"reference\">", "<") {
+                if let Some(r) = reference(&body) {
                     confirmed.lock().unwrap().push(format!("{r}: {title}"));
                 }
             }
@@ -127,8 +59,8 @@ async fn every_confirmed_submission_survives_sigkill() {
     while confirmed.lock().unwrap().len() < 30 && started.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    first.signal("KILL");
+    first.child.wait().unwrap();
     stop.store(true, Ordering::SeqCst);
     for t in tasks {
         t.await.unwrap();
@@ -149,42 +81,16 @@ async fn every_confirmed_submission_survives_sigkill() {
         .status()
         .unwrap();
     assert!(status.success());
-    let (mut child, base) = start(dir.path());
-    let ft = form_token(&client, &format!("{base}/moderate/login")).await;
-    let resp = client
-        .post(format!("{base}/moderate/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "ft={}&username=crash&password={}",
-            enc(&ft),
-            enc("a long crash-test password")
-        ))
-        .send()
+    let server = start(dir.path(), &[]);
+    let base = server.base.clone();
+    let queue = sign_in(&client, &base, "crash", "a long crash-test password")
         .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    let cookie = resp.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let queue = client
-        .get(format!("{base}/moderate"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .queue;
     let missing: Vec<&String> = confirmed
         .iter()
         .filter(|c| !queue.contains(c.as_str()))
         .collect();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(server);
     assert!(
         missing.is_empty(),
         "{} of {} confirmed submissions lost: {missing:?}",

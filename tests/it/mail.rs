@@ -559,3 +559,38 @@ fn age(path: &Path, days: u64) {
         .set_modified(when)
         .unwrap();
 }
+
+/// A graceful stop (SIGTERM) makes one last delivery pass: an email written just
+/// before is sent, not left waiting for the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_flushes_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start().await;
+    let config = dir.path().join("signpost.toml");
+    std::fs::write(&config, "mail_every_seconds = 3600\n").unwrap();
+    let url = sink.url();
+    let mut server = common::server::start(
+        dir.path(),
+        &["--smtp-url", &url, "--config", config.to_str().unwrap()],
+    );
+    // The first round runs at the start; the next would be an hour away.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let outbox = Outbox::new(dir.path());
+    outbox
+        .send(&message(
+            "walks@example.org",
+            "Written before the stop",
+            "Hello",
+        ))
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(sink.received().is_empty());
+    server.signal("TERM");
+    let status =
+        tokio::task::block_in_place(|| server.exited_within(std::time::Duration::from_secs(15)));
+    assert_eq!(status.map(|s| s.code()), Some(Some(0)), "{}", server.log());
+    let got = sink.received();
+    assert_eq!(got.len(), 1, "{}", server.log());
+    assert!(got[0].data.contains("Subject: Written before the stop"));
+    assert_eq!(names(&outbox.dir().join("sent")).len(), 1);
+}

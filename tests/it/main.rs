@@ -9,6 +9,7 @@
 //! settings reach the `signpost` binary through the child's environment, never this
 //! process's (no test calls `std::env::set_var` or `Http::set_global`).
 
+mod backup;
 mod bad_inputs;
 mod browser;
 mod cli;
@@ -16,14 +17,17 @@ mod common;
 mod coverage;
 mod crash;
 mod csv_import;
+mod disk;
 mod groups;
 mod harvest;
 mod layers;
+mod limits;
 mod mail;
 mod openreferral;
 mod pages;
 mod relevance;
 mod search_api;
+mod shutdown;
 mod site;
 mod snapshots;
 mod web_harvest;

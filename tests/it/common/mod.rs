@@ -3,6 +3,7 @@
 //! server ([`fake_http`]) for the tests that fetch.
 
 pub mod fake_http;
+pub mod server;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
