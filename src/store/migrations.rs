@@ -165,6 +165,9 @@ const MIGRATIONS: &[&str] = &[
         set_at TEXT NOT NULL,
         PRIMARY KEY (source, source_id)
     ) WITHOUT ROWID;",
+    // 10: the open data feeds page through the listings of a few sources in change
+    // order (see `store::republish`); without this they would walk every listing.
+    "CREATE INDEX listings_source_seq ON listings (source, seq, id);",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
