@@ -14,6 +14,8 @@ use crate::config::Config;
 use crate::groups::freshness::Freshness;
 use crate::groups::mail::Outbox;
 use crate::groups::tokens::FormSigner;
+use crate::ingest::Sources;
+use crate::publish::openactive::Republish;
 
 /// Most submissions waiting for moderation before new ones are refused.
 pub const MAX_PENDING: i64 = 10_000;
@@ -48,6 +50,9 @@ pub struct Site {
     pub max_pending: i64,
     /// How long a request may take (see [`REQUEST_TIMEOUT`]).
     pub request_timeout: Duration,
+    /// Whose listings go into the open data feeds (`/openactive`), with their credit:
+    /// groups' own submissions, and sources with `republish = true`.
+    pub republish: Republish,
 }
 
 /// A setting in the config that the site cannot run with.
@@ -58,6 +63,23 @@ pub enum SettingsError {
     MailFrom(String),
 }
 
+/// What may be republished: groups' submissions, and the sources in the sources file
+/// with `republish = true`. No sources file means no sources; a file that cannot be
+/// read is said in the log (as the harvester says it) and republishes no source, which
+/// is the safe side of a licence.
+fn republish_from(path: &Path) -> Republish {
+    if !path.exists() {
+        return Republish::default();
+    }
+    match Sources::load(path) {
+        Ok(sources) => Republish::from_sources(&sources),
+        Err(e) => {
+            tracing::error!("{e}: no source is republished in the open data until it is fixed");
+            Republish::default()
+        }
+    }
+}
+
 impl TryFrom<&Config> for Site {
     type Error = SettingsError;
 
@@ -65,7 +87,9 @@ impl TryFrom<&Config> for Site {
     /// directory; fails only on a From address that is not valid.
     fn try_from(c: &Config) -> Result<Site, SettingsError> {
         let outbox = Outbox::from_config(c).map_err(SettingsError::MailFrom)?;
-        Ok(Site::with_outbox(c, outbox))
+        let mut site = Site::with_outbox(c, outbox);
+        site.republish = republish_from(&c.sources);
+        Ok(site)
     }
 }
 
@@ -93,6 +117,7 @@ impl Site {
             post_burst: c.post_burst,
             max_pending: MAX_PENDING,
             request_timeout: REQUEST_TIMEOUT,
+            republish: Republish::default(),
         }
     }
 
@@ -127,6 +152,7 @@ impl std::fmt::Debug for Site {
             .field("post_burst", &self.post_burst)
             .field("max_pending", &self.max_pending)
             .field("request_timeout", &self.request_timeout)
+            .field("republish", &self.republish)
             .finish()
     }
 }
