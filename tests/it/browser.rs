@@ -88,6 +88,7 @@ async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
         "/about".into(),
         "/privacy".into(),
         "/accessibility".into(),
+        "/openactive".into(),
         "/no/such/page".into(),
     ];
     // `SIGNPOST_SCREENSHOTS=1` also writes the README's screenshots into docs/.
