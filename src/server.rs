@@ -89,6 +89,16 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         App::open(&config.data_dir).map_err(|e| ServerError::Open(config.data_dir.clone(), e))?,
     );
     let indexer = Arc::new(Mutex::new(ready_index(&app, &config)?));
+    // Sources whose republishing was switched on or off since the last start go round
+    // the open data feed again (as listings or as withdrawals).
+    let touched = crate::publish::openactive::remember(&app.store, &site.republish)
+        .map_err(|e| ServerError::Open(config.data_dir.clone(), e.into()))?;
+    if touched > 0 {
+        tracing::info!(
+            touched,
+            "republishing changed: listings sent again in the open data feed"
+        );
+    }
 
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await

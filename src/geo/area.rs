@@ -40,6 +40,9 @@ pub struct Authorities {
     list: Vec<Authority>,
     by_code: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
+    /// For each postcode district, the authority with most of its postcodes (and how
+    /// many), for naming the council area of an address.
+    by_district: HashMap<String, (usize, u64)>,
 }
 
 impl Authorities {
@@ -77,6 +80,14 @@ impl Authorities {
             if !a.districts.iter().any(|d| d == outcode) {
                 a.districts.push(outcode.to_string());
             }
+            let count = row.get(3).and_then(|c| c.parse::<u64>().ok()).unwrap_or(0);
+            let best = out
+                .by_district
+                .entry(outcode.to_string())
+                .or_insert((i, count));
+            if count > best.1 {
+                *best = (i, count);
+            }
         }
         out
     }
@@ -85,6 +96,13 @@ impl Authorities {
         self.by_code
             .get(&code.trim().to_ascii_uppercase())
             .map(|&i| &self.list[i])
+    }
+
+    /// The authority most of a postcode district (`M33`) is in.
+    pub fn for_district(&self, district: &str) -> Option<&Authority> {
+        self.by_district
+            .get(&district.trim().to_ascii_uppercase())
+            .map(|&(i, _)| &self.list[i])
     }
 
     /// An authority by its name, ignoring case, punctuation and a trailing "Council".
@@ -284,6 +302,17 @@ fn join_and(parts: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_authority_of_a_district_is_the_one_with_most_of_it() {
+        let a = Authorities::from_csv(
+            "code,name,outcode,postcode_count\nE08000009,Trafford,M33,900\n\
+             E08000003,Manchester,M33,12\nE08000003,Manchester,M21,700\n",
+        );
+        assert_eq!(a.for_district("m33").unwrap().code, "E08000009");
+        assert_eq!(a.for_district("M21").unwrap().code, "E08000003");
+        assert!(a.for_district("ZZ1").is_none());
+    }
 
     #[test]
     fn authorities_codes_districts_and_names() {

@@ -64,6 +64,18 @@ pub struct Source {
     /// Switch a source off without deleting it.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Signpost may republish this source's listings in its own open data (the
+    /// OpenActive feeds at `/openactive`). Off unless the source's licence allows it.
+    #[serde(default)]
+    pub republish: bool,
+    /// The address of the licence the source's data is published under, carried with
+    /// each republished listing (for example the Open Government Licence or CC BY 4.0).
+    #[serde(default)]
+    pub licence: Option<String>,
+    /// Who to credit for republished listings, when not the source's `name`
+    /// ("Trafford Data Lab").
+    #[serde(default)]
+    pub attribution: Option<String>,
 }
 
 fn default_delay() -> u64 {
@@ -87,6 +99,9 @@ impl Source {
             full: false,
             max_pages: None,
             enabled: true,
+            republish: false,
+            licence: None,
+            attribution: None,
         }
     }
 
@@ -126,6 +141,18 @@ impl Source {
             return Err(format!("the source '{}' has no url", self.name));
         }
         self.area_parsed()?;
+        if self.republish {
+            match self.licence.as_deref().map(str::trim) {
+                Some(l) if l.starts_with("https://") || l.starts_with("http://") => {}
+                _ => {
+                    return Err(format!(
+                        "the source '{}' has republish = true but no licence = \"https://...\" \
+                         (the address of the licence its data is published under)",
+                        self.name
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -537,6 +564,26 @@ mod tests {
         // A source with no kind is detected when it runs.
         let s = Sources::parse("[[source]]\nname = \"a\"\nurl = \"x.json\"\n").unwrap();
         assert_eq!(s.sources[0].format, None);
+    }
+
+    #[test]
+    fn republishing_is_off_unless_asked_and_needs_a_licence() {
+        let s = Sources::parse("[[source]]\nname = \"a\"\nurl = \"x.json\"\n").unwrap();
+        assert!(!s.sources[0].republish);
+        let s = Sources::parse(
+            "[[source]]\nname = \"a\"\nurl = \"x.json\"\nrepublish = true\n\
+             licence = \"https://creativecommons.org/licenses/by/4.0/\"\nattribution = \"A Council\"\n",
+        )
+        .unwrap();
+        assert!(s.sources[0].republish);
+        assert_eq!(s.sources[0].attribution.as_deref(), Some("A Council"));
+        for bad in ["", "licence = \"CC BY\"\n"] {
+            let e = Sources::parse(&format!(
+                "[[source]]\nname = \"a\"\nurl = \"x.json\"\nrepublish = true\n{bad}"
+            ))
+            .unwrap_err();
+            assert!(e.contains("licence"), "{e}");
+        }
     }
 
     #[test]

@@ -84,6 +84,10 @@ pub struct Taxonomy {
     concept_types: HashMap<String, String>,
     /// Activity List labels (`prefLabel` and `altLabel`s, see [`label_key`]) to short ids.
     concept_labels: HashMap<String, String>,
+    /// Each Activity List concept's `prefLabel`, by short id.
+    concept_names: HashMap<String, String>,
+    /// Each broader concept of an Activity List concept, by short id.
+    concept_broader: HashMap<String, Vec<String>>,
 }
 
 /// The general type: records that fit no other type are imported with it (see
@@ -115,27 +119,35 @@ pub fn label_key(label: &str) -> String {
 
 /// The Activity List as shipped in `content/openactive-activities.csv` (derived by
 /// `examples/derive_activities.rs`): each concept's `broader` concepts, and its labels.
-type Concepts = (HashMap<String, Vec<String>>, HashMap<String, String>);
+type Concepts = (
+    HashMap<String, Vec<String>>,
+    HashMap<String, String>,
+    HashMap<String, String>,
+);
 
 fn read_concepts(csv_text: &str) -> Concepts {
     let mut broader = HashMap::new();
     let mut labels = HashMap::new();
+    let mut names = HashMap::new();
     let mut rows = csv::Reader::from_reader(csv_text.as_bytes());
     for row in rows.records().flatten() {
-        let (Some(id), Some(up), Some(names)) = (row.get(0), row.get(1), row.get(2)) else {
+        let (Some(id), Some(up), Some(labels_of)) = (row.get(0), row.get(1), row.get(2)) else {
             continue;
         };
         broader.insert(
             id.to_string(),
             up.split_whitespace().map(String::from).collect(),
         );
-        for name in names.split('|') {
+        if let Some(pref) = labels_of.split('|').next() {
+            names.insert(id.to_string(), pref.to_string());
+        }
+        for name in labels_of.split('|') {
             labels
                 .entry(label_key(name))
                 .or_insert_with(|| id.to_string());
         }
     }
-    (broader, labels)
+    (broader, labels, names)
 }
 
 /// For every concept, the type of the nearest mapped concept reached by walking
@@ -228,11 +240,13 @@ impl Taxonomy {
                 }
             }
         }
-        let (broader, concept_labels) = read_concepts(ACTIVITIES_CSV);
+        let (broader, concept_labels, concept_names) = read_concepts(ACTIVITIES_CSV);
         let concept_types = resolve_concepts(&broader, &openactive_index);
         Ok(Taxonomy {
             concept_types,
             concept_labels,
+            concept_names,
+            concept_broader: broader,
             types: t.types,
             access: t.access,
             circumstances: t.circumstances,
@@ -242,6 +256,36 @@ impl Taxonomy {
             circumstance_index,
             openactive_index,
         })
+    }
+
+    /// The one Activity List concept that stands for a type when Signpost publishes
+    /// it (full id and `prefLabel`): of the concepts mapped to the type, the broadest
+    /// (no broader concept also mapped to it) whose label comes first among the
+    /// type's keywords, else the first broadest one. Any concept mapped to the type reads
+    /// back as the same type. `None` for types with no OpenActive equivalent.
+    pub fn openactive_activity(&self, slug: &str) -> Option<(&str, &str)> {
+        let ty = self.activity_type(slug)?;
+        let short: Vec<&str> = ty
+            .openactive
+            .iter()
+            .map(|id| concept_short_id(id))
+            .collect();
+        let broadest = |i: &usize| {
+            self.concept_broader
+                .get(short[*i])
+                .is_none_or(|up| up.iter().all(|u| !short.contains(&u.as_str())))
+        };
+        // Where the concept's label comes in the type's keywords (earlier is closer).
+        let rank = |i: &usize| {
+            self.concept_names
+                .get(short[*i])
+                .and_then(|n| ty.keywords.iter().position(|k| *k == label_key(n)))
+                .unwrap_or(usize::MAX)
+        };
+        let roots: Vec<usize> = (0..short.len()).filter(broadest).collect();
+        let pick = roots.iter().copied().min_by_key(rank)?;
+        let name = self.concept_names.get(short[pick])?;
+        Some((ty.openactive[pick].as_str(), name.as_str()))
     }
 
     pub fn activity_type(&self, slug: &str) -> Option<&ActivityType> {
@@ -388,6 +432,21 @@ mod tests {
                 .iter()
                 .any(|e| e.says.iter().any(|s| s == "lonely"))
         );
+    }
+
+    #[test]
+    fn each_type_publishes_as_its_broadest_named_concept() {
+        let t = Taxonomy::embedded();
+        let label = |slug: &str| t.openactive_activity(slug).map(|(_, l)| l);
+        assert_eq!(label("walking"), Some("Walking"));
+        assert_eq!(label("swimming"), Some("Swimming"));
+        assert_eq!(label("dance"), Some("Dance"));
+        assert_eq!(label("befriending"), None);
+        for ty in &t.types {
+            if let Some((id, _)) = t.openactive_activity(&ty.slug) {
+                assert_eq!(t.type_for_openactive(id), Some(ty.slug.as_str()));
+            }
+        }
     }
 
     #[test]

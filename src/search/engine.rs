@@ -209,6 +209,21 @@ impl Engine {
         location: Option<&Located>,
         now: NaiveDateTime,
     ) -> Result<SearchResults, SearchError> {
+        let offset = (req.page.saturating_sub(1)) * PER_PAGE;
+        self.search_range(req, location, now, offset, PER_PAGE)
+    }
+
+    /// Like [`Engine::search`], but the `count` hits from `offset` on instead of one
+    /// page's worth: for downloads of a whole search. `page` in the results is still
+    /// the request's.
+    pub fn search_range(
+        &self,
+        req: &SearchRequest,
+        location: Option<&Located>,
+        now: NaiveDateTime,
+        offset: usize,
+        count: usize,
+    ) -> Result<SearchResults, SearchError> {
         let f = &self.index.fields;
         let searcher = self.index.reader.searcher();
         let mut matching = Matching::Most;
@@ -221,7 +236,6 @@ impl Engine {
         } else {
             Sort::Relevance
         };
-        let offset = (req.page.saturating_sub(1)) * PER_PAGE;
         let gather = Gather {
             types: self.taxonomy.types.len(),
             fresh_from: if req.include_stale {
@@ -229,7 +243,7 @@ impl Engine {
             } else {
                 self.fresh_from(now)
             },
-            keep: offset + PER_PAGE,
+            keep: offset + count,
             ranking: Ranking {
                 around: location.map(|l| Around::new((l.lat, l.lon))),
                 sort,
@@ -261,7 +275,7 @@ impl Engine {
         }
         let type_counts = self.type_counts(per_type);
 
-        let mut hits = Vec::with_capacity(PER_PAGE);
+        let mut hits = Vec::with_capacity(count.min(best.len()));
         for r in best.iter().skip(offset) {
             hits.push(self.hit(&searcher, r.addr, req, location, now)?);
         }

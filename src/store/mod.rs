@@ -20,6 +20,7 @@ mod migrations;
 mod missed;
 mod overrides;
 mod places;
+mod republish;
 pub mod same;
 
 pub use groups::{SUBMISSIONS_SOURCE, submission_reference};
@@ -29,6 +30,7 @@ pub use feeds::{Cursor, FeedTx, StoredItem};
 pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
 pub use missed::MissedSearch;
 pub use overrides::Uncategorised;
+pub use republish::Republished;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -21,6 +21,21 @@ END:VTIMEZONE\r\n";
 
 /// The whole calendar for one listing, or `None` if it has no dates to add.
 pub fn ics(l: &Listing, page_url: &str, now: NaiveDateTime) -> Option<String> {
+    calendar(events(l, page_url, now))
+}
+
+/// One calendar with every listing's sessions (a shortlist), each listing with its
+/// page's address; `None` if none of them has dates to add.
+pub fn ics_many(listings: &[(Listing, String)], now: NaiveDateTime) -> Option<String> {
+    calendar(
+        listings
+            .iter()
+            .flat_map(|(l, url)| events(l, url, now))
+            .collect(),
+    )
+}
+
+fn events(l: &Listing, page_url: &str, now: NaiveDateTime) -> Vec<String> {
     let mut events = Vec::new();
     for (i, rule) in l.schedule.sessions.iter().enumerate() {
         if let Some(e) = recurring(l, rule, i, page_url, now) {
@@ -35,6 +50,10 @@ pub fn ics(l: &Listing, page_url: &str, now: NaiveDateTime) -> Option<String> {
         let end = d.end.map(|e| d.date.and_time(e));
         events.push(event(l, &format!("d{i}"), start, end, None, &[], page_url));
     }
+    events
+}
+
+fn calendar(events: Vec<String>) -> Option<String> {
     if events.is_empty() {
         return None;
     }

@@ -14,7 +14,7 @@ use crate::listing::{Listing, Status};
 
 /// The published listings on a shortlist, in its order; withdrawn ones are skipped and
 /// merged duplicates become the listing they were merged into.
-async fn load(state: &AppState, s: &Shortlist) -> Result<Vec<Listing>, WebError> {
+pub(super) async fn load(state: &AppState, s: &Shortlist) -> Result<Vec<Listing>, WebError> {
     let ids = s.ids().to_vec();
     blocking(state, move |app| {
         let mut out = Vec::new();

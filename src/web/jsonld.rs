@@ -104,7 +104,13 @@ pub fn listing(l: &Listing, page_url: &str, now: NaiveDateTime) -> String {
             None => format!("{min}-"),
         });
     }
-    serde_json::to_string(&v)
+    data_block(&v)
+}
+
+/// JSON for a `<script type="application/ld+json">` block: `<`, `>` and `&` escaped so
+/// no text in it can close the element.
+pub fn data_block(v: &Value) -> String {
+    serde_json::to_string(v)
         .unwrap_or_default()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")

@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod calendar;
+pub(crate) mod downloads;
 mod error;
 mod form;
 pub mod groups;
@@ -16,6 +17,8 @@ mod jsonld;
 mod limits;
 pub mod missed;
 mod moderate;
+mod openactive;
+mod openapi;
 mod pages;
 mod search;
 mod security;
@@ -76,6 +79,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
+        .route("/search.csv", get(downloads::search_csv))
         .route("/categories", get(pages::categories))
         .route("/categories/{slug}", get(pages::category))
         .route("/listings/{id}", get(pages::listing))
@@ -89,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/shortlist", get(handover::shortlist_page))
         .route("/shortlist/print", get(handover::print))
         .route("/shortlist/text", get(handover::text))
+        .route("/shortlist/calendar.ics", get(downloads::shortlist_ics))
         .route("/h/{code}", get(handover::shared))
         .route("/h/{code}/qr.svg", get(handover::qr))
         .route("/about", get(pages::about))
@@ -99,7 +104,11 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(pages::robots))
         .route("/api/search", get(api::search))
         .route("/api/listings/{id}", get(api::listing))
+        .route("/api/openapi.json", get(downloads::openapi))
         .route("/healthz", get(api::health))
+        .route("/openactive", get(openactive::dataset_site))
+        .route("/openactive/rpde/session-series", get(openactive::feed))
+        .route("/openactive/context.jsonld", get(openactive::context))
         .route("/static/site.css", get(assets::css))
         .route("/add", get(groups::add_form).post(groups::add_check))
         .route("/add/send", post(groups::add_send))

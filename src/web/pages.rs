@@ -133,17 +133,11 @@ pub async fn listing_ics(
     let l = api::load_listing(&state, &id).await?;
     let page_url = format!("{}/listings/{}", state.site.base_url(&headers), l.id);
     let body = calendar::ics(&l, &page_url, (state.clock)()).ok_or(WebError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                &format!("attachment; filename=\"signpost-{}.ics\"", l.id),
-            ),
-        ],
+    Ok(super::downloads::attachment(
+        "text/calendar; charset=utf-8",
+        &format!("signpost-{}.ics", l.id),
         body,
-    )
-        .into_response())
+    ))
 }
 
 fn text_page(slug: &str) -> Result<Markup, WebError> {

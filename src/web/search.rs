@@ -1,8 +1,9 @@
 //! The search step shared by the page and the API: parse, locate, search, off the
 //! async runtime.
 
-use crate::geo::locate::Geocoder;
-use crate::search::{ParamError, SearchRequest, SearchResults};
+use crate::App;
+use crate::geo::locate::{Geocoder, Located};
+use crate::search::{ParamError, SearchError, SearchRequest, SearchResults};
 
 use super::{AppState, WebError};
 
@@ -14,6 +15,36 @@ pub fn parse(state: &AppState, raw: Option<&str>) -> (SearchRequest, Vec<ParamEr
 
 /// Locates and runs a valid request. A postcode we do not know is a `BadParams`.
 pub async fn run(state: &AppState, req: SearchRequest) -> Result<SearchResults, WebError> {
+    located(state, req, |app, req, at, now| {
+        app.engine.search(req, at, now)
+    })
+    .await
+}
+
+/// Like [`run`], for a download: the first `count` results, not one page.
+pub async fn run_range(
+    state: &AppState,
+    req: SearchRequest,
+    count: usize,
+) -> Result<SearchResults, WebError> {
+    located(state, req, move |app, req, at, now| {
+        app.engine.search_range(req, at, now, 0, count)
+    })
+    .await
+}
+
+async fn located(
+    state: &AppState,
+    req: SearchRequest,
+    search: impl FnOnce(
+        &App,
+        &SearchRequest,
+        Option<&Located>,
+        chrono::NaiveDateTime,
+    ) -> Result<SearchResults, SearchError>
+    + Send
+    + 'static,
+) -> Result<SearchResults, WebError> {
     let app = state.app.clone();
     let now = (state.clock)();
     tokio::task::spawn_blocking(move || {
@@ -21,7 +52,7 @@ pub async fn run(state: &AppState, req: SearchRequest) -> Result<SearchResults, 
             Some(near) => Some(Geocoder::new(&app.store).locate(near)?),
             None => None,
         };
-        Ok(app.engine.search(&req, location.as_ref(), now)?)
+        Ok(search(&app, &req, location.as_ref(), now)?)
     })
     .await?
 }

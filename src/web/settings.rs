@@ -15,6 +15,8 @@ use crate::config::Config;
 use crate::groups::freshness::Freshness;
 use crate::groups::mail::Outbox;
 use crate::groups::tokens::FormSigner;
+use crate::ingest::Sources;
+use crate::publish::openactive::Republish;
 
 use super::missed::MissedSearches;
 
@@ -53,6 +55,9 @@ pub struct Site {
     pub request_timeout: Duration,
     /// Searches that found nothing, counted for moderators (see `web::missed`).
     pub missed: Arc<MissedSearches>,
+    /// Whose listings go into the open data feeds (`/openactive`), with their credit:
+    /// groups' own submissions, and sources with `republish = true`.
+    pub republish: Republish,
 }
 
 /// A setting in the config that the site cannot run with.
@@ -63,6 +68,23 @@ pub enum SettingsError {
     MailFrom(String),
 }
 
+/// What may be republished: groups' submissions, and the sources in the sources file
+/// with `republish = true`. No sources file means no sources; a file that cannot be
+/// read is said in the log (as the harvester says it) and republishes no source, which
+/// is the safe side of a licence.
+fn republish_from(path: &Path) -> Republish {
+    if !path.exists() {
+        return Republish::default();
+    }
+    match Sources::load(path) {
+        Ok(sources) => Republish::from_sources(&sources),
+        Err(e) => {
+            tracing::error!("{e}: no source is republished in the open data until it is fixed");
+            Republish::default()
+        }
+    }
+}
+
 impl TryFrom<&Config> for Site {
     type Error = SettingsError;
 
@@ -70,7 +92,9 @@ impl TryFrom<&Config> for Site {
     /// directory; fails only on a From address that is not valid.
     fn try_from(c: &Config) -> Result<Site, SettingsError> {
         let outbox = Outbox::from_config(c).map_err(SettingsError::MailFrom)?;
-        Ok(Site::with_outbox(c, outbox))
+        let mut site = Site::with_outbox(c, outbox);
+        site.republish = republish_from(&c.sources);
+        Ok(site)
     }
 }
 
@@ -99,6 +123,7 @@ impl Site {
             max_pending: MAX_PENDING,
             request_timeout: REQUEST_TIMEOUT,
             missed: Arc::new(MissedSearches::new(c.count_missed_searches)),
+            republish: Republish::default(),
         }
     }
 
@@ -133,6 +158,7 @@ impl std::fmt::Debug for Site {
             .field("post_burst", &self.post_burst)
             .field("max_pending", &self.max_pending)
             .field("request_timeout", &self.request_timeout)
+            .field("republish", &self.republish)
             .finish()
     }
 }

@@ -88,6 +88,7 @@ async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
         "/about".into(),
         "/privacy".into(),
         "/accessibility".into(),
+        "/openactive".into(),
         "/no/such/page".into(),
     ];
     // `SIGNPOST_SCREENSHOTS=1` also writes the README's screenshots into docs/.
@@ -131,6 +132,6 @@ async fn pages_pass_axe_reflow_and_the_keyboard_journey_in_chromium() {
     ] {
         assert!(stdout.contains(line), "no \"{line}\" in the output");
     }
-    assert_eq!(stdout.matches(": 0 violations").count(), 32);
+    assert_eq!(stdout.matches(": 0 violations").count(), 33);
     assert_eq!(stdout.matches("1 A4 page(s)").count(), 2);
 }

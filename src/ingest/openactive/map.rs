@@ -207,6 +207,8 @@ fn rules_from(schedule: &Value) -> ScheduleParts {
     let until = date_of(schedule.get("endDate"));
     let week_of_month = schedule
         .get("byMonthWeek")
+        .or_else(|| schedule.get("schema:byMonthWeek"))
+        .or_else(|| schedule.get("signpost:byMonthWeek"))
         .and_then(Value::as_i64)
         .and_then(|w| i8::try_from(w).ok());
     for d in as_list(schedule.get("byDay")) {
@@ -296,11 +298,13 @@ fn venue_of(loc: &Value) -> Option<Venue> {
     let (address, mut postcode) = match loc.get("address") {
         Some(Value::String(a)) => (a.trim().to_string(), None),
         Some(a @ Value::Object(_)) => {
-            let parts: Vec<String> = ["streetAddress", "addressLocality", "addressRegion"]
+            let mut parts: Vec<String> = ["streetAddress", "addressLocality", "addressRegion"]
                 .iter()
                 .map(|k| s(a.get(*k)))
                 .filter(|p| !p.is_empty())
                 .collect();
+            // A town that is also the region ("Trafford, Trafford") is said once.
+            parts.dedup_by(|b, a| a.eq_ignore_ascii_case(b));
             let pc = s(a.get("postalCode"));
             (parts.join(", "), (!pc.is_empty()).then_some(pc))
         }
@@ -663,7 +667,16 @@ pub fn listing_for_group(
         }
         o
     };
-    let join = join_of(url.clone());
+    let mut join = join_of(url.clone());
+    // What to do to take part, in the publisher's words (the social prescribing
+    // profile's `attendeeInstructions`), says more than the generic line.
+    if let Some(how) = text(field("attendeeInstructions")) {
+        join.details = how;
+    }
+    let mut schedule = schedule;
+    if let Some(note) = text(field("schedulingNote")) {
+        schedule.note = note;
+    }
 
     Ok(Some(Listing {
         id: 0,

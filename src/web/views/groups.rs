@@ -327,6 +327,11 @@ pub fn check_page(
                 }
                 h2 { "Now send your listing" }
                 p { "A volunteer moderator checks every listing before it appears. This usually takes a few days." }
+                @if target.ask_email {
+                    p { "Once it appears, your listing is also shared as "
+                        a href="/openactive" { "open data" }
+                        " under the Creative Commons Attribution 4.0 licence, so other directories and activity finders can list it too. Your email address is never shared." }
+                }
                 button.button type="submit" { (target.send_label) }
             }
         },

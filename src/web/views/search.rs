@@ -501,6 +501,12 @@ fn results_list(
                     }
                 }
             }
+            @if r.total > 0 {
+                p.download {
+                    a href={ "/search.csv?" (req.to_query_string(None)) } { "Download these results (CSV)" }
+                    @if r.total > crate::web::downloads::MAX_ROWS { " (the first " (crate::web::downloads::MAX_ROWS) ")" }
+                }
+            }
             @if r.pages > 1 {
                 nav.pagination aria-label="Pages of results" {
                     @if r.page > 1 {

@@ -99,6 +99,9 @@ pub fn shortlist_page(
                         " (about one page for every two activities)"
                     }
                     li { a href={ "/shortlist/text?s=" (s.param()) } { "Text to paste into a message or email" } }
+                    @if listings.iter().any(|l| !l.schedule.sessions.is_empty() || !l.schedule.dates.is_empty()) {
+                        li { a href={ "/shortlist/calendar.ics?s=" (s.param()) } { "Add their sessions to a calendar" } " (an .ics file for phone and computer calendars)" }
+                    }
                 }
                 h3 { "Short link" }
                 p { "Read it out or send it: " a href=(short_url) { (short_url) } }

@@ -234,3 +234,31 @@ pub fn succeeded(out: &std::process::Output) -> String {
     );
     text
 }
+
+/// `node tests/validators/validate.mjs …`: the published validators for what Signpost
+/// publishes, with their npm packages installed from the lock file on first use. The
+/// report it prints, as JSON.
+pub fn validators(args: &[&str]) -> Value {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/validators");
+    if !dir.join("node_modules/@openactive/rpde-validator").exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm is needed for the validators");
+        assert!(status.success(), "npm ci failed in {}", dir.display());
+    }
+    let out = std::process::Command::new("node")
+        .arg("validate.mjs")
+        .args(args)
+        .current_dir(&dir)
+        .output()
+        .expect("node is needed for the validators");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
