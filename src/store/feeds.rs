@@ -45,13 +45,13 @@ impl FeedTx<'_> {
         feed: &str,
         item_id: &str,
     ) -> Result<Option<(String, String)>> {
-        Ok(self
-            .tx
-            .query_row(
-                "SELECT modified, group_key FROM feed_items WHERE source = ?1 AND feed = ?2 AND item_id = ?3",
-                params![source, feed, item_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+        let mut st = self.tx.prepare_cached(
+            "SELECT modified, group_key FROM feed_items WHERE source = ?1 AND feed = ?2 AND item_id = ?3",
+        )?;
+        Ok(st
+            .query_row(params![source, feed, item_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?)
     }
 
@@ -66,22 +66,24 @@ impl FeedTx<'_> {
         group_key: &str,
         data: &str,
     ) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO feed_items (source, feed, item_id, kind, modified, group_key, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (source, feed, item_id) DO UPDATE SET
-               kind = excluded.kind, modified = excluded.modified,
-               group_key = excluded.group_key, data = excluded.data",
-            params![source, feed, item_id, kind, modified, group_key, data],
-        )?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO feed_items (source, feed, item_id, kind, modified, group_key, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (source, feed, item_id) DO UPDATE SET
+                   kind = excluded.kind, modified = excluded.modified,
+                   group_key = excluded.group_key, data = excluded.data",
+            )?
+            .execute(params![source, feed, item_id, kind, modified, group_key, data])?;
         Ok(())
     }
 
     pub fn delete_item(&self, source: &str, feed: &str, item_id: &str) -> Result<()> {
-        self.tx.execute(
-            "DELETE FROM feed_items WHERE source = ?1 AND feed = ?2 AND item_id = ?3",
-            params![source, feed, item_id],
-        )?;
+        self.tx
+            .prepare_cached(
+                "DELETE FROM feed_items WHERE source = ?1 AND feed = ?2 AND item_id = ?3",
+            )?
+            .execute(params![source, feed, item_id])?;
         Ok(())
     }
 
