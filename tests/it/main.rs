@@ -22,6 +22,7 @@ mod layers;
 mod mail;
 mod openreferral;
 mod pages;
+mod props;
 mod relevance;
 mod search_api;
 mod site;
