@@ -27,4 +27,5 @@ mod relevance;
 mod search_api;
 mod site;
 mod snapshots;
+mod soak;
 mod web_harvest;
