@@ -135,20 +135,7 @@ async fn shortlist_listing_and_handover_parameters_survive_hostile_input() {
         ] {
             let (status, _, body) = t.get(&uri).await;
             assert!(status.as_u16() < 500, "{uri} gave {status}");
-            let data_blocks = body
-                .matches("<script type=\"application/ld+json\">")
-                .count();
-            assert_eq!(
-                body.matches("<script").count(),
-                data_blocks,
-                "{uri} reflected a script tag"
-            );
-            if s.contains('<') {
-                assert!(
-                    !body.contains(s.as_str()),
-                    "{uri} reflected input unescaped"
-                );
-            }
+            assert_escaped(&body, s, &uri);
         }
     }
 }
@@ -226,9 +213,7 @@ fn assert_escaped(body: &str, s: &str, what: &str) {
         data_blocks,
         "{what} reflected a script tag"
     );
-    // (A string of a few characters, like "<" left by a feed's markup being
-    // stripped, is in every page's own markup.)
-    if s.contains('<') && s.chars().count() > 4 {
+    if s.contains('<') {
         let at = body
             .find(s)
             .map(|i| &body[i.saturating_sub(200)..(i + s.len() + 100).min(body.len())]);
@@ -452,7 +437,14 @@ async fn csv_cells_and_feed_fields_survive_hostile_input() {
                 status == StatusCode::OK || status == StatusCode::PERMANENT_REDIRECT,
                 "{source} listing {id} gave {status}"
             );
-            assert_escaped(&body, &l.title, &format!("{source} listing {id}"));
+            // (A title of a few characters, like "<" left where a feed's markup was
+            // stripped, is in every page's own markup: only the script check for it.)
+            let title = if l.title.chars().count() > 4 {
+                l.title.as_str()
+            } else {
+                ""
+            };
+            assert_escaped(&body, title, &format!("{source} listing {id}"));
             let (status, _, _) = t.get(&format!("/listings/{id}/calendar.ics")).await;
             assert!(status.as_u16() < 500);
         }

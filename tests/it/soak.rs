@@ -14,7 +14,7 @@
 //! descriptors at start, end and their maximum).
 
 use std::collections::BTreeMap;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,6 +26,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use signpost::store::Store;
 
+use crate::cli::{Server, free_port};
 use crate::common::fake_http::{self, newham_items, paged, rpde_page};
 use crate::common::{enc, signpost_cmd, succeeded};
 
@@ -108,18 +109,6 @@ impl Tally {
     }
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// RSS in kB and open file descriptors of a process, from /proc.
 fn resources(pid: u32) -> Option<(u64, usize)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -135,12 +124,9 @@ fn resources(pid: u32) -> Option<(u64, usize)> {
     Some((rss, fds))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A search API answer, for the checks at the end.
+async fn search_json(c: &reqwest::Client, url: String) -> Value {
+    c.get(url).send().await.unwrap().json().await.unwrap()
 }
 
 /// The value of a hidden input in a page.
@@ -273,29 +259,7 @@ async fn group(
             continue;
         };
         let title = format!("Soakwalk g{n}n{k} stroll");
-        let form = [
-            ("title", title.as_str()),
-            ("summary", "A friendly walk round the park, then tea."),
-            ("types", "walking"),
-            ("modes", "in-person"),
-            ("venue_name", "Worthington Park gates"),
-            ("venue_address", "Park Road, Sale"),
-            ("postcode", "M33 7XW"),
-            ("s1_repeat", "weekly"),
-            ("s1_day", "tue"),
-            ("s1_start", "10:00"),
-            ("s1_end", "11:30"),
-            ("free", "yes"),
-            ("join_method", "drop-in"),
-            ("contact_phone", "0161 123 4567"),
-            ("your_email", "walks@example.org"),
-            ("ft", ft.as_str()),
-        ];
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = crate::groups::body_of(&crate::groups::valid(&title), &[("ft", &ft)]);
         let url = format!("{base}/add/send");
         match c
             .post(&url)
@@ -548,14 +512,7 @@ async fn serve_under_load_loses_nothing() {
         assert_eq!(&l.title, title);
         // Findable by search: its own unique words find it.
         let q = title.split_whitespace().nth(1).unwrap();
-        let v: Value = c
-            .get(format!("{base}/api/search?q={q}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = search_json(&c, format!("{base}/api/search?q={q}")).await;
         let ids: Vec<i64> = v["hits"]
             .as_array()
             .unwrap()
@@ -582,14 +539,7 @@ async fn serve_under_load_loses_nothing() {
         log_tail()
     );
     for page in 1..=5 {
-        let v: Value = c
-            .get(format!("{base}/api/search?q=session&page={page}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = search_json(&c, format!("{base}/api/search?q=session&page={page}")).await;
         for h in v["hits"].as_array().unwrap() {
             let id = h["id"].as_i64().unwrap();
             let l = store
