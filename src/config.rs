@@ -25,6 +25,9 @@ pub struct Config {
     /// Harvest the configured sources in the background this often (minutes). Default:
     /// never (harvest with `signpost crawl`).
     pub harvest_every_minutes: Option<u64>,
+    /// The same in seconds, for soak and test runs that need a harvest going on
+    /// all the time; wins over `harvest_every_minutes`. Default: none.
+    pub harvest_every_seconds: Option<u64>,
     /// The sources file. Default `content/sources.toml`.
     pub sources: PathBuf,
     /// Months after which a listing not confirmed is due for checking (and shows
@@ -77,6 +80,7 @@ impl Default for Config {
             index_interval_ms: 1_000,
             public_url: None,
             harvest_every_minutes: None,
+            harvest_every_seconds: None,
             sources: PathBuf::from("content/sources.toml"),
             fresh_months: 6,
             stale_months: 12,

@@ -206,11 +206,15 @@ impl Background {
             Duration::from_millis(config.index_interval_ms.max(50)),
             stopping.clone(),
         ));
-        if let Some(m) = config.harvest_every_minutes.filter(|m| *m > 0) {
+        let harvest_every = config
+            .harvest_every_seconds
+            .or(config.harvest_every_minutes.map(|m| m.saturating_mul(60)))
+            .filter(|s| *s > 0);
+        if let Some(s) = harvest_every {
             tasks.spawn(harvest(
                 app.clone(),
                 config.sources.clone(),
-                Duration::from_secs(m * 60),
+                Duration::from_secs(s),
                 stopping.clone(),
             ));
         }

@@ -126,6 +126,24 @@ impl Default for Policy {
     }
 }
 
+impl Policy {
+    /// The gap between two requests to a host whose robots.txt asks for `crawl_delay`
+    /// seconds: at least [`Policy::min_interval`], at most [`Policy::max_crawl_delay`].
+    /// A delay too large for a `Duration` (`Crawl-delay: 1e30`) is the most we honour,
+    /// not a panic in the harvest.
+    fn interval(&self, crawl_delay: Option<f32>) -> Duration {
+        crawl_delay
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .map(|d| {
+                Duration::try_from_secs_f32(d)
+                    .unwrap_or(self.max_crawl_delay)
+                    .min(self.max_crawl_delay)
+            })
+            .unwrap_or_default()
+            .max(self.min_interval)
+    }
+}
+
 static GLOBAL: OnceLock<Http> = OnceLock::new();
 
 /// Longest wait before a retry, whatever `Retry-After` asks for.
@@ -191,6 +209,17 @@ enum Robots {
     AllowAll,
     Rules(Box<texting_robots::Robot>),
     Unavailable(String),
+}
+
+impl Robots {
+    /// A robots.txt as read from the site.
+    fn read(bytes: &[u8]) -> Robots {
+        match texting_robots::Robot::new(ROBOTS_TOKEN, bytes) {
+            Ok(r) => Robots::Rules(Box::new(r)),
+            // Unparseable rules forbid nothing we can read.
+            Err(_) => Robots::AllowAll,
+        }
+    }
 }
 
 struct Host {
@@ -284,11 +313,7 @@ impl Http {
             let _slot = host.slots.acquire().await;
             Self::wait_turn(host, self.policy.min_interval).await;
             match self.send_robots(&url).await {
-                Ok(Fetched::Body(b)) => match texting_robots::Robot::new(ROBOTS_TOKEN, &b.bytes) {
-                    Ok(r) => Robots::Rules(Box::new(r)),
-                    // Unparseable rules forbid nothing we can read.
-                    Err(_) => Robots::AllowAll,
-                },
+                Ok(Fetched::Body(b)) => Robots::read(&b.bytes),
                 Ok(Fetched::NotModified) => Robots::AllowAll,
                 // RFC 9309: a robots.txt that is not there (4xx) allows everything...
                 Err(HttpError::Status(s)) if (400..500).contains(&s) && s != 429 => {
@@ -391,11 +416,7 @@ impl Http {
                 r.delay
             }
         };
-        let interval = crawl_delay
-            .filter(|d| d.is_finite() && *d > 0.0)
-            .map(|d| Duration::from_secs_f32(d).min(self.policy.max_crawl_delay))
-            .unwrap_or_default()
-            .max(self.policy.min_interval);
+        let interval = self.policy.interval(crawl_delay);
         let attempts = attempts.max(1);
         let mut wait = self.policy.first_retry_wait;
         let mut last = HttpError::Network("no attempt was made".into());
@@ -603,6 +624,93 @@ mod tests {
         ] {
             let e = crawler_contact(bad).unwrap_err();
             assert!(e.contains("crawler contact"), "{bad}: {e}");
+        }
+    }
+
+    /// Found by the property below: `Crawl-delay: 1e30` made `Duration::from_secs_f32`
+    /// panic in the middle of a harvest.
+    #[test]
+    fn a_huge_crawl_delay_is_the_most_we_honour() {
+        let policy = Policy::default();
+        let Robots::Rules(r) = Robots::read(b"User-agent: *\nCrawl-delay: 1e30\n") else {
+            panic!("the rules were not read");
+        };
+        assert_eq!(policy.interval(r.delay), policy.max_crawl_delay);
+        assert_eq!(policy.interval(Some(f32::MAX)), policy.max_crawl_delay);
+        assert_eq!(policy.interval(Some(f32::NAN)), policy.min_interval);
+        assert_eq!(policy.interval(Some(-5.0)), policy.min_interval);
+        assert_eq!(policy.interval(Some(2.0)), Duration::from_secs(2));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One robots.txt line: a known directive with an edgy value, or anything.
+        fn line() -> impl Strategy<Value = String> {
+            let directive = prop::sample::select(vec![
+                "User-agent",
+                "user-agent",
+                "Allow",
+                "Disallow",
+                "Crawl-delay",
+                "Sitemap",
+                "Request-rate",
+                "Host",
+                "",
+                "#",
+            ]);
+            let value = prop_oneof![
+                Just("*".to_string()),
+                Just("Signpost".to_string()),
+                Just("/".to_string()),
+                Just("/*$".to_string()),
+                Just("1e30".to_string()),
+                Just("-1".to_string()),
+                Just("NaN".to_string()),
+                Just("inf".to_string()),
+                "[0-9]{1,40}(\\.[0-9]{0,5})?",
+                "/[a-z*$?%/]{0,30}",
+                any::<String>(),
+            ];
+            prop_oneof![
+                4 => (directive, value).prop_map(|(d, v)| format!("{d}: {v}")),
+                1 => any::<String>(),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+            /// Any robots.txt is read without a panic, answers for any address quickly,
+            /// and its crawl delay becomes a gap within the policy's bounds.
+            #[test]
+            fn any_robots_txt_is_read_and_bounded(
+                lines in prop::collection::vec(line(), 0..40),
+                crlf in any::<bool>(),
+                path in "(/[a-zA-Z0-9*$%?.~-]{0,12}){0,6}",
+            ) {
+                let text = lines.join(if crlf { "\r\n" } else { "\n" });
+                let started = std::time::Instant::now();
+                let policy = Policy::default();
+                match Robots::read(text.as_bytes()) {
+                    Robots::Rules(r) => {
+                        let _ = r.allowed(&format!("https://example.org{path}"));
+                        let gap = policy.interval(r.delay);
+                        prop_assert!(gap >= policy.min_interval && gap <= policy.max_crawl_delay);
+                    }
+                    Robots::AllowAll => {}
+                    Robots::Unavailable(_) => prop_assert!(false, "reading cannot be unavailable"),
+                }
+                prop_assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+            }
+
+            #[test]
+            fn any_crawl_delay_is_within_bounds(d in any::<f32>()) {
+                let policy = Policy::default();
+                let gap = policy.interval(Some(d));
+                prop_assert!(gap >= policy.min_interval && gap <= policy.max_crawl_delay);
+            }
         }
     }
 

@@ -91,6 +91,24 @@ fn tidy(l: &mut Listing) {
     dedup_keep_order(&mut l.area_served.postcodes);
     l.schedule.except.sort();
     l.schedule.except.dedup();
+    // Schedules are kept to the minute (their JSON says "10:00"): a source's seconds
+    // would otherwise be dropped only when the listing is stored, after the checks,
+    // so a session "10:00:00 to 10:00:30" passed and was stored ending as it starts.
+    for r in &mut l.schedule.sessions {
+        r.start = to_the_minute(r.start);
+        r.end = r.end.map(to_the_minute);
+    }
+    for d in &mut l.schedule.dates {
+        d.start = to_the_minute(d.start);
+        d.end = d.end.map(to_the_minute);
+    }
+}
+
+fn to_the_minute(t: chrono::NaiveTime) -> chrono::NaiveTime {
+    use chrono::Timelike;
+    t.with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(t)
 }
 
 fn dedup_keep_order(v: &mut Vec<String>) {

@@ -84,4 +84,43 @@ mod tests {
         assert_eq!(Pairs::query(None), Pairs::default());
         assert_eq!(Pairs::query(Some("s=5.6&s=7")).all("s").count(), 2);
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A name or value: anything, or the characters form encoding is about.
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![any::<String>(), "[=&+% ;#?\\x00-\\x1f€💩]{0,8}"]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Any body is read without a panic into no more pairs than it has `&`s
+            /// and bytes; pairs a browser encodes come back exactly, in order, with
+            /// repeats; `get` and `first` see the first of a repeated name.
+            #[test]
+            fn any_body_reads_and_encoded_pairs_round_trip(
+                raw in prop::collection::vec(any::<u8>(), 0..400),
+                pairs in prop::collection::vec((text(), text()), 0..8),
+            ) {
+                let p = Pairs::parse(&raw);
+                prop_assert!(p.iter().count() <= raw.iter().filter(|b| **b == b'&').count() + 1);
+                let mut s = form_urlencoded::Serializer::new(String::new());
+                for (k, v) in &pairs {
+                    s.append_pair(k, v);
+                }
+                let body = s.finish();
+                let p = Pairs::parse(body.as_bytes());
+                let back: Vec<(String, String)> =
+                    p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                prop_assert_eq!(&back, &pairs);
+                if let Some((k, v)) = pairs.first() {
+                    prop_assert_eq!(p.first(k), Some(v.as_str()));
+                    prop_assert_eq!(p.get(k), v.as_str());
+                }
+            }
+        }
+    }
 }

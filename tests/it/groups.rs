@@ -16,7 +16,7 @@ use signpost::groups::ListingForm;
 use signpost::web::Site;
 use signpost::web::{self, AppState};
 
-fn router(t: &TestApp, tweak: impl FnOnce(&mut Site)) -> Router {
+pub(crate) fn router(t: &TestApp, tweak: impl FnOnce(&mut Site)) -> Router {
     let state = AppState::new(t.app.clone()).with_clock(Arc::new(common::now));
     let mut g = (*state.site).clone();
     g.indexer = Some(t.indexer.clone());
@@ -25,7 +25,7 @@ fn router(t: &TestApp, tweak: impl FnOnce(&mut Site)) -> Router {
     web::router(state.with_site(g))
 }
 
-async fn send(
+pub(crate) async fn send(
     r: &Router,
     method: &str,
     uri: &str,
@@ -43,7 +43,7 @@ async fn send(
 }
 
 /// The value of a hidden input in a page.
-fn hidden(body: &str, name: &str) -> String {
+pub(crate) fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body
         .find(&marker)
@@ -53,7 +53,7 @@ fn hidden(body: &str, name: &str) -> String {
     body[start..start + end].to_string()
 }
 
-fn valid(title: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn valid(title: &str) -> Vec<(&'static str, String)> {
     vec![
         ("title", title.to_string()),
         (
@@ -77,7 +77,7 @@ fn valid(title: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn body_of(pairs: &[(&str, String)], extra: &[(&str, &str)]) -> String {
+pub(crate) fn body_of(pairs: &[(&str, String)], extra: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| (*k, v.as_str()))
@@ -87,7 +87,7 @@ fn body_of(pairs: &[(&str, String)], extra: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn form_token(r: &Router) -> String {
+pub(crate) async fn form_token(r: &Router) -> String {
     let (s, h, body) = send(r, "GET", "/add", "", None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
@@ -115,7 +115,7 @@ async fn submit(r: &Router, title: &str) -> (String, String) {
     (reference, path)
 }
 
-fn between(s: &str, a: &str, b: &str) -> String {
+pub(crate) fn between(s: &str, a: &str, b: &str) -> String {
     let i = s.find(a).unwrap_or_else(|| panic!("no {a} in {s}")) + a.len();
     s[i..i + s[i..].find(b).unwrap()].to_string()
 }
@@ -134,7 +134,7 @@ fn outbox(t: &TestApp) -> Vec<String> {
 }
 
 /// Adds a moderator and signs in; returns (cookie, csrf).
-async fn sign_in(t: &TestApp, r: &Router) -> (String, String) {
+pub(crate) async fn sign_in(t: &TestApp, r: &Router) -> (String, String) {
     let hash = web::hash_password("correct horse battery").unwrap();
     t.app.store.set_moderator("sam", &hash).unwrap();
     let (_, _, page) = send(r, "GET", "/moderate/login", "", None).await;
@@ -163,7 +163,7 @@ async fn sign_in(t: &TestApp, r: &Router) -> (String, String) {
 }
 
 /// A moderator POST carrying only the session's CSRF token.
-async fn moderator_post(
+pub(crate) async fn moderator_post(
     r: &Router,
     uri: &str,
     cookie: &str,
