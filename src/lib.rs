@@ -12,6 +12,7 @@ pub mod geo;
 pub mod groups;
 pub mod ingest;
 pub mod listing;
+pub mod publish;
 pub mod search;
 pub mod server;
 pub mod store;
