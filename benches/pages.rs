@@ -4,7 +4,8 @@
 //! seed, then sends requests through the real router in process (`oneshot`), timing
 //! each from request to the last byte of the body. Options: `--listings N` (default
 //! 100,000), `--requests N` per page type (default 500), `--seed N`, `--dir PATH` (kept
-//! and reused when it already holds N listings).
+//! and reused when it already holds N listings). The Open Referral API
+//! (`/openreferral/services`) is timed with the pages.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -103,6 +104,9 @@ fn main() {
     let district = move |rng: &mut fastrand::Rng| districts[rng.usize(..districts.len())].0.clone();
     let d2 = district.clone();
     let d3 = district.clone();
+    let d4 = district.clone();
+    let taxonomy = Taxonomy::embedded();
+    let oruk_app = app.clone();
     let kinds: Vec<(&str, Gen)> = vec![
         ("home", Box::new(|_| "/".into())),
         ("categories", Box::new(|_| "/categories".into())),
@@ -163,6 +167,48 @@ fn main() {
         (
             "calendar file",
             Box::new(move |rng| format!("/listings/{}/calendar.ics", rng.i64(1..=max_id))),
+        ),
+        (
+            "oruk: services page 1",
+            Box::new(|_| "/openreferral/services".into()),
+        ),
+        (
+            "oruk: search + postcode",
+            Box::new(move |rng| {
+                format!(
+                    "/openreferral/services?search={}&postcode={}&proximity=8000",
+                    words[rng.usize(..words.len())].replace(' ', "+"),
+                    d4(rng)
+                )
+            }),
+        ),
+        (
+            "oruk: term + day + age",
+            Box::new(move |rng| {
+                let t = &taxonomy.types[rng.usize(..taxonomy.types.len())].slug;
+                format!(
+                    "/openreferral/services?taxonomy_term_id={}&day=TU&minimum_age=70",
+                    signpost::publish::ids::term("types", t)
+                )
+            }),
+        ),
+        (
+            "oruk: page 1000 of 50",
+            Box::new(|_| "/openreferral/services?page=1000&per_page=50".into()),
+        ),
+        (
+            "oruk: modified_after",
+            Box::new(|_| "/openreferral/services?modified_after=2000-01-01".into()),
+        ),
+        (
+            "oruk: service by id",
+            Box::new(move |rng| {
+                let l = oruk_app.store.get(rng.i64(1..=max_id)).unwrap().unwrap();
+                format!(
+                    "/openreferral/services/{}",
+                    signpost::publish::ids::listing(&l)
+                )
+            }),
         ),
     ];
     println!(

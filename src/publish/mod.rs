@@ -13,6 +13,6 @@
 //! This layer reads listings and the vocabulary, never the store or the index, so
 //! that the web layer decides what is published and this layer only how.
 
-
+pub mod hsds;
 pub mod ids;
 pub mod taxonomy;

@@ -27,7 +27,7 @@ use tantivy::{DocAddress, DocId, SegmentReader, TantivyDocument, Term};
 use super::SearchError;
 use super::collect::{Around, Gather, Gathered, Ranking, positions};
 use super::index::SearchIndex;
-use super::request::{PER_PAGE, SearchRequest, Sort};
+use super::request::{SearchRequest, Sort};
 use super::schema::{
     Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, cell_index, filter_term, unpack_position,
 };
@@ -221,7 +221,8 @@ impl Engine {
         } else {
             Sort::Relevance
         };
-        let offset = (req.page.saturating_sub(1)) * PER_PAGE;
+        let per_page = req.page_size();
+        let offset = (req.page.saturating_sub(1)) * per_page;
         let gather = Gather {
             types: self.taxonomy.types.len(),
             fresh_from: if req.include_stale {
@@ -229,7 +230,7 @@ impl Engine {
             } else {
                 self.fresh_from(now)
             },
-            keep: offset + PER_PAGE,
+            keep: offset + per_page,
             ranking: Ranking {
                 around: location.map(|l| Around::new((l.lat, l.lon))),
                 sort,
@@ -261,15 +262,15 @@ impl Engine {
         }
         let type_counts = self.type_counts(per_type);
 
-        let mut hits = Vec::with_capacity(PER_PAGE);
+        let mut hits = Vec::with_capacity(per_page);
         for r in best.iter().skip(offset) {
             hits.push(self.hit(&searcher, r.addr, req, location, now)?);
         }
         Ok(SearchResults {
             total,
             page: req.page,
-            per_page: PER_PAGE,
-            pages: total.div_ceil(PER_PAGE),
+            per_page,
+            pages: total.div_ceil(per_page),
             sort,
             type_counts,
             location: location.cloned(),

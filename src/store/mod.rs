@@ -18,6 +18,7 @@ mod merge;
 mod migrations;
 mod overrides;
 mod places;
+mod published;
 pub mod same;
 
 pub use groups::{SUBMISSIONS_SOURCE, submission_reference};
@@ -26,6 +27,7 @@ pub use http_cache::Validators;
 pub use feeds::{Cursor, FeedTx, StoredItem};
 pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
 pub use overrides::Uncategorised;
+pub use published::{Dated, Identity};
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

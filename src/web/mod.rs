@@ -15,6 +15,7 @@ mod handover;
 mod jsonld;
 mod limits;
 mod moderate;
+mod openreferral;
 mod pages;
 mod search;
 mod security;
@@ -110,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/manage/{token}/send", post(groups::edit_send))
         .route("/manage/{token}/still-running", post(groups::still_running))
         .merge(moderate::routes())
+        .merge(openreferral::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state.clone());

@@ -21,6 +21,7 @@ mod harvest;
 mod layers;
 mod mail;
 mod openreferral;
+mod openreferral_api;
 mod pages;
 mod relevance;
 mod search_api;
