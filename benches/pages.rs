@@ -3,7 +3,8 @@
 //! Builds a real data directory (SQLite store and index) of N synthetic listings from a
 //! seed, then sends requests through the real router in process (`oneshot`), timing
 //! each from request to the last byte of the body. Options: `--listings N` (default
-//! 100,000), `--requests N` per page type (default 500), `--seed N`, `--dir PATH` (kept
+//! 100,000), `--requests N` per page type (default 500), `--seed N`, `--only PREFIX`
+//! (page types whose names start with it), `--dir PATH` (kept
 //! and reused when it already holds N listings). The Open Referral API
 //! (`/openreferral/services`) is timed with the pages.
 
@@ -24,6 +25,8 @@ struct Opts {
     requests: usize,
     seed: u64,
     dir: Option<PathBuf>,
+    /// Time only the page types whose names start with this.
+    only: Option<String>,
 }
 
 fn opts() -> Opts {
@@ -32,6 +35,7 @@ fn opts() -> Opts {
         requests: 500,
         seed: 42,
         dir: None,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -40,6 +44,7 @@ fn opts() -> Opts {
             "--requests" => o.requests = args.next().unwrap().parse().unwrap(),
             "--seed" => o.seed = args.next().unwrap().parse().unwrap(),
             "--dir" => o.dir = Some(args.next().unwrap().into()),
+            "--only" => o.only = args.next(),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -216,6 +221,12 @@ fn main() {
         o.requests, o.listings
     );
     for (name, make) in &kinds {
+        if o.only
+            .as_ref()
+            .is_some_and(|p| !name.starts_with(p.as_str()))
+        {
+            continue;
+        }
         let mut times: Vec<Duration> = Vec::with_capacity(o.requests);
         let mut bytes = 0usize;
         for i in 0..o.requests + 20 {

@@ -83,36 +83,25 @@ pub struct Term {
     pub equivalents: Vec<String>,
 }
 
-/// Every term of one taxonomy, in the taxonomy's own order.
-pub fn terms(taxonomy: &Taxonomy, vocab: Vocab) -> Vec<Term> {
-    let term = |code: &str, name: &str, description: &str, equivalents: &[String]| Term {
-        id: ids::term(vocab.key(), code),
-        vocab,
-        code: code.to_string(),
-        name: name.to_string(),
-        description: description.to_string(),
-        equivalents: equivalents.to_vec(),
-    };
+/// The slugs of one taxonomy, in its own order.
+fn slugs(taxonomy: &Taxonomy, vocab: Vocab) -> Vec<&str> {
     match vocab {
-        Vocab::Types => taxonomy
-            .types
-            .iter()
-            .map(|t| term(&t.slug, &t.label, &t.description, &t.openactive))
-            .collect(),
-        Vocab::Access => taxonomy
-            .access
-            .iter()
-            .map(|a| term(&a.slug, &a.label, &a.description, &a.openactive))
-            .collect(),
+        Vocab::Types => taxonomy.types.iter().map(|t| t.slug.as_str()).collect(),
+        Vocab::Access => taxonomy.access.iter().map(|a| a.slug.as_str()).collect(),
         Vocab::Circumstances => taxonomy
             .circumstances
             .iter()
-            .map(|c| {
-                let description = format!("For people affected by this: {}.", c.label);
-                term(&c.slug, &c.label, &description, &[])
-            })
+            .map(|c| c.slug.as_str())
             .collect(),
     }
+}
+
+/// Every term of one taxonomy, in the taxonomy's own order.
+pub fn terms(taxonomy: &Taxonomy, vocab: Vocab) -> Vec<Term> {
+    slugs(taxonomy, vocab)
+        .into_iter()
+        .filter_map(|s| term(taxonomy, vocab, s))
+        .collect()
 }
 
 /// Every term of every taxonomy.
@@ -123,14 +112,39 @@ pub fn all_terms(taxonomy: &Taxonomy) -> Vec<Term> {
         .collect()
 }
 
-/// The term with this slug in one taxonomy.
+/// The term with this slug in one taxonomy (a lookup, not a scan: this is called for
+/// every term of every published service).
 pub fn term(taxonomy: &Taxonomy, vocab: Vocab, code: &str) -> Option<Term> {
-    terms(taxonomy, vocab).into_iter().find(|t| t.code == code)
+    let make = |name: &str, description: String, equivalents: &[String]| Term {
+        id: ids::term(vocab.key(), code),
+        vocab,
+        code: code.to_string(),
+        name: name.to_string(),
+        description,
+        equivalents: equivalents.to_vec(),
+    };
+    match vocab {
+        Vocab::Types => taxonomy
+            .activity_type(code)
+            .map(|t| make(&t.label, t.description.clone(), &t.openactive)),
+        Vocab::Access => taxonomy
+            .access_feature(code)
+            .map(|a| make(&a.label, a.description.clone(), &a.openactive)),
+        Vocab::Circumstances => taxonomy.circumstance(code).map(|c| {
+            let description = format!("For people affected by this: {}.", c.label);
+            make(&c.label, description, &[])
+        }),
+    }
 }
 
 /// The term with this published id, in any taxonomy.
 pub fn by_id(taxonomy: &Taxonomy, id: Uuid) -> Option<Term> {
-    all_terms(taxonomy).into_iter().find(|t| t.id == id)
+    Vocab::ALL.into_iter().find_map(|v| {
+        slugs(taxonomy, v)
+            .into_iter()
+            .find(|s| ids::term(v.key(), s) == id)
+            .and_then(|s| term(taxonomy, v, s))
+    })
 }
 
 /// The taxonomy with this published id.
