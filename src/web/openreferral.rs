@@ -184,7 +184,7 @@ fn parse_since(v: &str) -> Option<DateTime<Utc>> {
 /// What a `/services` request asks for.
 enum Plan {
     /// A search, as the site would run it, with the page size.
-    Search(SearchRequest),
+    Search(Box<SearchRequest>),
     /// Everything changed since a time, withdrawals included.
     Changed {
         since: DateTime<Utc>,
@@ -378,7 +378,7 @@ fn plan(state: &AppState, raw: Option<&str>) -> Result<Plan, Vec<ParamError>> {
     req.page = page;
     req.per_page = Some(per_page);
     req.include_stale = true;
-    Ok(Plan::Search(req))
+    Ok(Plan::Search(Box::new(req)))
 }
 
 fn context(app: &App, modified: Option<DateTime<Utc>>, active: bool) -> Context<'static> {
@@ -414,7 +414,7 @@ async fn run_plan(state: &AppState, plan: Plan, with: fn(&App, &[Dated]) -> Vec<
         }
         Plan::Search(req) => {
             let (p, per_page) = (req.page, req.page_size());
-            let results = search::run(state, req).await.map_err(|e| match e {
+            let results = search::run(state, *req).await.map_err(|e| match e {
                 // Locating is the site's step: name the parameter the caller used.
                 WebError::BadParams(errors) => WebError::BadParams(
                     errors

@@ -678,10 +678,9 @@ fn access_of(s: &Value, taxonomy: &Taxonomy) -> Access {
             if has_word(
                 &t.to_lowercase(),
                 &["bus", "train", "tram", "metro", "station"],
-            ) {
-                if !access.features.iter().any(|f| f == "public-transport") {
-                    access.features.push("public-transport".into());
-                }
+            ) && !access.features.iter().any(|f| f == "public-transport")
+            {
+                access.features.push("public-transport".into());
             }
             access_notes.push(t);
         }
