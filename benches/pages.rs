@@ -3,8 +3,10 @@
 //! Builds a real data directory (SQLite store and index) of N synthetic listings from a
 //! seed, then sends requests through the real router in process (`oneshot`), timing
 //! each from request to the last byte of the body. Options: `--listings N` (default
-//! 100,000), `--requests N` per page type (default 500), `--seed N`, `--dir PATH` (kept
-//! and reused when it already holds N listings).
+//! 100,000), `--requests N` per page type (default 500), `--seed N`, `--only PREFIX`
+//! (page types whose names start with it), `--dir PATH` (kept
+//! and reused when it already holds N listings). The Open Referral API
+//! (`/openreferral/services`) is timed with the pages.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +25,8 @@ struct Opts {
     requests: usize,
     seed: u64,
     dir: Option<PathBuf>,
+    /// Time only the page types whose names start with this.
+    only: Option<String>,
 }
 
 fn opts() -> Opts {
@@ -31,6 +35,7 @@ fn opts() -> Opts {
         requests: 500,
         seed: 42,
         dir: None,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -39,6 +44,7 @@ fn opts() -> Opts {
             "--requests" => o.requests = args.next().unwrap().parse().unwrap(),
             "--seed" => o.seed = args.next().unwrap().parse().unwrap(),
             "--dir" => o.dir = Some(args.next().unwrap().into()),
+            "--only" => o.only = args.next(),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -103,6 +109,9 @@ fn main() {
     let district = move |rng: &mut fastrand::Rng| districts[rng.usize(..districts.len())].0.clone();
     let d2 = district.clone();
     let d3 = district.clone();
+    let d4 = district.clone();
+    let taxonomy = Taxonomy::embedded();
+    let oruk_app = app.clone();
     let kinds: Vec<(&str, Gen)> = vec![
         ("home", Box::new(|_| "/".into())),
         ("categories", Box::new(|_| "/categories".into())),
@@ -164,12 +173,60 @@ fn main() {
             "calendar file",
             Box::new(move |rng| format!("/listings/{}/calendar.ics", rng.i64(1..=max_id))),
         ),
+        (
+            "oruk: services page 1",
+            Box::new(|_| "/openreferral/services".into()),
+        ),
+        (
+            "oruk: search + postcode",
+            Box::new(move |rng| {
+                format!(
+                    "/openreferral/services?search={}&postcode={}&proximity=8000",
+                    words[rng.usize(..words.len())].replace(' ', "+"),
+                    d4(rng)
+                )
+            }),
+        ),
+        (
+            "oruk: term + day + age",
+            Box::new(move |rng| {
+                let t = &taxonomy.types[rng.usize(..taxonomy.types.len())].slug;
+                format!(
+                    "/openreferral/services?taxonomy_term_id={}&day=TU&minimum_age=70",
+                    signpost::publish::ids::term("types", t)
+                )
+            }),
+        ),
+        (
+            "oruk: page 1000 of 50",
+            Box::new(|_| "/openreferral/services?page=1000&per_page=50".into()),
+        ),
+        (
+            "oruk: modified_after",
+            Box::new(|_| "/openreferral/services?modified_after=2000-01-01".into()),
+        ),
+        (
+            "oruk: service by id",
+            Box::new(move |rng| {
+                let l = oruk_app.store.get(rng.i64(1..=max_id)).unwrap().unwrap();
+                format!(
+                    "/openreferral/services/{}",
+                    signpost::publish::ids::listing(&l)
+                )
+            }),
+        ),
     ];
     println!(
         "server time per page type, {} requests each, {} listings",
         o.requests, o.listings
     );
     for (name, make) in &kinds {
+        if o.only
+            .as_ref()
+            .is_some_and(|p| !name.starts_with(p.as_str()))
+        {
+            continue;
+        }
         let mut times: Vec<Duration> = Vec::with_capacity(o.requests);
         let mut bytes = 0usize;
         for i in 0..o.requests + 20 {

@@ -27,7 +27,7 @@ use tantivy::{DocAddress, DocId, SegmentReader, TantivyDocument, Term};
 use super::SearchError;
 use super::collect::{Around, Gather, Gathered, Ranking, positions};
 use super::index::SearchIndex;
-use super::request::{PER_PAGE, SearchRequest, Sort};
+use super::request::{SearchRequest, Sort};
 use super::schema::{
     Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, cell_index, filter_term, unpack_position,
 };
@@ -209,8 +209,9 @@ impl Engine {
         location: Option<&Located>,
         now: NaiveDateTime,
     ) -> Result<SearchResults, SearchError> {
-        let offset = (req.page.saturating_sub(1)) * PER_PAGE;
-        self.search_range(req, location, now, offset, PER_PAGE)
+        let per_page = req.page_size();
+        let offset = (req.page.saturating_sub(1)) * per_page;
+        self.search_range(req, location, now, offset, per_page)
     }
 
     /// Like [`Engine::search`], but the `count` hits from `offset` on instead of one
@@ -279,11 +280,12 @@ impl Engine {
         for r in best.iter().skip(offset) {
             hits.push(self.hit(&searcher, r.addr, req, location, now)?);
         }
+        let per_page = req.page_size();
         Ok(SearchResults {
             total,
             page: req.page,
-            per_page: PER_PAGE,
-            pages: total.div_ceil(PER_PAGE),
+            per_page,
+            pages: total.div_ceil(per_page),
             sort,
             type_counts,
             location: location.cloned(),

@@ -54,6 +54,9 @@ pub struct SearchRequest {
     /// Also find listings not checked for so long that they left default results.
     /// Never read from a public query string: for moderators, who look after them.
     pub include_stale: bool,
+    /// Results a page; `None` is [`PER_PAGE`]. Never read from a public query string:
+    /// set by callers that page differently (the Open Referral API's `per_page`).
+    pub per_page: Option<usize>,
 }
 
 /// One parameter that could not be used.
@@ -245,6 +248,11 @@ impl SearchRequest {
             pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             taxonomy,
         )
+    }
+
+    /// Results a page.
+    pub fn page_size(&self) -> usize {
+        self.per_page.unwrap_or(PER_PAGE).max(1)
     }
 
     /// The sort actually used.

@@ -21,6 +21,7 @@ mod missed;
 mod overrides;
 mod places;
 mod republish;
+mod published;
 pub mod same;
 
 pub use groups::{SUBMISSIONS_SOURCE, submission_reference};
@@ -31,6 +32,7 @@ pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
 pub use missed::MissedSearch;
 pub use overrides::Uncategorised;
 pub use republish::Republished;
+pub use published::{Dated, Identity};
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -19,6 +19,7 @@ pub mod missed;
 mod moderate;
 mod openactive;
 mod openapi;
+mod openreferral;
 mod pages;
 mod search;
 mod security;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/manage/{token}/send", post(groups::edit_send))
         .route("/manage/{token}/still-running", post(groups::still_running))
         .merge(moderate::routes())
+        .merge(openreferral::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state.clone());

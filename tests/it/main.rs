@@ -26,6 +26,7 @@ mod limits;
 mod mail;
 mod open_data;
 mod openreferral;
+mod openreferral_api;
 mod pages;
 mod props;
 mod relevance;

@@ -22,6 +22,7 @@ use crate::listing::{
     Access, AreaServed, Audience, Contact, Cost, Day, Join, JoinMethod, Listing, Mode,
     Organisation, Provenance, Schedule, Taxonomy, Venue,
 };
+use crate::publish::taxonomy::{self as published, Vocab};
 
 /// A mapped service and what we had to leave out or guess.
 #[derive(Debug)]
@@ -385,6 +386,10 @@ fn cost_of(s: &Value, warnings: &mut Vec<String>) -> Cost {
     let max = priced.iter().map(|o| o.0).fold(0.0, f64::max);
     let describe = |o: &(f64, Option<String>, Option<String>)| {
         let mut t = money(o.0);
+        // "amount": 3, "amount_description": "£3 a session" says the price once.
+        if let Some(d) = o.2.as_ref().filter(|d| d.contains(&t)) {
+            return d.clone();
+        }
         if let Some(d) = &o.2 {
             t.push(' ');
             t.push_str(d);
@@ -440,11 +445,45 @@ fn term_names(s: &Value) -> Vec<String> {
     out
 }
 
-/// Types from the record's taxonomy terms (our keywords, or an Activity List name),
-/// then from its words. Empty when nothing fits: the importer then gives the general
+/// Slugs of Signpost's own published terms (`publish::taxonomy`) in one of its
+/// taxonomies that the service's attributes link to: another Signpost's API says
+/// exactly which types, features and circumstances a listing has, so they are read
+/// as they are rather than guessed from words.
+fn signpost_terms(s: &Value, taxonomy: &Taxonomy, vocab: Vocab) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in list(s.get("attributes")) {
+        let id = a
+            .get("taxonomy_term_id")
+            .or_else(|| a.get("taxonomy_term").and_then(|t| t.get("id")))
+            .and_then(Value::as_str)
+            .and_then(|id| uuid::Uuid::parse_str(id.trim()).ok());
+        if let Some(t) = id.and_then(|id| published::by_id(taxonomy, id))
+            && t.vocab == vocab
+            && !out.contains(&t.code)
+        {
+            out.push(t.code);
+        }
+    }
+    out
+}
+
+/// Does the record describe itself in Signpost's published taxonomy (it came from
+/// another Signpost)? Then its features and circumstances are exactly the terms it
+/// links to, and none are guessed from its words.
+fn uses_signpost_terms(s: &Value, taxonomy: &Taxonomy) -> bool {
+    Vocab::ALL
+        .iter()
+        .any(|v| !signpost_terms(s, taxonomy, *v).is_empty())
+}
+
+/// Types from the record's taxonomy terms (Signpost's own, our keywords, or an
+/// Activity List name), then from its words. Empty when nothing fits: the importer then gives the general
 /// type.
 fn types_of(s: &Value, title: &str, description: &str, taxonomy: &Taxonomy) -> Vec<String> {
-    let mut types: Vec<String> = Vec::new();
+    let mut types = signpost_terms(s, taxonomy, Vocab::Types);
+    if !types.is_empty() {
+        return types;
+    }
     for name in term_names(s) {
         if let Some(t) = taxonomy.type_for_activity(None, &name)
             && !types.iter().any(|x| x == t)
@@ -618,8 +657,11 @@ fn schedule_for(s: &Value, today: NaiveDate, warnings: &mut Vec<String>) -> Sche
 }
 
 /// Accessibility of the first location: its notes, and the features they name.
-fn access_of(s: &Value) -> Access {
-    let mut access = Access::default();
+fn access_of(s: &Value, taxonomy: &Taxonomy) -> Access {
+    let mut access = Access {
+        features: signpost_terms(s, taxonomy, Vocab::Access),
+        ..Access::default()
+    };
     let mut access_notes = Vec::new();
     let mut locs: Vec<&Value> = list(s.get("service_at_locations"))
         .into_iter()
@@ -642,11 +684,17 @@ fn access_of(s: &Value) -> Access {
             if has_word(
                 &t.to_lowercase(),
                 &["bus", "train", "tram", "metro", "station"],
-            ) {
+            ) && !access.features.iter().any(|f| f == "public-transport")
+            {
                 access.features.push("public-transport".into());
             }
             access_notes.push(t);
         }
+    }
+    if uses_signpost_terms(s, taxonomy) {
+        access.features = signpost_terms(s, taxonomy, Vocab::Access);
+        access.notes = truncate(&access_notes.join("\n\n"), 2_000);
+        return access;
     }
     for f in access_features_in(&access_notes.join(" ")) {
         if !access.features.iter().any(|x| x == f) {
@@ -686,7 +734,12 @@ fn audience_of(s: &Value, taxonomy: &Taxonomy, warnings: &mut Vec<String>) -> Au
             .collect::<Vec<_>>()
             .join(" ")
     );
-    for c in &taxonomy.circumstances {
+    audience.circumstances = signpost_terms(s, taxonomy, Vocab::Circumstances);
+    let guess = !uses_signpost_terms(s, taxonomy);
+    for c in taxonomy.circumstances.iter().filter(|_| guess) {
+        if audience.circumstances.contains(&c.slug) {
+            continue;
+        }
         if c.keywords.iter().any(|k| words.contains(&format!(" {k} "))) {
             audience.circumstances.push(c.slug.clone());
         }
@@ -762,10 +815,24 @@ fn join_of(s: &Value, basics: &Basics) -> Join {
 
 /// The areas a service says it serves (HSDS/ORUK 3.0 and ORUK 1.0 `service_areas`):
 /// the first one's words, and the postcode districts of every one we can read as a
-/// local authority, postcode area or district ("North Lincolnshire", "DN15").
+/// local authority, postcode area or district ("North Lincolnshire", "DN15"). When
+/// some areas are marked as postcode districts (`extent_type`, as Signpost publishes
+/// them), those are the districts, and the named area is only words.
 fn area_of(s: &Value) -> AreaServed {
     let mut out = AreaServed::default();
-    for a in list(s.get("service_areas")) {
+    let areas = list(s.get("service_areas"));
+    let is_district =
+        |a: &Value| a.get("extent_type").and_then(Value::as_str) == Some("postcode district");
+    let explicit = areas.iter().any(|a| is_district(a));
+    for a in areas {
+        if explicit && !is_district(a) {
+            if let Some(words) = text(a, "service_area").or_else(|| text(a, "name"))
+                && out.description.is_empty()
+            {
+                out.description = truncate(&words, 200);
+            }
+            continue;
+        }
         let Some(words) = text(a, "service_area")
             .or_else(|| text(a, "name"))
             .or_else(|| text(a, "description"))
@@ -828,7 +895,7 @@ pub fn service_to_listing(
             area_served,
             schedule: schedule_for(s, today, &mut warnings),
             cost: cost_of(s, &mut warnings),
-            access: access_of(s),
+            access: access_of(s, taxonomy),
             audience: audience_of(s, taxonomy, &mut warnings),
             join,
             provenance: Provenance {

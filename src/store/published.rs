@@ -1,0 +1,101 @@
+//! Reads for publishing listings to other systems (the Open Referral API): listings
+//! with the time they last changed here, changes since a time (withdrawals
+//! included, so a consumer can remove what it holds), and the identities that stable
+//! published ids are made from.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store, from_json, merge};
+use crate::listing::{Listing, Status};
+
+/// A listing as published, and when it last changed in the store.
+pub type Dated = (Listing, Option<DateTime<Utc>>);
+
+/// One listing's identity: store id, change sequence, source and source id.
+pub type Identity = (i64, i64, String, String);
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Store {
+    /// The listings with these ids, as people see them (duplicates filled in), with
+    /// their change times, in the order given; ids that do not exist are skipped.
+    pub fn dated_listings(&self, ids: &[i64]) -> Result<Vec<Dated>> {
+        self.with_reader(|conn| {
+            let mut st =
+                conn.prepare_cached("SELECT data, updated_at FROM listings WHERE id = ?1")?;
+            let mut out = Vec::with_capacity(ids.len());
+            for &id in ids {
+                let row: Option<(String, String)> = st
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if let Some((data, at)) = row {
+                    let l = merge::shown(conn, from_json(id, &data)?)?;
+                    out.push((l, parse_time(&at)));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Listings that changed at or after `since`: published ones (not merged into
+    /// another) and withdrawn (archived) ones, oldest change first, then by id. Returns
+    /// how many there are in all, and the page `offset..offset + limit`.
+    pub fn changed_since(
+        &self,
+        since: DateTime<Utc>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<Dated>)> {
+        let since = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let filter = "updated_at >= ?1 AND merged_into IS NULL
+                      AND status IN ('published', 'archived')";
+        self.with_reader(|conn| {
+            let total: i64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM listings WHERE {filter}"),
+                [&since],
+                |r| r.get(0),
+            )?;
+            let mut st = conn.prepare_cached(&format!(
+                "SELECT id, data, updated_at FROM listings WHERE {filter}
+                 ORDER BY updated_at, id LIMIT ?2 OFFSET ?3"
+            ))?;
+            let rows = st.query_map(params![since, limit as i64, offset as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, data, at) = row?;
+                let mut l = from_json(id, &data)?;
+                if l.status == Status::Published {
+                    l = merge::shown(conn, l)?;
+                }
+                out.push((l, parse_time(&at)));
+            }
+            Ok((total as usize, out))
+        })
+    }
+
+    /// Identities of listings changed after sequence number `after` (all of them
+    /// from 0), in sequence order, at most `limit`.
+    pub fn identities_since(&self, after: i64, limit: usize) -> Result<Vec<Identity>> {
+        self.with_reader(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT id, seq, source, source_id FROM listings WHERE seq > ?1
+                 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![after, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}
