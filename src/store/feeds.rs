@@ -74,7 +74,9 @@ impl FeedTx<'_> {
                    kind = excluded.kind, modified = excluded.modified,
                    group_key = excluded.group_key, data = excluded.data",
             )?
-            .execute(params![source, feed, item_id, kind, modified, group_key, data])?;
+            .execute(params![
+                source, feed, item_id, kind, modified, group_key, data
+            ])?;
         Ok(())
     }
 

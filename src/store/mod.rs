@@ -20,8 +20,8 @@ mod migrations;
 mod missed;
 mod overrides;
 mod places;
-mod republish;
 mod published;
+mod republish;
 pub mod same;
 
 pub use groups::{SUBMISSIONS_SOURCE, submission_reference};
@@ -31,8 +31,8 @@ pub use feeds::{Cursor, FeedTx, StoredItem};
 pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
 pub use missed::MissedSearch;
 pub use overrides::Uncategorised;
-pub use republish::Republished;
 pub use published::{Dated, Identity};
+pub use republish::Republished;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -177,7 +177,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Plans never depend on the values bound: without this, SQLite marks some
     // statements to be prepared again whenever a parameter changes, and a cached
     // statement run once per item was recompiled once per item (8% of a harvest).
-    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     // Every statement a harvest page runs stays compiled across pages.
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
