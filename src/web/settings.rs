@@ -77,12 +77,25 @@ fn republish_from(path: &Path) -> Republish {
         return Republish::default();
     }
     match Sources::load(path) {
-        Ok(sources) => Republish::from_sources(&sources),
+        Ok(sources) => republish_of(&sources),
         Err(e) => {
             tracing::error!("{e}: no source is republished in the open data until it is fixed");
             Republish::default()
         }
     }
+}
+
+/// Groups' submissions and every source with `republish = true` (the sources file
+/// refuses one without a `licence`), credited as the source asks.
+fn republish_of(sources: &Sources) -> Republish {
+    let mut r = Republish::default();
+    for s in sources.sources.iter().filter(|s| s.republish) {
+        if let Some(licence) = &s.licence {
+            let name = s.attribution.as_deref().unwrap_or(&s.name);
+            r = r.with(&s.name, name, licence.trim());
+        }
+    }
+    r
 }
 
 impl TryFrom<&Config> for Site {
@@ -166,6 +179,24 @@ impl std::fmt::Debug for Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_sources_that_say_so_are_republished() {
+        let sources = crate::ingest::Sources::parse(
+            "[[source]]\nname = \"open\"\nurl = \"x.json\"\nrepublish = true\n\
+             licence = \"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/\"\n\
+             attribution = \"A Council\"\n\
+             [[source]]\nname = \"closed\"\nurl = \"y.json\"\n",
+        )
+        .unwrap();
+        let r = republish_of(&sources);
+        assert!(
+            r.get(crate::store::SUBMISSIONS_SOURCE).is_some(),
+            "groups' own listings"
+        );
+        assert_eq!(r.get("open").unwrap().attribution.name, "A Council");
+        assert!(r.get("closed").is_none());
+    }
 
     #[test]
     fn built_from_the_config() {

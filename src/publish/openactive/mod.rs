@@ -81,19 +81,6 @@ impl Republish {
         self
     }
 
-    /// Groups' submissions and every source with `republish = true` (the sources file
-    /// refuses one without a `licence`).
-    pub fn from_sources(sources: &crate::ingest::Sources) -> Republish {
-        let mut r = Republish::default();
-        for s in sources.sources.iter().filter(|s| s.republish) {
-            if let Some(licence) = &s.licence {
-                let name = s.attribution.as_deref().unwrap_or(&s.name);
-                r = r.with(&s.name, name, licence.trim());
-            }
-        }
-        r
-    }
-
     pub fn get(&self, source: &str) -> Option<&Republisher> {
         self.sources.iter().find(|s| s.source == source)
     }
@@ -329,20 +316,5 @@ mod tests {
             Err(CursorError::Timestamp)
         );
         assert_eq!(parse_cursor(Some("1"), Some("a7")), Err(CursorError::Id));
-    }
-
-    #[test]
-    fn only_sources_that_say_so_are_republished() {
-        let sources = crate::ingest::Sources::parse(
-            "[[source]]\nname = \"open\"\nurl = \"x.json\"\nrepublish = true\n\
-             licence = \"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/\"\n\
-             attribution = \"A Council\"\n\
-             [[source]]\nname = \"closed\"\nurl = \"y.json\"\n",
-        )
-        .unwrap();
-        let r = Republish::from_sources(&sources);
-        assert!(r.get(SUBMISSIONS_SOURCE).is_some(), "groups' own listings");
-        assert_eq!(r.get("open").unwrap().attribution.name, "A Council");
-        assert!(r.get("closed").is_none());
     }
 }
