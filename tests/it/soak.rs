@@ -296,40 +296,11 @@ async fn moderator(
     approved: Arc<Mutex<Vec<(i64, String)>>>,
 ) {
     let c = client();
-    let login = fetch(&c, &tally, "sign in", &format!("{base}/moderate/login"))
-        .await
-        .unwrap();
-    let ft = hidden(&login, "ft").unwrap();
-    let r = c
-        .post(format!("{base}/moderate/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "ft={}&username=soak&password={}",
-            enc(&ft),
-            enc(PASSWORD)
-        ))
-        .send()
-        .await
-        .unwrap();
-    tally.record("sign in", "/moderate/login", r.status().as_u16());
-    assert_eq!(r.status().as_u16(), 303, "the moderator could not sign in");
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let queue = c
-        .get(format!("{base}/moderate"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden(&queue, "csrf").expect("the queue has a CSRF token");
+    // Signing in asserts the redirect, so a 5xx there fails the soak as well.
+    let session = crate::common::server::sign_in(&c, &base, "soak", PASSWORD).await;
+    tally.record("sign in", "/moderate/login", 303);
+    let (cookie, csrf) = (session.cookie, session.csrf);
+    assert!(!csrf.is_empty(), "the queue has a CSRF token");
     let mut done = 0;
     loop {
         let next = confirmed.lock().unwrap().get(done).cloned();
