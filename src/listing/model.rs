@@ -330,6 +330,19 @@ impl Day {
         }
     }
 
+    /// The two-letter code RFC 5545 (iCalendar `BYDAY`, HSDS `byday`) uses.
+    pub fn rfc5545(self) -> &'static str {
+        match self {
+            Day::Mon => "MO",
+            Day::Tue => "TU",
+            Day::Wed => "WE",
+            Day::Thu => "TH",
+            Day::Fri => "FR",
+            Day::Sat => "SA",
+            Day::Sun => "SU",
+        }
+    }
+
     pub fn from_slug(s: &str) -> Option<Day> {
         let s = s.trim().to_ascii_lowercase();
         Day::ALL

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::ids;
 use super::taxonomy::{Term, Vocab, term};
 use crate::listing::schedule::{OneOff, Repeat, SessionRule};
-use crate::listing::{Day, JoinMethod, Listing, Mode, Taxonomy, Venue};
+use crate::listing::{JoinMethod, Listing, Mode, Taxonomy, Venue};
 
 /// The HSDS version string Signpost's API reports (as the ORUK validator expects).
 pub const VERSION: &str = "HSDS-UK-3.0";
@@ -65,19 +65,6 @@ fn obj(v: Value) -> Map<String, Value> {
     }
 }
 
-/// RFC 5545 day codes.
-pub fn rrule_day(d: Day) -> &'static str {
-    match d {
-        Day::Mon => "MO",
-        Day::Tue => "TU",
-        Day::Wed => "WE",
-        Day::Thu => "TH",
-        Day::Fri => "FR",
-        Day::Sat => "SA",
-        Day::Sun => "SU",
-    }
-}
-
 fn hm(t: chrono::NaiveTime) -> String {
     t.format("%H:%M").to_string()
 }
@@ -98,12 +85,12 @@ fn attending(modes: &[Mode]) -> String {
 
 fn rule_schedule(sid: Uuid, id: Uuid, r: &SessionRule, attending_type: &str) -> Value {
     let (freq, interval, byday) = match r.repeat {
-        Repeat::Weekly => ("WEEKLY", 1, rrule_day(r.day).to_string()),
-        Repeat::Fortnightly => ("WEEKLY", 2, rrule_day(r.day).to_string()),
+        Repeat::Weekly => ("WEEKLY", 1, r.day.rfc5545().to_string()),
+        Repeat::Fortnightly => ("WEEKLY", 2, r.day.rfc5545().to_string()),
         Repeat::Monthly => (
             "MONTHLY",
             1,
-            format!("{}{}", r.week_of_month.unwrap_or(1), rrule_day(r.day)),
+            format!("{}{}", r.week_of_month.unwrap_or(1), r.day.rfc5545()),
         ),
     };
     let mut m = obj(json!({

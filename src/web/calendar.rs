@@ -7,8 +7,8 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
 
+use crate::listing::Listing;
 use crate::listing::schedule::{Repeat, Schedule, SessionRule};
-use crate::listing::{Day, Listing};
 
 const TZ: &str = "Europe/London";
 
@@ -82,7 +82,7 @@ fn recurring(
         ..Default::default()
     };
     let first = alone.next(now)?;
-    let byday = ical_day(rule.day);
+    let byday = rule.day.rfc5545();
     let mut rrule = match rule.repeat {
         Repeat::Weekly => format!("FREQ=WEEKLY;BYDAY={byday}"),
         Repeat::Fortnightly => format!("FREQ=WEEKLY;INTERVAL=2;BYDAY={byday}"),
@@ -163,18 +163,6 @@ fn event(
     line(&mut e, "URL", page_url);
     e.push_str("END:VEVENT\r\n");
     e
-}
-
-fn ical_day(d: Day) -> &'static str {
-    match d {
-        Day::Mon => "MO",
-        Day::Tue => "TU",
-        Day::Wed => "WE",
-        Day::Thu => "TH",
-        Day::Fri => "FR",
-        Day::Sat => "SA",
-        Day::Sun => "SU",
-    }
 }
 
 fn compact(d: NaiveDate) -> String {
