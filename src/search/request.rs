@@ -251,6 +251,18 @@ impl SearchRequest {
     }
 
     /// Results a page.
+    /// Whether anything narrows the search beyond its words and place: a type, an
+    /// access need, free, a day or time, an age or a way of taking part.
+    pub fn has_filters(&self) -> bool {
+        !self.types.is_empty()
+            || !self.access.is_empty()
+            || self.free
+            || !self.days.is_empty()
+            || !self.times.is_empty()
+            || self.age.is_some()
+            || !self.modes.is_empty()
+    }
+
     pub fn page_size(&self) -> usize {
         self.per_page.unwrap_or(PER_PAGE).max(1)
     }

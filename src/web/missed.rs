@@ -68,15 +68,8 @@ impl MissedSearches {
     /// page, and fewer than [`FEW_RESULTS`] results or only results with some of the
     /// words.
     pub fn record(&self, req: &SearchRequest, results: &SearchResults, today: NaiveDate) {
-        let unfiltered = req.types.is_empty()
-            && req.access.is_empty()
-            && !req.free
-            && req.days.is_empty()
-            && req.times.is_empty()
-            && req.age.is_none()
-            && req.modes.is_empty();
         let missed = results.total < FEW_RESULTS || results.some_words;
-        if !self.on || !unfiltered || req.page > 1 || !missed {
+        if !self.on || req.has_filters() || req.page > 1 || !missed {
             return;
         }
         let Some(query) = normalise(&req.q) else {

@@ -382,14 +382,7 @@ fn loosen(req: &SearchRequest, s: &Shortlist) -> Vec<(String, String)> {
             link(&r),
         ));
     }
-    let filtered = !req.types.is_empty()
-        || !req.access.is_empty()
-        || req.free
-        || !req.days.is_empty()
-        || !req.times.is_empty()
-        || req.age.is_some()
-        || !req.modes.is_empty();
-    if filtered {
+    if req.has_filters() {
         let r = SearchRequest {
             q: req.q.clone(),
             near: req.near.clone(),
