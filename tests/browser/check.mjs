@@ -111,6 +111,7 @@ try {
     await page.goto(base + "/moderate/audit");
     await axeHere("moderate (audit)");
     await page.goto(base + "/moderate/categories");
+    if ((await page.locator("main section.card").count()) === 0) problem("needs a category: no listing shown");
     await axeHere("moderate (needs a category)");
     // A search that finds nothing shows on the moderators' list of them.
     await page.goto(base + "/search?q=qwxz+vbnm");
@@ -227,6 +228,19 @@ try {
       else {
         console.log(`first screen ${label} /moderate: first item at ${Math.round(item.y)}px`);
         if (item.y + Math.min(item.height, 40) > vp.height) problem(`first screen ${label}: the moderator's first item is not on the first screen`);
+      }
+      // The other moderator lists: the first item's heading or row on the first screen.
+      for (const [path, first] of [
+        ["/moderate/categories", "main section.card h2"],
+        ["/moderate/searches", "main table tbody tr"],
+      ]) {
+        await pg.goto(base + path);
+        const box = await pg.locator(first).first().boundingBox();
+        if (!box) problem(`first screen ${label}: ${path} shows no item`);
+        else {
+          console.log(`first screen ${label} ${path}: first item at ${Math.round(box.y)}px`);
+          if (box.y + box.height > vp.height) problem(`first screen ${label}: the first item of ${path} is not on the first screen`);
+        }
       }
     } catch (e) {
       problem(`first screen ${label}: ${e.message || e}`);

@@ -379,14 +379,9 @@ pub fn missed_page(
             (nav(user, csrf))
             h1 { "Searches that found nothing" }
             p {
-                "What people typed that found nothing, fewer than "
-                (crate::web::missed::FEW_RESULTS) " results, or only listings with some of the words, since the week starting "
-                (since.format("%-d %B %Y")) ". Use it to add the words people use to listings and types, and to see what people look for that does not exist near them."
-            }
-            p {
-                "Only the words are kept, with the week and the postcode district searched near. "
-                "Postcodes, numbers, e-mail and web addresses are removed from the words, and nothing is kept that could tell who searched or when in the week. "
-                "Searches with filters other than a place are not counted."
+                "What people typed that found nothing or little since the week starting "
+                (since.format("%-d %B %Y")) ", newest week first. "
+                a href="#what-is-counted" { "What is counted" }
             }
             @if !on {
                 div.notice role="status" {
@@ -419,6 +414,17 @@ pub fn missed_page(
                         }
                     }
                 }
+            }
+            h2 id="what-is-counted" { "What is counted" }
+            p {
+                "A search is listed when it found nothing, fewer than "
+                (crate::web::missed::FEW_RESULTS) " results, or only listings with some of the words. "
+                "Use it to add the words people use to listings and types, and to see what people look for that does not exist near them."
+            }
+            p {
+                "Only the words are kept, with the week and the postcode district searched near. "
+                "Postcodes, numbers, e-mail and web addresses are removed from the words, and nothing is kept that could tell who searched or when in the week. "
+                "Searches with filters other than a place are not counted."
             }
         },
     )
