@@ -632,7 +632,7 @@ fn apply(
                 taxonomy,
                 &geocoder,
                 (source, area),
-                &touched,
+                (&touched, &openactive::JustWritten::default()),
                 now,
                 &mut r,
             )?;

@@ -449,7 +449,7 @@ fn inherit(p: Value) -> Value {
 
 /// The parent of a group of items (a series, a facility use, a course): the one with
 /// the group's id, else any parent, else one a child embeds.
-fn parent_of(values: &[Value], group_key: &str) -> Option<Value> {
+fn parent_of(values: &[&Value], group_key: &str) -> Option<Value> {
     let is_parent = |v: &Value| {
         PARENTS.contains(&type_of(v))
             && parent_ref(v).is_none_or(|_| !CHILDREN.contains(&type_of(v)))
@@ -458,7 +458,7 @@ fn parent_of(values: &[Value], group_key: &str) -> Option<Value> {
         .iter()
         .find(|v| is_parent(v) && id_of(v).as_deref() == Some(group_key))
         .or_else(|| values.iter().find(|v| is_parent(v)))
-        .cloned()
+        .map(|v| (*v).clone())
         .or_else(|| {
             // A child that embeds its parent is enough on its own.
             values.iter().find_map(
@@ -611,13 +611,27 @@ pub fn listing_for_group(
         .iter()
         .filter_map(|i| serde_json::from_str(&i.data).ok())
         .collect();
-    let parent = parent_of(&values, group_key);
+    let values: Vec<&Value> = values.iter().collect();
+    listing_for_values(source, group_key, &values, taxonomy, now)
+}
+
+/// [`listing_for_group`] on items already parsed: a harvest passes the items it has
+/// just read from the feed rather than parse back the copies it stored.
+pub fn listing_for_values(
+    source: &str,
+    group_key: &str,
+    values: &[&Value],
+    taxonomy: &Taxonomy,
+    now: NaiveDateTime,
+) -> Result<Option<Listing>, String> {
+    let parent = parent_of(values, group_key);
     let Some(p) = parent else {
         return Ok(None);
     };
     let p = inherit(p);
     let children: Vec<&Value> = values
         .iter()
+        .copied()
         .filter(|v| CHILDREN.contains(&type_of(v)))
         .chain(as_list(p.get("subEvent")))
         .chain(as_list(p.get("event")))

@@ -12,6 +12,8 @@
 
 pub mod map;
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -343,6 +345,7 @@ fn apply_page(
             // Groups touched on this page, in first-seen order, with the position of the
             // item that touched them (for messages).
             let mut groups: Vec<(String, usize)> = Vec::new();
+            let mut written = JustWritten::default();
             let mut touch = |g: String, pos: usize| {
                 if !groups.iter().any(|(x, _)| *x == g) {
                     groups.push((g, pos));
@@ -369,14 +372,15 @@ fn apply_page(
                 if let Some((_, old_group)) = &prev {
                     touch(old_group.clone(), pos);
                 }
-                match &item.data {
+                match item.data {
                     None => {
                         report.deleted += 1;
                         tx.delete_item(source, feed, &item.id)?;
+                        written.forget(feed, &item.id);
                     }
                     Some(data) => {
                         report.updated += 1;
-                        let group = map::group_key(feed, &item.id, data);
+                        let group = map::group_key(feed, &item.id, &data);
                         tx.put_item(
                             source,
                             feed,
@@ -386,6 +390,7 @@ fn apply_page(
                             &group,
                             &data.to_string(),
                         )?;
+                        written.keep(feed, item.id, data);
                         touch(group, pos);
                     }
                 }
@@ -395,7 +400,7 @@ fn apply_page(
                 taxonomy,
                 &geocoder,
                 (source, area),
-                &groups,
+                (&groups, &written),
                 now,
                 &mut report,
             )?;
@@ -407,6 +412,32 @@ fn apply_page(
     Ok(report)
 }
 
+/// Items written in the current transaction, as parsed from the feed, by feed and item
+/// id. Rebuilding a group takes them from here instead of parsing back the copies just
+/// stored: parsing and dropping those copies was a quarter of a harvest's instructions
+/// (BENCHMARKS.md, "Harvest profiled").
+#[derive(Default)]
+pub(crate) struct JustWritten(HashMap<String, HashMap<String, Value>>);
+
+impl JustWritten {
+    fn keep(&mut self, feed: &str, item_id: String, data: Value) {
+        self.0
+            .entry(feed.to_string())
+            .or_default()
+            .insert(item_id, data);
+    }
+
+    fn forget(&mut self, feed: &str, item_id: &str) {
+        if let Some(items) = self.0.get_mut(feed) {
+            items.remove(item_id);
+        }
+    }
+
+    fn get(&self, feed: &str, item_id: &str) -> Option<&Value> {
+        self.0.get(feed)?.get(item_id)
+    }
+}
+
 /// Rebuilds the listings of `groups` (each with the position of the item that touched
 /// it) and writes them, counting what was created, changed or unchanged. Shared with
 /// `ingest::webpage`.
@@ -415,7 +446,7 @@ pub(crate) fn rebuild_groups(
     taxonomy: &Taxonomy,
     geocoder: &Geocoder<'_>,
     (source, area): (&str, Option<&crate::geo::area::Area>),
-    groups: &[(String, usize)],
+    (groups, written): (&[(String, usize)], &JustWritten),
     now: NaiveDateTime,
     report: &mut HarvestReport,
 ) -> Result<(), crate::store::StoreError> {
@@ -426,7 +457,7 @@ pub(crate) fn rebuild_groups(
             taxonomy,
             geocoder,
             (source, area),
-            group,
+            (group, written),
             *pos,
             now,
             &mut listings,
@@ -451,19 +482,29 @@ fn rebuild(
     taxonomy: &Taxonomy,
     geocoder: &Geocoder<'_>,
     (source, area): (&str, Option<&crate::geo::area::Area>),
-    group: &str,
+    (group, written): (&str, &JustWritten),
     position: usize,
     now: NaiveDateTime,
     out: &mut Vec<crate::listing::Listing>,
     report: &mut HarvestReport,
 ) -> Result<(), crate::store::StoreError> {
     let items = tx.group(source, group)?;
+    // The group's items in their stored order; those written in this transaction as
+    // they were read from the feed, the others parsed from the store.
+    let values: Vec<Cow<'_, Value>> = items
+        .iter()
+        .filter_map(|i| match written.get(&i.feed, &i.item_id) {
+            Some(v) => Some(Cow::Borrowed(v)),
+            None => serde_json::from_str(&i.data).ok().map(Cow::Owned),
+        })
+        .collect();
+    let values: Vec<&Value> = values.iter().map(AsRef::as_ref).collect();
     let fail = |reasons: Vec<String>| ItemProblem {
         position,
         source_id: Some(group.to_string()),
         reasons,
     };
-    match map::listing_for_group(source, group, &items, taxonomy, now) {
+    match map::listing_for_values(source, group, &values, taxonomy, now) {
         Ok(Some(mut l)) => match crate::ingest::settle(&mut l, geocoder, taxonomy, area) {
             Ok(notes) => {
                 // What was guessed (a postcode we could not find) is in the listing's
