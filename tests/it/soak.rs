@@ -109,19 +109,37 @@ impl Tally {
     }
 }
 
-/// RSS in kB and open file descriptors of a process, from /proc.
-fn resources(pid: u32) -> Option<(u64, usize)> {
+/// One reading of a process's memory (kB, from /proc) and open file descriptors.
+#[derive(Debug, Clone, Copy)]
+struct Resources {
+    /// Resident set: anonymous (heap) plus file pages plus shared memory.
+    rss: u64,
+    /// Heap and other anonymous memory: what a leak would grow.
+    anon: u64,
+    /// Pages of mapped files (the search index's segments), which the kernel can drop
+    /// and read again.
+    file: u64,
+    fds: usize,
+}
+
+fn resources(pid: u32) -> Option<Resources> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
-    Some((rss, fds))
+    let kb = |key: &str| -> Option<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some(Resources {
+        rss: kb("VmRSS:")?,
+        anon: kb("RssAnon:")?,
+        file: kb("RssFile:")?,
+        fds: std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count(),
+    })
 }
 
 /// A search API answer, for the checks at the end.
@@ -440,7 +458,7 @@ async fn serve_under_load_loses_nothing() {
 
     // Watch the server's memory and descriptors; the first reading after a few
     // seconds of load is the baseline (the index and caches warm up first).
-    let mut samples: Vec<(u64, usize)> = Vec::new();
+    let mut samples: Vec<Resources> = Vec::new();
     let run = Duration::from_secs(seconds);
     let started = Instant::now();
     while started.elapsed() < run {
@@ -535,22 +553,43 @@ async fn serve_under_load_loses_nothing() {
     let statuses = tally.statuses.lock().unwrap().clone();
     let by_kind = tally.by_kind.lock().unwrap().clone();
     let errors = tally.errors.lock().unwrap().clone();
-    let warm = samples.len().min(5).saturating_sub(1);
+    // The first figures are taken once the server has warmed up: after 5 seconds, or
+    // a fifth of a long run.
+    let warm = (samples.len() / 5).max(samples.len().min(5).saturating_sub(1));
     let (start, end) = (samples[warm], *samples.last().unwrap());
-    let max_rss = samples.iter().map(|s| s.0).max().unwrap();
-    let max_fds = samples.iter().map(|s| s.1).max().unwrap();
+    let max_rss = samples.iter().map(|s| s.rss).max().unwrap();
+    let max_fds = samples.iter().map(|s| s.fds).max().unwrap();
+    // Memory over the run, in ten steps: anonymous memory (what a leak grows) apart
+    // from the index's mapped file pages.
+    let series: Vec<String> = (0..=10)
+        .map(|k| {
+            let i = (samples.len() - 1) * k / 10;
+            let s = samples[i];
+            format!(
+                "{}s rss {} anon {} file {}",
+                i + 1,
+                s.rss / 1024,
+                s.anon / 1024,
+                s.file / 1024
+            )
+        })
+        .collect();
     println!(
         "soak {seconds}s: requests by kind {by_kind:?}; statuses {statuses:?}; transport errors {}; \
          submissions confirmed {} approved {} found by search {found}; feed changes {rounds}, feed requests {feed_requests}, \
-         harvested listings {}; RSS kB start {} end {} max {max_rss}; fds start {} end {} max {max_fds}",
+         harvested listings {}; RSS kB start {} end {} max {max_rss}; anonymous kB start {} end {}; fds start {} end {} max {max_fds}\n\
+         memory (MB) over the run: {}",
         tally.transport_errors.load(Ordering::Relaxed),
         confirmed.len(),
         approved.len(),
         harvested.len(),
-        start.0,
-        end.0,
-        start.1,
-        end.1,
+        start.rss,
+        end.rss,
+        start.anon,
+        end.anon,
+        start.fds,
+        end.fds,
+        series.join("; "),
     );
     assert!(errors.is_empty(), "5xx answers: {errors:?}");
     assert_eq!(
@@ -565,16 +604,28 @@ async fn serve_under_load_loses_nothing() {
     // Flat: descriptors back where they were (a few in flight either way), memory not
     // growing without bound (allocator and cache noise allowed).
     assert!(
-        end.1 <= start.1 + 16,
+        end.fds <= start.fds + 16,
         "open file descriptors grew from {} to {}",
-        start.1,
-        end.1
+        start.fds,
+        end.fds
     );
     assert!(
-        end.0 <= start.0 * 2 + 64 * 1024,
+        end.rss <= start.rss * 2 + 64 * 1024,
         "RSS grew from {} kB to {} kB",
-        start.0,
-        end.0
+        start.rss,
+        end.rss
     );
+    // Memory climbs while the server warms up (the index writer's buffer, SQLite's page
+    // caches, the allocator's per-thread arenas), then levels off. In a long run the
+    // second half must be level: a leak keeps climbing at the rate it started.
+    if seconds >= 300 {
+        let mid = samples[samples.len() / 2];
+        assert!(
+            end.anon <= mid.anon + (mid.anon / 10).max(32 * 1024),
+            "anonymous memory still growing in the second half: {} kB at the middle, {} kB at the end",
+            mid.anon,
+            end.anon
+        );
+    }
     drop(server);
 }
