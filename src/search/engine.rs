@@ -351,6 +351,32 @@ impl Engine {
         rule(now.date()).map_or(0, |cutoff| cutoff.num_days_from_ce().max(1) as u64)
     }
 
+    /// Whether two adjacent words are in a listing's name or its organisation's name
+    /// (stemmed as the index stems them): "free spirits" of "Free Spirits Choir". One
+    /// term lookup in the word-pair field each. See `understand`.
+    pub fn in_a_name(&self, first: &str, second: &str) -> bool {
+        let stem = |w: &str| {
+            let mut a = super::schema::stemmed_analyzer();
+            let mut stream = a.token_stream(w);
+            let mut out = None;
+            while let Some(t) = stream.next() {
+                out.get_or_insert_with(|| t.text.clone());
+            }
+            out
+        };
+        let (Some(a), Some(b)) = (stem(first), stem(second)) else {
+            return false;
+        };
+        let searcher = self.index.reader.searcher();
+        use super::schema::{PairField, pair_term};
+        [PairField::Title, PairField::Organisation]
+            .into_iter()
+            .any(|field| {
+                let term = pair_term(&self.index.fields, field, &a, &b);
+                searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+            })
+    }
+
     /// Sets the freshness rule (see the `stale_from` field).
     pub fn set_stale_from(&self, rule: StaleFrom) {
         *self.stale_from.write().unwrap_or_else(|p| p.into_inner()) = rule;

@@ -13,6 +13,7 @@ pub mod index;
 pub mod request;
 pub mod schema;
 pub mod text;
+pub mod understand;
 
 use std::path::PathBuf;
 

@@ -57,6 +57,9 @@ pub struct SearchRequest {
     /// Results a page; `None` is [`PER_PAGE`]. Never read from a public query string:
     /// set by callers that page differently (the Open Referral API's `per_page`).
     pub per_page: Option<usize>,
+    /// Search every word as typed: no filters read from the words (`understand`).
+    /// The page's "search for all your words instead" link sets it.
+    pub as_typed: bool,
 }
 
 /// One parameter that could not be used.
@@ -167,6 +170,7 @@ impl SearchRequest {
                     _ => return Err(err("free", "Free must be 1 (only free activities) or 0")),
                 }
             }
+            "as_typed" => self.as_typed = matches!(v, "1" | "true" | "yes" | "on"),
             "sort" => {
                 self.sort = match v {
                     "" => self.sort,
@@ -298,6 +302,9 @@ impl SearchRequest {
             out.push(("age", a.to_string()));
         }
         out.extend(self.modes.iter().map(|m| ("mode", m.slug().to_string())));
+        if self.as_typed {
+            out.push(("as_typed", "1".into()));
+        }
         if let Some(s) = self.sort {
             out.push((
                 "sort",
@@ -346,7 +353,7 @@ fn parse_within(v: &str) -> Result<f64, ParamError> {
 }
 
 /// Adds `x` to a list of choices unless it is there already.
-fn push_new<T: PartialEq>(list: &mut Vec<T>, x: T) {
+pub(crate) fn push_new<T: PartialEq>(list: &mut Vec<T>, x: T) {
     if !list.contains(&x) {
         list.push(x);
     }

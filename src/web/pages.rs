@@ -12,6 +12,7 @@ use super::form::Pairs;
 use super::shortlist::Shortlist;
 use super::views::{self, ListingContext};
 use super::{AppState, WebError, api, blocking, calendar, jsonld, search, text_pages};
+use crate::search::request::MAX_QUERY_CHARS;
 use crate::search::{SearchRequest, TypeCount};
 
 /// Counts of published listings per type, for the category tiles.
@@ -60,6 +61,32 @@ pub async fn search(
     let (req, errors) = search::parse(&state, raw.as_deref());
     let s = Shortlist::from_query(raw.as_deref());
     let taxonomy = state.app.taxonomy;
+    // Words that name filters become the filters, by a redirect to the search that
+    // says so; `typed` carries the words as they were typed, for the note.
+    let typed = Pairs::query(raw.as_deref())
+        .first("typed")
+        .map(|t| t.chars().take(MAX_QUERY_CHARS).collect::<String>())
+        .filter(|t| !t.trim().is_empty());
+    if errors.is_empty() && !req.as_typed && typed.is_none() && !req.q.trim().is_empty() {
+        let u = search::understand(&state, req.q.clone(), req.near.is_some()).await?;
+        if !u.taken.is_empty() {
+            let mut understood = req.clone();
+            u.apply(&mut understood);
+            let mut url = format!("/search?{}", understood.to_query_string(None));
+            url.push_str(if url.ends_with('?') { "" } else { "&" });
+            url.push_str(
+                &form_urlencoded::Serializer::new(String::new())
+                    .append_pair("typed", &req.q)
+                    .finish(),
+            );
+            url.push_str(&s.query_suffix());
+            return Ok(Redirect::to(&url).into_response());
+        }
+    }
+    let note = match &typed {
+        Some(t) if errors.is_empty() && !req.as_typed => understood_note(&state, &req, t).await?,
+        _ => None,
+    };
     let results = if errors.is_empty() {
         search::run(&state, req.clone()).await
     } else {
@@ -69,15 +96,60 @@ pub async fn search(
         Ok(results) => {
             let today = (state.clock)().date();
             state.site.missed.record(&req, &results, today);
-            Ok(views::search_page(&req, &[], Some(&results), taxonomy, &s).into_response())
+            Ok(
+                views::search_page(&req, &[], Some(&results), taxonomy, &s, note.as_ref())
+                    .into_response(),
+            )
         }
         Err(WebError::BadParams(errors)) => Ok((
             StatusCode::BAD_REQUEST,
-            views::search_page(&req, &errors, None, taxonomy, &s),
+            views::search_page(&req, &errors, None, taxonomy, &s, None),
         )
             .into_response()),
         Err(e) => Err(e),
     }
+}
+
+/// The note under the applied filters after words became filters, with the search of
+/// every word as typed (those filters taken off). The words are read again (the same
+/// reading gives the same filters), so the note is only shown when they still give
+/// this search: with the place box filled in or not, whichever matches.
+async fn understood_note(
+    state: &AppState,
+    req: &SearchRequest,
+    typed: &str,
+) -> Result<Option<views::Understood>, WebError> {
+    use crate::search::understand::Filter;
+    for place_given in [false, true] {
+        let u = search::understand(state, typed.to_string(), place_given).await?;
+        if u.taken.is_empty() || u.q != req.q {
+            continue;
+        }
+        let mut as_typed = SearchRequest {
+            q: typed.to_string(),
+            as_typed: true,
+            page: 1,
+            ..req.clone()
+        };
+        for t in &u.taken {
+            match &t.filter {
+                Filter::Free => as_typed.free = false,
+                Filter::Day(d) => as_typed.days.retain(|x| x != d),
+                Filter::Time(time) => as_typed.times.retain(|x| x != time),
+                Filter::Age(_) => as_typed.age = None,
+                Filter::Access(slug) => as_typed.access.retain(|x| x != slug),
+                Filter::Mode(m) => as_typed.modes.retain(|x| x != m),
+                Filter::Near(_) => {
+                    as_typed.near = None;
+                    as_typed.near_input.clear();
+                }
+            }
+        }
+        return Ok(Some(views::Understood {
+            as_typed: format!("/search?{}", as_typed.to_query_string(None)),
+        }));
+    }
+    Ok(None)
 }
 
 pub async fn listing(

@@ -1,8 +1,9 @@
 //! The search step shared by the page and the API: parse, locate, search, off the
-//! async runtime.
+//! async runtime; and, for the page, the filters understood from the words.
 
 use crate::App;
-use crate::geo::locate::{Geocoder, Located};
+use crate::geo::locate::{Geocoder, LocateError, Located};
+use crate::search::understand::{self, Names, Understanding};
 use crate::search::{ParamError, SearchError, SearchRequest, SearchResults};
 
 use super::{AppState, WebError};
@@ -55,4 +56,39 @@ async fn located(
         Ok(search(&app, &req, location.as_ref(), now)?)
     })
     .await?
+}
+
+/// The directory as the query reader sees it: names from the index, places from the
+/// geocoder (postcodes and the gazetteer learned from the listings).
+struct Directory<'a>(&'a App);
+
+impl Names for Directory<'_> {
+    fn in_a_name(&self, first: &str, second: &str) -> bool {
+        self.0.engine.in_a_name(first, second)
+    }
+
+    fn is_place(&self, typed: &str) -> bool {
+        let Ok(near) = crate::search::Near::parse(typed) else {
+            return false;
+        };
+        matches!(
+            Geocoder::new(&self.0.store).locate(&near),
+            Ok(_) | Err(LocateError::Ambiguous { .. })
+        )
+    }
+}
+
+/// The filters named in the words `q` (see `search::understand`), read off the async
+/// runtime because places are looked up in the store. `place_given`: the place box is
+/// filled in, so the words are not read for a place.
+pub async fn understand(
+    state: &AppState,
+    q: String,
+    place_given: bool,
+) -> Result<Understanding, WebError> {
+    let app = state.app.clone();
+    Ok(tokio::task::spawn_blocking(move || {
+        understand::understand(&q, app.taxonomy, &Directory(&app), place_given)
+    })
+    .await?)
 }

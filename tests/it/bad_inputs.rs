@@ -55,7 +55,9 @@ async fn pages_escape_everything_they_echo() {
     let t = TestApp::with_demo();
     for s in hostile_strings() {
         for p in ["q", "near", "age", "type"] {
-            let uri = format!("/search?{p}={}", enc(s));
+            // Word for word: words that name a filter would otherwise send the page on
+            // to the search with that filter (tested below).
+            let uri = format!("/search?{p}={}&as_typed=1", enc(s));
             let (status, headers, body) = t.get(&uri).await;
             assert!(status.as_u16() < 500, "{uri} gave {status}");
             assert!(
@@ -86,6 +88,42 @@ async fn pages_escape_everything_they_echo() {
             }
         }
     }
+}
+
+/// Filters read from hostile words: the redirect goes to a search page, which answers
+/// without a server error and echoes nothing unescaped; so does a hostile `typed`.
+#[tokio::test]
+async fn filters_read_from_hostile_words_are_harmless() {
+    let t = TestApp::with_demo();
+    let mut redirected = 0;
+    for s in hostile_strings() {
+        let uri = format!("/search?q={}", enc(s));
+        let (status, headers, body) = t.get(&uri).await;
+        assert!(status.as_u16() < 500, "{uri} gave {status}");
+        let (status, body) = if status == StatusCode::SEE_OTHER {
+            redirected += 1;
+            let to = headers["location"].to_str().unwrap().to_string();
+            assert!(to.starts_with("/search?"), "{uri} went to {to}");
+            let (status, _, body) = t.get(&to).await;
+            assert!(status.as_u16() < 500, "{to} gave {status}");
+            (status, body)
+        } else {
+            (status, body)
+        };
+        assert!(!status.is_redirection(), "{uri} redirected twice");
+        assert!(!body.contains("<script"), "{uri} reflected a script tag");
+        let uri = format!("/search?q=walking&typed={}", enc(s));
+        let (status, _, body) = t.get(&uri).await;
+        assert!(status.as_u16() < 500, "{uri} gave {status}");
+        assert!(!body.contains("<script"), "{uri} reflected a script tag");
+        if s.contains('<') {
+            assert!(
+                !body.contains(s.as_str()),
+                "{uri} reflected input unescaped"
+            );
+        }
+    }
+    assert!(redirected > 0, "no hostile string named a filter");
 }
 
 #[tokio::test]

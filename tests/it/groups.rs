@@ -1143,30 +1143,20 @@ async fn moderators_choose_types_for_listings_that_need_a_category() {
     let t = TestApp::with_demo();
     let r = router(&t, |_| {});
     // A council record that fits none of the types comes in with the general type.
-    let record: signpost::listing::Listing = serde_json::from_value(serde_json::json!({
-        "title": "Pest control",
-        "description": "The council deals with rats and wasps' nests.",
-        "provenance": {"source_id": "pc-1"}
-    }))
-    .unwrap();
-    let report = signpost::ingest::import(
-        &t.app.store,
-        t.app.taxonomy,
-        vec![Ok(record)],
-        &signpost::ingest::ImportOptions {
-            source: "council".into(),
-            withdraw_missing: false,
-            area: signpost::geo::area::Area::parse("M33").ok(),
-        },
-    )
-    .unwrap();
+    let report = t.import_one(
+        "council",
+        serde_json::json!({
+            "title": "Pest control",
+            "description": "The council deals with rats and wasps' nests.",
+            "provenance": {"source_id": "pc-1"}
+        }),
+    );
     assert_eq!(
         (report.created, report.gaps.general_type),
         (1, 1),
         "{report}"
     );
     let (id, _) = t.app.store.ids_for_source("council").unwrap()[0].clone();
-    t.sync();
 
     let (s, h, _) = send(&r, "GET", "/moderate/categories", "", None).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "signed-in only");

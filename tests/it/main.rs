@@ -35,4 +35,5 @@ mod shutdown;
 mod site;
 mod snapshots;
 mod soak;
+mod understand;
 mod web_harvest;

@@ -24,7 +24,7 @@ pub use pages::{
 pub use shortlist::{handout_page, shared_page, shortlist_page, shortlist_text};
 
 pub use listing::{ListingContext, listing_page};
-pub use search::search_page;
+pub use search::{Understood, search_page};
 
 /// What every page's frame needs besides its body.
 #[derive(Default)]

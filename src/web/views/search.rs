@@ -281,12 +281,31 @@ fn filters_panel(
     }
 }
 
+/// Filters read from the words: a short note under the applied filters says so, and
+/// links to the search of every word as typed. The filters themselves are the applied
+/// filters beside it, each removable, and the place is in the place box.
+#[derive(Debug, Clone)]
+pub struct Understood {
+    /// The search of every word as typed, without the filters read from them.
+    pub as_typed: String,
+}
+
+fn understood_note(u: &Understood, shortlist: &Shortlist) -> Markup {
+    html! {
+        p.location-note #understood {
+            "We used some of your words as filters. "
+            a href={ (u.as_typed) (shortlist.query_suffix()) } { "Search for all your words instead" }
+        }
+    }
+}
+
 pub fn search_page(
     req: &SearchRequest,
     errors: &[ParamError],
     results: Option<&SearchResults>,
     taxonomy: &Taxonomy,
     shortlist: &Shortlist,
+    understood: Option<&Understood>,
 ) -> Markup {
     let title = if !errors.is_empty() {
         "Error: Search".to_string()
@@ -311,7 +330,7 @@ pub fn search_page(
                 (filters_panel(req, errors, results, taxonomy))
                 div.search-main {
                     @if let Some(r) = results {
-                        (results_list(req, r, taxonomy, shortlist))
+                        (results_list(req, r, taxonomy, shortlist, understood))
                     } @else if !shortlist.is_empty() {
                         (shortlist_note(shortlist))
                     }
@@ -401,6 +420,7 @@ fn results_list(
     r: &SearchResults,
     taxonomy: &Taxonomy,
     s: &Shortlist,
+    understood: Option<&Understood>,
 ) -> Markup {
     let this_page = req.to_query_string(Some(r.page));
     let from: String = form_urlencoded::byte_serialize(this_page.as_bytes()).collect();
@@ -444,6 +464,7 @@ fn results_list(
                     }
                 }
             }
+            @if let Some(u) = understood { (understood_note(u, s)) }
             @if !s.is_empty() { (shortlist_note(s)) }
             @if r.total == 0 {
                 p { "We could not find anything that matches." }

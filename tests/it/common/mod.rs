@@ -94,6 +94,25 @@ impl TestApp {
         let mut i = self.indexer.lock().unwrap();
         self.app.sync(&mut i).unwrap();
     }
+
+    /// Imports one listing (Signpost JSON) from `source`, placed in Sale (M33) when it
+    /// says nothing of where, through the real importer, and brings the index up to date.
+    pub fn import_one(&self, source: &str, listing: Value) -> signpost::ingest::ImportReport {
+        let record: signpost::listing::Listing = serde_json::from_value(listing).unwrap();
+        let report = signpost::ingest::import(
+            &self.app.store,
+            self.app.taxonomy,
+            vec![Ok(record)],
+            &signpost::ingest::ImportOptions {
+                source: source.into(),
+                withdraw_missing: false,
+                area: signpost::geo::area::Area::parse("M33").ok(),
+            },
+        )
+        .unwrap();
+        self.sync();
+        report
+    }
 }
 
 /// Sends one request through a router: the status, the headers and the body as text.
