@@ -178,6 +178,12 @@ const MIGRATIONS: &[&str] = &[
     // 11: the open data feeds page through the listings of a few sources in change
     // order (see `store::republish`); without this they would walk every listing.
     "CREATE INDEX listings_source_seq ON listings (source, seq, id);",
+    // 12: the Open Referral API's `modified_after` reads the listings changed since a
+    // time in change order (`Store::changed_since`): a range of this index instead of
+    // every listing, sorted. Its condition must match that query's for SQLite to use it,
+    // and it carries that condition's columns so a count reads the index alone.
+    "CREATE INDEX listings_updated ON listings (updated_at, id, merged_into, status)
+        WHERE merged_into IS NULL AND status IN ('published', 'archived');",
 ];
 
 /// The newest schema version this build knows.

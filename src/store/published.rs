@@ -21,6 +21,17 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// How many listings changed at or after `?1` (see [`Store::changed_since`]). The
+/// condition is the `listings_updated` index's (migration 12), so SQLite counts the
+/// index alone.
+pub(super) const CHANGED_COUNT_SQL: &str = "SELECT COUNT(*) FROM listings
+    WHERE updated_at >= ?1 AND merged_into IS NULL AND status IN ('published', 'archived')";
+
+/// One page of them in change order: a range of the same index, not a sort.
+pub(super) const CHANGED_PAGE_SQL: &str = "SELECT id, data, updated_at FROM listings
+    WHERE updated_at >= ?1 AND merged_into IS NULL AND status IN ('published', 'archived')
+    ORDER BY updated_at, id LIMIT ?2 OFFSET ?3";
+
 impl Store {
     /// The listings with these ids, as people see them (duplicates filled in), with
     /// their change times, in the order given; ids that do not exist are skipped.
@@ -52,18 +63,9 @@ impl Store {
         limit: usize,
     ) -> Result<(usize, Vec<Dated>)> {
         let since = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let filter = "updated_at >= ?1 AND merged_into IS NULL
-                      AND status IN ('published', 'archived')";
         self.with_reader(|conn| {
-            let total: i64 = conn.query_row(
-                &format!("SELECT COUNT(*) FROM listings WHERE {filter}"),
-                [&since],
-                |r| r.get(0),
-            )?;
-            let mut st = conn.prepare_cached(&format!(
-                "SELECT id, data, updated_at FROM listings WHERE {filter}
-                 ORDER BY updated_at, id LIMIT ?2 OFFSET ?3"
-            ))?;
+            let total: i64 = conn.query_row(CHANGED_COUNT_SQL, [&since], |r| r.get(0))?;
+            let mut st = conn.prepare_cached(CHANGED_PAGE_SQL)?;
             let rows = st.query_map(params![since, limit as i64, offset as i64], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,

@@ -216,6 +216,39 @@ fn published_listings_come_out_in_key_order_from_one_snapshot() {
 }
 
 #[test]
+fn changes_since_a_time_read_their_index() {
+    let (_dir, store) = temp_store();
+    let plan = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Vec<String> {
+        store
+            .with_reader(|conn| {
+                let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let rows = st.query_map(params, |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .unwrap()
+    };
+    let count = plan(super::published::CHANGED_COUNT_SQL, &[&"2026-01-01"]);
+    assert!(
+        count
+            .iter()
+            .any(|p| p.contains("COVERING INDEX listings_updated")),
+        "{count:?}"
+    );
+    let page = plan(
+        super::published::CHANGED_PAGE_SQL,
+        &[&"2026-01-01", &50, &0],
+    );
+    assert!(
+        page.iter().any(|p| p.contains("INDEX listings_updated")),
+        "{page:?}"
+    );
+    assert!(
+        !page.iter().any(|p| p.contains("TEMP B-TREE")),
+        "the page is sorted: {page:?}"
+    );
+}
+
+#[test]
 fn the_due_list_reads_its_index() {
     let (_dir, store) = temp_store();
     let plan: Vec<String> = store
