@@ -57,6 +57,9 @@ pub struct SearchRequest {
     /// Results a page; `None` is [`PER_PAGE`]. Never read from a public query string:
     /// set by callers that page differently (the Open Referral API's `per_page`).
     pub per_page: Option<usize>,
+    /// Count every match, however many (the Open Referral API's pages need exact
+    /// totals). Never read from a public query string.
+    pub exact_counts: bool,
 }
 
 /// One parameter that could not be used.

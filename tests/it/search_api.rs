@@ -683,3 +683,50 @@ async fn the_page_says_when_results_match_only_some_words() {
     let (_, _, page) = t.get("/search?q=choir").await;
     assert!(!page.contains("Nothing matched all of your words"));
 }
+
+/// Past the counting threshold a search says "more than", in the JSON, on the page and
+/// in the counts per type, yet ranks every match: the results are those of counting
+/// everything. The Open Referral API, whose totals are exact integers, still counts
+/// every match.
+#[tokio::test]
+async fn broad_searches_say_more_than_the_threshold() {
+    let t = TestApp::with_demo();
+    let exact = t.search("q=group").await;
+    let total = exact["total"].as_u64().unwrap();
+    assert!(total > 8, "a broad search on the demo content: {total}");
+    assert!(exact.get("more_than_total").is_none(), "{exact}");
+    let page_two = ids(&t.search("q=group&page=2").await);
+
+    t.app.engine.set_count_up_to(5);
+    let capped = t.search("q=group").await;
+    assert_eq!(capped["total"], 5);
+    assert_eq!(capped["more_than_total"], true);
+    assert_eq!(ids(&capped), ids(&exact), "every match is still ranked");
+    assert_eq!(ids(&t.search("q=group&page=2").await), page_two);
+    let counts = capped["type_counts"].as_array().unwrap();
+    assert!(!counts.is_empty());
+    for c in counts {
+        assert_eq!(c["partial"], true, "{c}");
+        assert!(c["count"].as_u64().unwrap() <= 5, "{c}");
+    }
+    // A narrow search is still counted exactly.
+    let narrow = t.search("q=walking+football").await;
+    assert!(narrow["total"].as_u64().unwrap() <= 5);
+    assert!(narrow.get("more_than_total").is_none(), "{narrow}");
+
+    let (_, _, body) = t.get("/search?q=group").await;
+    assert!(body.contains("More than 5 results"), "{body}");
+    assert!(
+        body.contains(" or more)"),
+        "partial counts per type: {body}"
+    );
+
+    let (status, oruk) = t.json("/openreferral/services?search=group").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, oruk_exact) = {
+        t.app.engine.set_count_up_to(usize::MAX);
+        t.json("/openreferral/services?search=group").await
+    };
+    assert_eq!(oruk["total_items"], oruk_exact["total_items"]);
+    assert!(oruk["total_items"].as_u64().unwrap() > 5, "{oruk}");
+}
