@@ -82,8 +82,6 @@ CREATE INDEX listing_free ON listing (free) WHERE free;
 CREATE INDEX listing_anywhere ON listing (anywhere) WHERE anywhere;
 CREATE INDEX listing_ages ON listing (age_min, age_max);
 CREATE INDEX vocab_trgm ON vocab USING gin (word gin_trgm_ops);
-VACUUM ANALYZE listing;
-VACUUM ANALYZE vocab;
 ";
 
 const METRES_PER_MILE: f64 = 1609.344;
@@ -290,6 +288,11 @@ fn load(
     }
     let copied = t.elapsed().as_secs_f64();
     db.batch_execute(INDEXES).expect("create the indexes");
+    // Each on its own: VACUUM cannot run inside the transaction a batch is.
+    for table in ["listing", "vocab"] {
+        db.batch_execute(&format!("VACUUM ANALYZE {table}"))
+            .expect("VACUUM ANALYZE");
+    }
     let size: i64 = db
         .query_one("SELECT pg_total_relation_size('listing')", &[])
         .unwrap()
