@@ -4,16 +4,20 @@
 //! (add `--queries N` per class, `--dir PATH` to keep the index, `--by-text` for figures
 //! per query text, `--unordered` to build in arrival order as `sync` does, `--with-store`
 //! to also time writing the listings to SQLite and rebuilding the index from it, as
-//! `reindex` does, and query that index). Query timing and memory are measured in a
+//! `reindex` does, and query that index; `--versus-exact` to also time every query
+//! counting every match, alternately with the default that stops counting at 10,000). Query timing and memory are measured in a
 //! fresh child process that only opens the finished index, as a restarted server
 //! would, so the figures are not flattered by a warm writer or inflated by the build.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use signpost::geo::locate::{Located, Precision};
-use signpost::listing::{Day, Taxonomy, TimeOfDay};
-use signpost::search::{Engine, SearchIndex, SearchRequest, Sort};
+#[path = "common/cases.rs"]
+mod cases;
+
+use cases::Case;
+use signpost::listing::Taxonomy;
+use signpost::search::{Engine, SearchIndex};
 use signpost::store::Store;
 use signpost::synth;
 
@@ -31,6 +35,9 @@ struct Opts {
     /// Build in listing-number order, as `sync` adds listings, instead of the spatial
     /// order a rebuild uses.
     unordered: bool,
+    /// Also run every query counting every match (as before counting stopped at
+    /// `COUNT_UP_TO`), alternately, so a busy machine slows both alike.
+    versus_exact: bool,
 }
 
 fn opts() -> Opts {
@@ -44,6 +51,7 @@ fn opts() -> Opts {
         only: None,
         by_text: false,
         unordered: false,
+        versus_exact: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -73,6 +81,7 @@ fn opts() -> Opts {
             "--with-store" => o.with_store = true,
             "--by-text" => o.by_text = true,
             "--unordered" => o.unordered = true,
+            "--versus-exact" => o.versus_exact = true,
             "--only" => {
                 o.only = Some(next);
                 i += 1;
@@ -133,6 +142,9 @@ fn main() {
             if o.by_text {
                 args.push("--by-text".into());
             }
+            if o.versus_exact {
+                args.push("--versus-exact".into());
+            }
             let status = std::process::Command::new(std::env::current_exe().unwrap())
                 .args(&args)
                 .status()
@@ -143,36 +155,8 @@ fn main() {
 }
 
 fn build_phase(o: &Opts, dir: &Path) {
-    let _ = std::fs::remove_dir_all(dir);
-    let taxonomy = Taxonomy::embedded();
-    let districts = synth::district_list();
-    let index = SearchIndex::open_or_create(&dir.join("tantivy")).unwrap();
-    let mut indexer = index
-        .indexer(signpost::search::index::REBUILD_WRITER_HEAP)
-        .unwrap();
     let t = Instant::now();
-    let seed = o.seed;
-    // The order `reindex` adds listings in (neighbours together; see
-    // `Store::for_each_published_ordered`): a first pass works out each listing's
-    // place in it, the second generates and indexes them in that order. Both passes
-    // are timed, as both are part of a rebuild.
-    let mut order: Vec<(u64, u64)> = (1..=o.listings)
-        .map(|n| {
-            let l = synth::listing(seed, n, taxonomy, &districts);
-            (signpost::search::schema::spatial_key(&l), n)
-        })
-        .collect();
-    if !o.unordered {
-        order.sort_unstable();
-    }
-    let listings = order.into_iter().map(|(_, n)| {
-        let mut l = synth::listing(seed, n, taxonomy, &districts);
-        l.id = n as i64;
-        l
-    });
-    indexer.add_documents(listings, taxonomy).unwrap();
-    indexer.commit(o.listings as i64).unwrap();
-    indexer.finish().unwrap();
+    cases::build_index(dir, o.listings, o.seed, o.unordered);
     let secs = t.elapsed().as_secs_f64();
     println!(
         "build: {} listings in {:.1} s = {:.0} listings/s (generation included); peak RSS {} MB",
@@ -240,37 +224,6 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-type Case = (SearchRequest, Option<Located>);
-type MakeCase<'a> = Box<dyn Fn(&mut fastrand::Rng) -> Case + 'a>;
-
-const TEXTS: &[&str] = &[
-    "walking",
-    "chair yoga",
-    "lonely",
-    "knittin",
-    "choir",
-    "memory cafe",
-    "mens shed",
-    "dementia",
-    "gardening",
-    "dance",
-    "swimming",
-    "befriending",
-    "low mood",
-    "exercise",
-    "coffee morning",
-    "art group",
-    "book club",
-    "food bank",
-    "tai chi",
-    "walking football",
-    "carers support",
-    "bereavement",
-    "cooking",
-    "computer help",
-    "volunteering",
-];
-
 fn query_phase(o: &Opts, dir: &Path) {
     let taxonomy = Taxonomy::embedded();
     let index = SearchIndex::open_or_create(&dir.join("tantivy")).unwrap();
@@ -278,66 +231,7 @@ fn query_phase(o: &Opts, dir: &Path) {
     let districts = synth::district_list();
     let now = signpost::clock::parse_now("2026-11-24T09:00").unwrap();
     let mut rng = fastrand::Rng::with_seed(o.seed + 1);
-    let base = || SearchRequest {
-        within: 10.0,
-        page: 1,
-        ..Default::default()
-    };
-    let place = |rng: &mut fastrand::Rng| -> Located {
-        let (code, lat, lon) = &districts[rng.usize(..districts.len())];
-        Located {
-            label: code.clone(),
-            lat: *lat,
-            lon: *lon,
-            precision: Precision::District,
-            district: Some(code.clone()),
-            area: Some(
-                code.chars()
-                    .take_while(|c| c.is_ascii_alphabetic())
-                    .collect(),
-            ),
-            note: None,
-        }
-    };
-    let classes: Vec<(&str, MakeCase<'_>)> = vec![
-        (
-            "text only",
-            Box::new(|rng: &mut fastrand::Rng| {
-                let mut r = base();
-                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
-                (r, None)
-            }),
-        ),
-        (
-            "text + 10 mile radius + counts",
-            Box::new(|rng: &mut fastrand::Rng| {
-                let mut r = base();
-                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
-                (r, Some(place(rng)))
-            }),
-        ),
-        (
-            "radius browse, nearest first",
-            Box::new(|rng: &mut fastrand::Rng| {
-                let mut r = base();
-                r.sort = Some(Sort::Distance);
-                (r, Some(place(rng)))
-            }),
-        ),
-        (
-            "text + radius + several filters",
-            Box::new(|rng: &mut fastrand::Rng| {
-                let mut r = base();
-                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
-                r.free = true;
-                r.days = vec![Day::ALL[rng.usize(..7)], Day::ALL[rng.usize(..7)]];
-                r.times = vec![TimeOfDay::Morning];
-                r.access = vec!["wheelchair".into()];
-                r.age = Some(70);
-                (r, Some(place(rng)))
-            }),
-        ),
-    ];
+    let classes = cases::classes(&districts);
     println!(
         "queries: {} per class on {} listings (index opened fresh; RSS after open {} MB)",
         o.queries,
@@ -357,12 +251,28 @@ fn query_phase(o: &Opts, dir: &Path) {
             engine.search(r, l.as_ref(), now).unwrap();
         }
         let mut times: Vec<Duration> = Vec::with_capacity(cases.len());
+        let mut exact_times: Vec<Duration> = Vec::new();
         let mut hits = 0usize;
         for (r, l) in &cases {
             let t = Instant::now();
             let res = engine.search(r, l.as_ref(), now).unwrap();
             times.push(t.elapsed());
             hits += res.total;
+            if o.versus_exact {
+                let exact = signpost::search::SearchRequest {
+                    exact_counts: true,
+                    ..r.clone()
+                };
+                let t = Instant::now();
+                let all = engine.search(&exact, l.as_ref(), now).unwrap();
+                exact_times.push(t.elapsed());
+                assert_eq!(
+                    all.hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+                    res.hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+                    "counting less must not change the results"
+                );
+                hits += all.total - res.total;
+            }
         }
         if o.by_text {
             let mut by: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
@@ -389,6 +299,19 @@ fn query_phase(o: &Opts, dir: &Path) {
             times.last().unwrap().as_secs_f64() * 1e3,
             hits / cases.len().max(1)
         );
+        if !exact_times.is_empty() {
+            exact_times.sort();
+            let pct = |p: f64| {
+                exact_times[((exact_times.len() as f64 * p) as usize).min(exact_times.len() - 1)]
+            };
+            println!(
+                "    {:<32} p50 {:>7.3} ms   p99 {:>7.3} ms   max {:>7.3} ms",
+                "(counting every match)",
+                pct(0.50).as_secs_f64() * 1e3,
+                pct(0.99).as_secs_f64() * 1e3,
+                exact_times.last().unwrap().as_secs_f64() * 1e3,
+            );
+        }
     }
     if o.only.is_none() {
         // The home page's counts per type over the whole directory: counted once per

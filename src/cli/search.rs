@@ -128,9 +128,18 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{} result{}{}",
+        "{}{} result{}{}",
+        if results.more_than_total {
+            "More than "
+        } else {
+            ""
+        },
         results.total,
-        if results.total == 1 { "" } else { "s" },
+        if results.total == 1 && !results.more_than_total {
+            ""
+        } else {
+            "s"
+        },
         location
             .as_ref()
             .map(|l| format!(" near {}", l.label))

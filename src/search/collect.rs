@@ -15,12 +15,19 @@
 //!
 //! Columns are read through their values directly when every document has one (the
 //! schema makes sure they do), which skips tantivy's per-read optional-value lookup.
+//!
+//! Nobody reads "141,786 results": counting stops once a segment has counted more than
+//! [`Gather::count_up_to`] fresh matches, and the search says "more than" that many.
+//! Ranking cannot stop there (the best match may be the last one visited), but past
+//! the threshold a match costs only its score: the type mask is not read, and the
+//! freshness day, the position and the id only when the score could enter the top.
 
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, ColumnValues};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::query::Weight;
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use super::request::Sort;
 use super::schema::{NO_POSITION, unpack_position};
@@ -123,6 +130,9 @@ pub struct Gather {
     /// How many of the best to keep (offset plus page size); 0 for counts only.
     pub keep: usize,
     pub ranking: Ranking,
+    /// Counting stops once more than this many fresh matches are counted (the total
+    /// is then "more than" this); `usize::MAX` counts every match exactly.
+    pub count_up_to: usize,
 }
 
 /// One kept result: its key, listing id and address.
@@ -145,7 +155,11 @@ impl Ranked {
 /// in rank order.
 #[derive(Debug, Default)]
 pub struct Gathered {
+    /// Every fresh match, or `count_up_to` when there are more (see `more`).
     pub total: usize,
+    /// Counting stopped: there are more than `total` matches, and the counts per type
+    /// are only what was counted before it stopped (each at most `total`).
+    pub more: bool,
     pub per_type: Vec<u64>,
     pub best: Vec<Ranked>,
 }
@@ -188,6 +202,8 @@ impl Collector for Gather {
             fresh_from: self.fresh_from,
             keep: self.keep,
             ranking: self.ranking,
+            count_up_to: self.count_up_to,
+            counting: true,
             total: 0,
             per_type: vec![0; self.types],
             best: std::collections::BinaryHeap::with_capacity(self.keep + 1),
@@ -203,6 +219,63 @@ impl Collector for Gather {
         self.keep > 0 && self.ranking.has_text
     }
 
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment_ord: u32,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Gathered> {
+        let mut child = self.for_segment(segment_ord, reader)?;
+        if self.count_up_to == usize::MAX {
+            // Every match counted: tantivy's own loops (batched when nothing is scored).
+            let scoring = self.requires_scoring();
+            match (reader.alive_bitset(), scoring) {
+                (Some(alive), true) => weight.for_each(reader, &mut |doc, score| {
+                    if alive.is_alive(doc) {
+                        child.collect(doc, score);
+                    }
+                })?,
+                (Some(alive), false) => weight.for_each_no_score(reader, &mut |docs| {
+                    for &doc in docs {
+                        if alive.is_alive(doc) {
+                            child.collect(doc, 0.0);
+                        }
+                    }
+                })?,
+                (None, true) => weight.for_each(reader, &mut |doc, score| {
+                    child.collect(doc, score);
+                })?,
+                (None, false) => weight.for_each_no_score(reader, &mut |docs| {
+                    child.collect_block(docs);
+                })?,
+            }
+            return Ok(child.harvest());
+        }
+        let scoring = self.requires_scoring();
+        let alive = reader.alive_bitset();
+        let is_alive = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        // Counting and ranking, a batch at a time, until the count passes the threshold.
+        while doc != TERMINATED && child.counting {
+            if is_alive(doc) {
+                child.collect(doc, if scoring { scorer.score() } else { 0.0 });
+            }
+            doc = scorer.advance();
+        }
+        // Then ranking only: the rest of the matches could still hold the best ones.
+        if self.keep > 0 {
+            child.flush();
+            while doc != TERMINATED {
+                if is_alive(doc) {
+                    child.rank_only(doc, if scoring { scorer.score() } else { 0.0 });
+                }
+                doc = scorer.advance();
+            }
+        }
+        Ok(child.harvest())
+    }
+
     fn merge_fruits(&self, fruits: Vec<Gathered>) -> tantivy::Result<Gathered> {
         let mut all = Gathered {
             per_type: vec![0; self.types],
@@ -210,6 +283,7 @@ impl Collector for Gather {
         };
         for f in fruits {
             all.total += f.total;
+            all.more |= f.more;
             for (acc, v) in all.per_type.iter_mut().zip(f.per_type) {
                 *acc += v;
             }
@@ -217,6 +291,13 @@ impl Collector for Gather {
         }
         all.best.sort_by(Ranked::order);
         all.best.truncate(self.keep);
+        if all.more || all.total > self.count_up_to {
+            all.more = true;
+            all.total = self.count_up_to;
+            for c in &mut all.per_type {
+                *c = (*c).min(self.count_up_to as u64);
+            }
+        }
         Ok(all)
     }
 }
@@ -230,6 +311,9 @@ pub struct SegmentGather {
     fresh_from: u64,
     keep: usize,
     ranking: Ranking,
+    count_up_to: usize,
+    /// Still counting: false once `total` passed `count_up_to`.
+    counting: bool,
     total: usize,
     per_type: Vec<u64>,
     /// The best so far, at most `keep`, the worst of them on top.
@@ -249,6 +333,21 @@ pub struct SegmentGather {
 const BATCH: usize = 64;
 
 impl SegmentGather {
+    /// A match after counting stopped: read nothing unless its score could enter
+    /// the top, then leave it out if it is stale.
+    fn rank_only(&mut self, doc: DocId, score: Score) {
+        if self.ranking.bound(score) < self.worst {
+            return;
+        }
+        if self.fresh_from > 0 {
+            let checked = self.checked.get_val(doc);
+            if checked != 0 && checked < self.fresh_from {
+                return;
+            }
+        }
+        self.offer(doc, score);
+    }
+
     fn offer(&mut self, doc: DocId, score: Score) {
         if self.ranking.bound(score) < self.worst {
             return;
@@ -324,14 +423,17 @@ impl SegmentGather {
                     continue;
                 }
             }
-            self.total += 1;
-            let mut mask = self.masks[i];
-            while mask != 0 {
-                let bit = mask.trailing_zeros() as usize;
-                if let Some(c) = self.per_type.get_mut(bit) {
-                    *c += 1;
+            if self.counting {
+                self.total += 1;
+                let mut mask = self.masks[i];
+                while mask != 0 {
+                    let bit = mask.trailing_zeros() as usize;
+                    if let Some(c) = self.per_type.get_mut(bit) {
+                        *c += 1;
+                    }
+                    mask &= mask - 1;
                 }
-                mask &= mask - 1;
+                self.counting = self.total <= self.count_up_to;
             }
             if self.keep > 0 {
                 self.offer(self.docs[i], self.scores[i]);
@@ -364,6 +466,7 @@ impl SegmentCollector for SegmentGather {
         self.flush();
         Gathered {
             total: self.total,
+            more: !self.counting,
             per_type: self.per_type,
             best: self.best.into_iter().map(|w| w.0).collect(),
         }
@@ -377,6 +480,87 @@ mod tests {
     use crate::search::SearchIndex;
     use crate::search::schema::{pack_position, unpack_position};
     use tantivy::query::AllQuery;
+
+    /// An index of `n` synthetic listings with ids 1..=n, in a few segments.
+    fn synthetic_index(n: u64) -> SearchIndex {
+        let taxonomy = Taxonomy::embedded();
+        let districts = crate::synth::district_list();
+        let index = SearchIndex::in_memory().unwrap();
+        let mut indexer = index
+            .indexer(crate::search::index::DEFAULT_WRITER_HEAP)
+            .unwrap();
+        for chunk in (1..=n).collect::<Vec<_>>().chunks(1000) {
+            let listings: Vec<_> = chunk
+                .iter()
+                .map(|&i| {
+                    let mut l = crate::synth::listing(5, i, taxonomy, &districts);
+                    l.id = i as i64;
+                    l
+                })
+                .collect();
+            indexer.add_documents(listings, taxonomy).unwrap();
+            indexer.commit(1).unwrap();
+        }
+        index
+    }
+
+    /// Counting stops past the threshold and says so, per type too, while the kept
+    /// results are exactly those of counting everything: every match is still ranked.
+    #[test]
+    fn stops_counting_past_the_threshold_but_ranks_every_match() {
+        let taxonomy = Taxonomy::embedded();
+        let index = synthetic_index(3000);
+        let searcher = index.reader.searcher();
+        assert!(searcher.segment_readers().len() > 1, "several segments");
+        let around = Around::new((51.5, -0.12));
+        let gather = |count_up_to: usize, sort: Sort| Gather {
+            types: taxonomy.types.len(),
+            fresh_from: 0,
+            keep: 20,
+            ranking: Ranking {
+                around: Some(around),
+                sort,
+                has_text: false,
+            },
+            count_up_to,
+        };
+        for sort in [Sort::Distance, Sort::Relevance] {
+            let exact = searcher
+                .search(&AllQuery, &gather(usize::MAX, sort))
+                .unwrap();
+            assert_eq!((exact.total, exact.more), (3000, false));
+            let ids = |g: &Gathered| g.best.iter().map(|r| r.id).collect::<Vec<_>>();
+
+            let capped = searcher.search(&AllQuery, &gather(500, sort)).unwrap();
+            assert_eq!((capped.total, capped.more), (500, true), "{sort:?}");
+            assert!(capped.per_type.iter().all(|&c| c <= 500));
+            for (part, all) in capped.per_type.iter().zip(&exact.per_type) {
+                assert!(part <= all, "a partial count is a lower bound");
+            }
+            assert_eq!(ids(&capped), ids(&exact), "{sort:?}: the same best results");
+
+            // At the threshold exactly, the count is still exact.
+            let at = searcher.search(&AllQuery, &gather(3000, sort)).unwrap();
+            assert_eq!((at.total, at.more), (3000, false));
+            assert_eq!(at.per_type, exact.per_type);
+            assert_eq!(ids(&at), ids(&exact));
+            let below = searcher.search(&AllQuery, &gather(2999, sort)).unwrap();
+            assert_eq!((below.total, below.more), (2999, true));
+            assert_eq!(ids(&below), ids(&exact));
+        }
+        // Counts only (the per-type pass): capped the same way.
+        let counts = searcher
+            .search(
+                &AllQuery,
+                &Gather {
+                    keep: 0,
+                    ..gather(100, Sort::Relevance)
+                },
+            )
+            .unwrap();
+        assert_eq!((counts.total, counts.more), (100, true));
+        assert!(counts.best.is_empty());
+    }
 
     /// Every way of ranking, checked against sorting every listing by hand: the kept
     /// results, their order (ties to the lower id) and the counts.
@@ -428,10 +612,12 @@ mod tests {
                         fresh_from: 0,
                         keep,
                         ranking,
+                        count_up_to: usize::MAX,
                     },
                 )
                 .unwrap();
             assert_eq!(got.total, listings.len());
+            assert!(!got.more);
             assert_eq!(got.per_type.iter().sum::<u64>(), 3000, "one type each");
             let mut want: Vec<(f32, u64)> = listings
                 .iter()

@@ -36,6 +36,10 @@ use crate::geo::distance::{bounding_box, miles_between};
 use crate::geo::locate::Located;
 use crate::listing::{Mode, Taxonomy};
 
+/// Matches counted exactly before a search says "more than" instead: nobody reads
+/// "141,786 results", and counting every match of a broad search was its slowest part.
+pub const COUNT_UP_TO: usize = 10_000;
+
 /// Given today, the first day a listing must have been checked on to stay in default
 /// results, or `None` to keep every listing.
 pub type StaleFrom = Arc<dyn Fn(NaiveDate) -> Option<NaiveDate> + Send + Sync>;
@@ -52,6 +56,8 @@ pub struct Engine {
     /// Counts per type over the whole directory, with the index generation and the
     /// freshness cutoff they were counted for.
     everywhere: std::sync::Mutex<Option<(u64, u64, Vec<TypeCount>)>>,
+    /// See [`COUNT_UP_TO`]; tests lower it with [`Engine::set_count_up_to`].
+    count_up_to: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -68,6 +74,10 @@ pub struct TypeCount {
     pub slug: String,
     pub label: String,
     pub count: u64,
+    /// Counted only in part (the search has more than [`COUNT_UP_TO`] results): there
+    /// are at least `count`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// How a hit relates to the place searched from.
@@ -121,7 +131,11 @@ pub struct Hit {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
+    /// Every result, or the threshold when there are more (`more_than_total`).
     pub total: usize,
+    /// There are more than `total` results: counting stopped at [`COUNT_UP_TO`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub more_than_total: bool,
     pub page: usize,
     pub per_page: usize,
     pub pages: usize,
@@ -147,7 +161,20 @@ impl Engine {
             lexicon,
             stale_from: std::sync::RwLock::new(Arc::new(|_| None)),
             everywhere: std::sync::Mutex::new(None),
+            count_up_to: std::sync::atomic::AtomicUsize::new(COUNT_UP_TO),
         }
+    }
+
+    /// What a search for `q` asks of a listing (see [`text::plan`]), for asking
+    /// another engine the same.
+    pub fn text_plan(&self, q: &str) -> Option<text::TextPlan> {
+        text::plan(q, &self.lexicon, Matching::Most)
+    }
+
+    /// Sets how many matches a search counts exactly before it says "more than".
+    pub fn set_count_up_to(&self, n: usize) {
+        self.count_up_to
+            .store(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Published, fresh listings per activity type across the whole directory, for
@@ -179,15 +206,16 @@ impl Engine {
                     sort: Sort::Relevance,
                     has_text: false,
                 },
+                count_up_to: usize::MAX,
             },
         )?;
-        let counts = self.type_counts(gathered.per_type);
+        let counts = self.type_counts(gathered.per_type, false);
         *cached = Some((generation, fresh_from, counts.clone()));
         Ok(counts)
     }
 
     /// Counts by type position as labelled counts, leaving out types with none.
-    fn type_counts(&self, per_type: Vec<u64>) -> Vec<TypeCount> {
+    fn type_counts(&self, per_type: Vec<u64>, partial: bool) -> Vec<TypeCount> {
         self.taxonomy
             .types
             .iter()
@@ -197,6 +225,7 @@ impl Engine {
                 slug: t.slug.clone(),
                 label: t.label.clone(),
                 count,
+                partial,
             })
             .collect()
     }
@@ -250,6 +279,11 @@ impl Engine {
                 sort,
                 has_text,
             },
+            count_up_to: if req.exact_counts {
+                usize::MAX
+            } else {
+                self.count_up_to.load(std::sync::atomic::Ordering::Relaxed)
+            },
         };
         let mut gathered = searcher.search(&query, &gather)?;
         if gathered.total == 0 && text::can_loosen(&req.q, &self.lexicon) {
@@ -262,19 +296,21 @@ impl Engine {
         }
         let Gathered {
             total,
+            more,
             mut per_type,
             best,
         } = gathered;
+        let mut partial = more;
         if !req.types.is_empty() {
             // Counts per type ignore the type filter itself, so a person can see what
             // choosing another type would give.
             let text_again = text::build(&req.q, f, &self.lexicon, &searcher, matching);
             let without_types = combine(text_again, self.filters(req, location, false));
-            per_type = searcher
-                .search(&without_types, &Gather { keep: 0, ..gather })?
-                .per_type;
+            let counted = searcher.search(&without_types, &Gather { keep: 0, ..gather })?;
+            per_type = counted.per_type;
+            partial = counted.more;
         }
-        let type_counts = self.type_counts(per_type);
+        let type_counts = self.type_counts(per_type, partial);
 
         let mut hits = Vec::with_capacity(count.min(best.len()));
         for r in best.iter().skip(offset) {
@@ -283,6 +319,7 @@ impl Engine {
         let per_page = req.page_size();
         Ok(SearchResults {
             total,
+            more_than_total: more,
             page: req.page,
             per_page,
             pages: total.div_ceil(per_page),

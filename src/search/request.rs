@@ -60,6 +60,9 @@ pub struct SearchRequest {
     /// Search every word as typed: no filters read from the words (`understand`).
     /// The page's "search for all your words instead" link sets it.
     pub as_typed: bool,
+    /// Count every match, however many (the Open Referral API's pages need exact
+    /// totals). Never read from a public query string.
+    pub exact_counts: bool,
 }
 
 /// One parameter that could not be used.

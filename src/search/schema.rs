@@ -221,13 +221,8 @@ fn add_words(doc: &mut TantivyDocument, f: &Fields, l: &Listing, taxonomy: &Taxo
     doc.add_text(f.title, &l.title);
     doc.add_text(f.org, &l.organisation.name);
 
-    let mut tags = String::new();
     let mut type_mask = 0u64;
     for t in &l.types {
-        if let Some(ty) = taxonomy.activity_type(t) {
-            tags.push_str(&ty.label);
-            tags.push_str(". ");
-        }
         add_filter(doc, f, "type", t);
         let position = taxonomy.type_position(t);
         if position < 64 {
@@ -236,35 +231,14 @@ fn add_words(doc: &mut TantivyDocument, f: &Fields, l: &Listing, taxonomy: &Taxo
     }
     doc.add_u64(f.type_mask, type_mask);
     for a in &l.access.features {
-        tags.push_str(taxonomy.access_label(a));
-        tags.push_str(". ");
         add_filter(doc, f, "access", a);
     }
     for c in &l.audience.circumstances {
-        if let Some(c) = taxonomy.circumstance(c) {
-            tags.push_str(&c.label);
-            tags.push_str(". ");
-        }
         add_filter(doc, f, "for", c);
     }
+    let tags = labels(l, taxonomy);
     doc.add_text(f.tags, &tags);
-
-    let (venue_name, venue_address) = l
-        .venue
-        .as_ref()
-        .map(|v| (v.name.as_str(), v.address.as_str()))
-        .unwrap_or(("", ""));
-    let body = [
-        l.summary.as_str(),
-        l.description.as_str(),
-        venue_name,
-        venue_address,
-        l.area_served.description.as_str(),
-        l.access.notes.as_str(),
-        l.audience.notes.as_str(),
-    ]
-    .join("\n");
-    doc.add_text(f.body, &body);
+    doc.add_text(f.body, format!("{}\n{}", l.summary, details(l)));
     add_pairs(doc, f, PairField::Title, &l.title);
     add_pairs(doc, f, PairField::Organisation, &l.organisation.name);
     for label in tags.split(". ") {
@@ -281,6 +255,46 @@ fn add_words(doc: &mut TantivyDocument, f: &Fields, l: &Listing, taxonomy: &Taxo
         ]
         .join(" "),
     );
+}
+
+/// The labels of a listing's types, accessibility features and circumstances, each
+/// followed by ". " (the `tags` field).
+pub fn labels(l: &Listing, taxonomy: &Taxonomy) -> String {
+    let mut tags = String::new();
+    let types = l.types.iter().filter_map(|t| taxonomy.activity_type(t));
+    let circumstances = l
+        .audience
+        .circumstances
+        .iter()
+        .filter_map(|c| taxonomy.circumstance(c));
+    let all = types
+        .map(|t| t.label.as_str())
+        .chain(l.access.features.iter().map(|a| taxonomy.access_label(a)))
+        .chain(circumstances.map(|c| c.label.as_str()));
+    for label in all {
+        tags.push_str(label);
+        tags.push_str(". ");
+    }
+    tags
+}
+
+/// What the `body` field holds after the summary: the description, the venue's name
+/// and address, and the notes on area, access and audience.
+pub fn details(l: &Listing) -> String {
+    let (venue_name, venue_address) = l
+        .venue
+        .as_ref()
+        .map(|v| (v.name.as_str(), v.address.as_str()))
+        .unwrap_or(("", ""));
+    [
+        l.description.as_str(),
+        venue_name,
+        venue_address,
+        l.area_served.description.as_str(),
+        l.access.notes.as_str(),
+        l.audience.notes.as_str(),
+    ]
+    .join("\n")
 }
 
 /// Filter terms for how it happens, the days and times of day it runs (one-off dates
@@ -305,8 +319,8 @@ fn add_when_and_how(doc: &mut TantivyDocument, f: &Fields, l: &Listing, today: c
 /// areas it covers. A listing with neither ("Area not stated") is found only by text.
 /// Returns the venue's point, if it has one.
 fn add_reach(doc: &mut TantivyDocument, f: &Fields, l: &Listing) -> Option<(f64, f64)> {
-    let point = venue_point(l);
-    if let Some((lat, lon)) = point {
+    let reach = Reach::of(l);
+    if let Some((lat, lon)) = reach.point {
         doc.add_u64(f.pos, pack_position(lat, lon));
         add_filter(doc, f, "reach", "point");
         for level in 0..GRID_LEVELS.len() {
@@ -316,19 +330,44 @@ fn add_reach(doc: &mut TantivyDocument, f: &Fields, l: &Listing) -> Option<(f64,
         // Every document has a value, so the columns stay dense and fast to read.
         doc.add_u64(f.pos, NO_POSITION);
     }
-    // A listing with no place of its own but an area (a council service placed by
-    // its directory's area) is reached from that area too, whatever its modes.
-    let remote = l.modes.iter().any(|m| *m != Mode::InPerson);
-    if remote || (point.is_none() && !l.area_served.postcodes.is_empty()) {
-        if reaches_anywhere(&l.modes, &l.area_served.postcodes) {
-            add_filter(doc, f, "reach", "anywhere");
-        } else {
-            for pc in &l.area_served.postcodes {
-                add_filter(doc, f, "area", pc);
-            }
+    if reach.anywhere {
+        add_filter(doc, f, "reach", "anywhere");
+    }
+    for pc in reach.areas {
+        add_filter(doc, f, "area", pc);
+    }
+    reach.point
+}
+
+/// Where a listing is found from by a search around a place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reach<'a> {
+    /// Its venue, if it meets in person there: found within a radius of it.
+    pub point: Option<(f64, f64)>,
+    /// Found by every location search.
+    pub anywhere: bool,
+    /// Found from these postcode districts and areas.
+    pub areas: &'a [String],
+}
+
+impl Reach<'_> {
+    pub fn of(l: &Listing) -> Reach<'_> {
+        let point = venue_point(l);
+        // A listing with no place of its own but an area (a council service placed
+        // by its directory's area) is reached from that area too, whatever its modes.
+        let remote = l.modes.iter().any(|m| *m != Mode::InPerson);
+        let by_area = remote || (point.is_none() && !l.area_served.postcodes.is_empty());
+        let anywhere = by_area && reaches_anywhere(&l.modes, &l.area_served.postcodes);
+        Reach {
+            point,
+            anywhere,
+            areas: if by_area && !anywhere {
+                &l.area_served.postcodes
+            } else {
+                &[]
+            },
         }
     }
-    point
 }
 
 /// What a result card shows, stored with the document so a page of results needs no

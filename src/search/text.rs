@@ -312,14 +312,9 @@ pub fn can_loosen(text: &str, lexicon: &Lexicon) -> bool {
         > 1
 }
 
-/// Builds the scoring query for `text`, or `None` if nothing searchable was typed.
-pub fn build(
-    text: &str,
-    fields: &Fields,
-    lexicon: &Lexicon,
-    searcher: &tantivy::Searcher,
-    matching: Matching,
-) -> Option<Box<dyn Query>> {
+/// The groups of `text` a listing must match and those that only add to the score,
+/// or `None` if nothing searchable was typed.
+fn required_and_optional(text: &str, lexicon: &Lexicon) -> Option<(Vec<Group>, Vec<Group>)> {
     // Common words are dropped, unless they are all there is: a name made only of
     // them ("We Are With You") is still searched for.
     let all = lexicon.groups(text);
@@ -331,13 +326,100 @@ pub fn build(
     if groups.is_empty() {
         return None;
     }
-    let mut stemmer = lexicon.stemmed.clone();
-    let (filler, required): (Vec<&Group>, Vec<&Group>) = groups.iter().partition(|g| g.is_filler());
-    let (required, optional) = if required.is_empty() {
+    let (filler, required): (Vec<Group>, Vec<Group>) =
+        groups.into_iter().partition(|g| g.is_filler());
+    Some(if required.is_empty() {
         (filler, Vec::new())
     } else {
         (required, filler)
+    })
+}
+
+/// How many of `n` required groups a listing must match.
+fn min_required(n: usize, matching: Matching) -> usize {
+    match matching {
+        Matching::Any => 1,
+        Matching::Most if n <= 2 => n,
+        Matching::Most => n - n / 3,
+    }
+}
+
+/// One group of a [`TextPlan`].
+#[derive(Debug, Clone)]
+pub struct PlannedGroup {
+    /// The words as typed, folded (what a typo is looked up by).
+    pub words: Vec<String>,
+    /// The words stemmed, matched in order in any field.
+    pub stems: Vec<String>,
+    /// Related phrases (stemmed), matched in titles and labels only.
+    pub expansions: Vec<Vec<String>>,
+    /// Activity types the group also matches.
+    pub types: Vec<String>,
+    /// A plain word (no known phrase): a typo of it matches too, when the index has
+    /// never seen it.
+    pub plain: bool,
+}
+
+/// What a search for some text asks of a listing, written out so that another
+/// engine can be asked the same (`benches/postgres.rs` builds the same search in
+/// SQL): at least `min_required` of `required`; `optional` only add to the score.
+#[derive(Debug, Clone)]
+pub struct TextPlan {
+    pub required: Vec<PlannedGroup>,
+    pub min_required: usize,
+    pub optional: Vec<PlannedGroup>,
+}
+
+/// The [`TextPlan`] of `text`, or `None` if nothing searchable was typed.
+pub fn plan(text: &str, lexicon: &Lexicon, matching: Matching) -> Option<TextPlan> {
+    let (required, optional) = required_and_optional(text, lexicon)?;
+    let mut stemmer = lexicon.stemmed.clone();
+    let mut planned = |groups: Vec<Group>| -> Vec<PlannedGroup> {
+        groups
+            .into_iter()
+            .map(|g| {
+                let stems = tokens(&mut stemmer, &g.words.join(" "));
+                let (expansions, types) = match &g.expansion {
+                    Some(e) => (
+                        e.finds
+                            .iter()
+                            .take(MAX_EXPANSIONS)
+                            .filter(|f| **f != stems)
+                            .cloned()
+                            .collect(),
+                        e.types.clone(),
+                    ),
+                    None => (Vec::new(), Vec::new()),
+                };
+                PlannedGroup {
+                    plain: g.expansion.is_none(),
+                    words: g.words,
+                    stems,
+                    expansions,
+                    types,
+                }
+            })
+            .collect()
     };
+    let required = planned(required);
+    let optional = planned(optional);
+    Some(TextPlan {
+        min_required: min_required(required.len(), matching),
+        required,
+        optional,
+    })
+}
+
+/// Builds the scoring query for `text`, or `None` if nothing searchable was typed.
+pub fn build(
+    text: &str,
+    fields: &Fields,
+    lexicon: &Lexicon,
+    searcher: &tantivy::Searcher,
+    matching: Matching,
+) -> Option<Box<dyn Query>> {
+    let (required, optional) = required_and_optional(text, lexicon)?;
+    let mut stemmer = lexicon.stemmed.clone();
     let required_queries: Vec<Box<dyn Query>> = required
         .iter()
         .map(|g| group_query(g, fields, &mut stemmer, searcher, false))
@@ -346,11 +428,7 @@ pub fn build(
     let core: Box<dyn Query> = if n == 1 {
         required_queries.into_iter().next().expect("one query")
     } else {
-        let min = match matching {
-            Matching::Any => 1,
-            Matching::Most if n <= 2 => n,
-            Matching::Most => n - n / 3,
-        };
+        let min = min_required(n, matching);
         Box::new(BooleanQuery::with_minimum_required_clauses(
             required_queries
                 .into_iter()
@@ -363,7 +441,7 @@ pub fn build(
         return Some(core);
     }
     let mut clauses = vec![(Occur::Must, core)];
-    for g in optional {
+    for g in &optional {
         clauses.push((
             Occur::Should,
             group_query(g, fields, &mut stemmer, searcher, true),

@@ -416,6 +416,8 @@ pub async fn find(
         page: 1,
         within: crate::search::request::DEFAULT_WITHIN_MILES,
         include_stale: true,
+        // Moderators see how many listings a search finds, however many.
+        exact_counts: true,
         ..Default::default()
     };
     let results = super::search::run(&state, req).await?;

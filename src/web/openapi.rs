@@ -245,14 +245,16 @@ pub fn document(base: &str, taxonomy: &Taxonomy) -> Value {
                     "required": ["total", "page", "per_page", "pages", "sort", "type_counts", "hits"],
                     "additionalProperties": false,
                     "properties": {
-                        "total": {"type": "integer", "minimum": 0},
+                        "total": {"type": "integer", "minimum": 0, "description": "Every result, or, with more_than_total, the number counted before counting stopped"},
+                        "more_than_total": {"type": "boolean", "description": "There are more than total results (a broad search is counted exactly up to 10,000)"},
                         "page": {"type": "integer", "minimum": 1},
                         "per_page": {"type": "integer", "minimum": 1},
                         "pages": {"type": "integer", "minimum": 0},
                         "sort": {"type": "string", "enum": ["relevance", "distance"]},
                         "type_counts": {"type": "array", "items": {
                             "type": "object", "required": ["type", "label", "count"], "additionalProperties": false,
-                            "properties": {"type": types.clone(), "label": string(), "count": {"type": "integer", "minimum": 0}}
+                            "properties": {"type": types.clone(), "label": string(), "count": {"type": "integer", "minimum": 0},
+                                "partial": {"type": "boolean", "description": "Counted only in part (the search has more than 10,000 results): there are at least count"}}
                         }},
                         "location": {"$ref": "#/components/schemas/Location"},
                         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},

@@ -378,6 +378,9 @@ fn plan(state: &AppState, raw: Option<&str>) -> Result<Plan, Vec<ParamError>> {
     req.page = page;
     req.per_page = Some(per_page);
     req.include_stale = true;
+    // An Open Referral page's total_items and total_pages are exact integers in the
+    // standard, with no way to say "more than".
+    req.exact_counts = true;
     Ok(Plan::Search(Box::new(req)))
 }
 

@@ -683,3 +683,57 @@ async fn the_page_says_when_results_match_only_some_words() {
     let (_, _, page) = t.get("/search?q=choir").await;
     assert!(!page.contains("Nothing matched all of your words"));
 }
+
+/// Past the counting threshold a search says "more than", in the JSON, on the page and
+/// in the counts per type, yet ranks every match: the results are those of counting
+/// everything. The Open Referral API, whose totals are exact integers, still counts
+/// every match.
+#[tokio::test]
+async fn broad_searches_say_more_than_the_threshold() {
+    let t = TestApp::with_demo();
+    // The threshold: as many as a narrow search finds, fewer than a broad one.
+    let narrow_total = t.search("q=choir").await["total"].as_u64().unwrap();
+    let exact = t.search("q=group").await;
+    let total = exact["total"].as_u64().unwrap();
+    assert!(
+        narrow_total >= 1 && total > narrow_total + 10,
+        "a broad and a narrow search on the demo content: {total}, {narrow_total}"
+    );
+    assert!(exact.get("more_than_total").is_none(), "{exact}");
+    let page_two = ids(&t.search("q=group&page=2").await);
+
+    let cap = narrow_total as usize;
+    t.app.engine.set_count_up_to(cap);
+    let capped = t.search("q=group").await;
+    assert_eq!(capped["total"], cap);
+    assert_eq!(capped["more_than_total"], true);
+    assert_eq!(ids(&capped), ids(&exact), "every match is still ranked");
+    assert_eq!(ids(&t.search("q=group&page=2").await), page_two);
+    let counts = capped["type_counts"].as_array().unwrap();
+    assert!(!counts.is_empty());
+    for c in counts {
+        assert_eq!(c["partial"], true, "{c}");
+        assert!(c["count"].as_u64().unwrap() <= narrow_total, "{c}");
+    }
+    // A search with no more than the threshold is still counted exactly.
+    let narrow = t.search("q=choir").await;
+    assert_eq!(narrow["total"], narrow_total);
+    assert!(narrow.get("more_than_total").is_none(), "{narrow}");
+
+    let (_, _, body) = t.get("/search?q=group").await;
+    assert!(body.contains(&format!("More than {cap} results")), "{body}");
+    assert!(
+        body.contains(" or more)"),
+        "partial counts per type: {body}"
+    );
+
+    let (status, oruk) = t.json("/openreferral/services?search=group").await;
+    assert_eq!(status, StatusCode::OK);
+    t.app.engine.set_count_up_to(usize::MAX);
+    let (_, oruk_exact) = t.json("/openreferral/services?search=group").await;
+    assert_eq!(oruk["total_items"], oruk_exact["total_items"]);
+    assert!(
+        oruk["total_items"].as_u64().unwrap() > narrow_total,
+        "{oruk}"
+    );
+}

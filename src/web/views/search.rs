@@ -181,12 +181,16 @@ fn filters_panel(
     results: Option<&SearchResults>,
     taxonomy: &Taxonomy,
 ) -> Markup {
-    let count_for = |slug: &str| -> Option<u64> {
+    let count_for = |slug: &str| -> Option<String> {
         results.and_then(|r| {
-            r.type_counts
-                .iter()
-                .find(|t| t.slug == slug)
-                .map(|t| t.count)
+            r.type_counts.iter().find(|t| t.slug == slug).map(|t| {
+                // Counted in part (a broad search): at least this many.
+                if t.partial {
+                    format!("{} or more", thousands(t.count as usize))
+                } else {
+                    t.count.to_string()
+                }
+            })
         })
     };
     let applied = applied_count(req);
@@ -441,7 +445,8 @@ fn results_list(
     html! {
         section.results aria-labelledby="results-title" {
             h2 #results-title {
-                @if r.total == 1 { "1 result" } @else { (r.total) " results" }
+                @if r.more_than_total { "More than " (thousands(r.total)) " results" }
+                @else if r.total == 1 { "1 result" } @else { (r.total) " results" }
                 @if let Some(l) = &r.location { " near " (l.label) }
             }
             @if let Some(note) = r.location.as_ref().and_then(|l| l.note.as_ref()) {
@@ -526,7 +531,10 @@ fn results_list(
                     @if r.page > 1 {
                         a rel="prev" href={ "/search?" (req.to_query_string(Some(r.page - 1))) (s.query_suffix()) } { "Previous page" }
                     }
-                    span { "Page " (r.page.min(r.pages.max(1))) " of " (r.pages) }
+                    span {
+                        "Page " (r.page.min(r.pages.max(1))) " of "
+                        @if r.more_than_total { "more than " (thousands(r.pages)) } @else { (r.pages) }
+                    }
                     @if r.page < r.pages {
                         a rel="next" href={ "/search?" (req.to_query_string(Some(r.page + 1))) (s.query_suffix()) } { "Next page" }
                     }
@@ -591,4 +599,17 @@ fn key_access(access: &[String], req: &SearchRequest, taxonomy: &Taxonomy) -> St
         words.push(format!("{} more", access.len() - CARD_ACCESS));
     }
     words.join(", ")
+}
+
+/// 10000 as "10,000", for the large numbers a broad search is counted up to.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
