@@ -535,7 +535,8 @@ fn results_list(
                         "Page " (r.page.min(r.pages.max(1))) " of "
                         @if r.more_than_total { "more than " (thousands(r.pages)) } @else { (r.pages) }
                     }
-                    @if r.page < r.pages {
+                    // Pages past the last one a search may ask for are not offered.
+                    @if r.page < r.pages && r.page < crate::search::request::MAX_PAGE {
                         a rel="next" href={ "/search?" (req.to_query_string(Some(r.page + 1))) (s.query_suffix()) } { "Next page" }
                     }
                 }
