@@ -31,6 +31,7 @@ use super::request::{SearchRequest, Sort};
 use super::schema::{
     Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, cell_index, filter_term, unpack_position,
 };
+use super::semantic;
 use super::text::{self, Lexicon, Matching};
 use crate::geo::distance::{bounding_box, miles_between};
 use crate::geo::locate::Located;
@@ -244,7 +245,11 @@ impl Engine {
             } else {
                 self.fresh_from(now)
             },
-            keep: offset + count,
+            keep: if has_text && sort == Sort::Relevance {
+                (offset + count).max(semantic::CANDIDATES)
+            } else {
+                offset + count
+            },
             ranking: Ranking {
                 around: location.map(|l| Around::new((l.lat, l.lon))),
                 sort,
@@ -263,8 +268,11 @@ impl Engine {
         let Gathered {
             total,
             mut per_type,
-            best,
+            mut best,
         } = gathered;
+        if has_text && sort == Sort::Relevance {
+            self.rerank(&searcher, &req.q, &mut best)?;
+        }
         if !req.types.is_empty() {
             // Counts per type ignore the type filter itself, so a person can see what
             // choosing another type would give.
@@ -277,7 +285,7 @@ impl Engine {
         let type_counts = self.type_counts(per_type);
 
         let mut hits = Vec::with_capacity(count.min(best.len()));
-        for r in best.iter().skip(offset) {
+        for r in best.iter().skip(offset).take(count) {
             hits.push(self.hit(&searcher, r.addr, req, location, now)?);
         }
         let per_page = req.page_size();
@@ -292,6 +300,42 @@ impl Engine {
             hits,
             some_words: matching == Matching::Any,
         })
+    }
+
+    /// Reorders the best `semantic::CANDIDATES` lexical results by a blend of their
+    /// lexical score and how close their title, types and summary are in meaning to
+    /// the query (see `semantic`). Results past the candidates keep their order, so
+    /// every page agrees with the others.
+    fn rerank(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &str,
+        best: &mut [super::collect::Ranked],
+    ) -> Result<(), SearchError> {
+        let table = semantic::embeddings();
+        let Some(query) = table.embed(q) else {
+            return Ok(());
+        };
+        let n = best.len().min(semantic::CANDIDATES);
+        let top = best[..n].iter().map(|r| r.key).fold(0f32, f32::max);
+        let mut keyed = Vec::with_capacity(n);
+        for r in &best[..n] {
+            let doc: TantivyDocument = searcher.doc(r.addr)?;
+            let bytes = doc
+                .get_first(self.index.fields.card)
+                .and_then(|v| v.as_bytes())
+                .ok_or(SearchError::MissingCard)?;
+            let card: Card = serde_json::from_slice(bytes).map_err(|_| SearchError::MissingCard)?;
+            let cosine = table
+                .embed_listing(&card.title, &card.types, &card.summary)
+                .map_or(0.0, |v| semantic::dot(&query, &v));
+            keyed.push((semantic::blend(r.key, top, cosine), *r));
+        }
+        keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        for (slot, (_, r)) in best.iter_mut().zip(keyed) {
+            *slot = r;
+        }
+        Ok(())
     }
 
     fn hit(

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod index;
 pub mod request;
 pub mod schema;
+pub mod semantic;
 pub mod text;
 
 use std::path::PathBuf;
