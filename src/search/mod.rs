@@ -13,6 +13,7 @@ pub mod index;
 pub mod request;
 pub mod schema;
 pub mod semantic;
+mod spell;
 pub mod text;
 
 use std::path::PathBuf;

@@ -85,6 +85,16 @@ impl Embeddings {
         })
     }
 
+    /// Whether `word` (lower case) is a whole word of the model's vocabulary: a real
+    /// word, so not a typo.
+    pub fn is_word(&self, word: &str) -> bool {
+        !word.starts_with("##")
+            && self
+                .ids
+                .get(word)
+                .is_some_and(|&id| id as usize >= FIRST_WORD)
+    }
+
     pub fn dims(&self) -> usize {
         self.dims
     }
@@ -167,6 +177,34 @@ impl Embeddings {
     }
 }
 
+/// Words of a stored vector: 128 signed bytes in 16 u64 fast fields.
+pub const STORED_WORDS: usize = 16;
+/// Scale of a stored vector's bytes (components of a unit vector rarely pass 0.6).
+const STORE_SCALE: f32 = 200.0;
+
+/// A unit vector as the fast-field words it is stored in (zero for no vector).
+pub fn pack(v: Option<&[f32]>) -> [u64; STORED_WORDS] {
+    let mut out = [0u64; STORED_WORDS];
+    if let Some(v) = v {
+        for (i, x) in v.iter().take(STORED_WORDS * 8).enumerate() {
+            let b = (x * STORE_SCALE).round().clamp(-127.0, 127.0) as i8 as u8;
+            out[i / 8] |= u64::from(b) << ((i % 8) * 8);
+        }
+    }
+    out
+}
+
+/// The cosine of a unit query vector and a stored vector (0 when none was stored).
+pub fn cosine_packed(query: &[f32], words: &[u64; STORED_WORDS]) -> f32 {
+    let (mut dot, mut norm) = (0f32, 0f32);
+    for (i, q) in query.iter().take(STORED_WORDS * 8).enumerate() {
+        let x = f32::from((words[i / 8] >> ((i % 8) * 8)) as u8 as i8);
+        dot += q * x;
+        norm += x * x;
+    }
+    if norm == 0.0 { 0.0 } else { dot / norm.sqrt() }
+}
+
 fn bytemuck_i8(b: &'static [u8]) -> &'static [i8] {
     // u8 -> i8 is a plain reinterpretation of each byte.
     unsafe { std::slice::from_raw_parts(b.as_ptr().cast::<i8>(), b.len()) }
@@ -240,10 +278,15 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// How many of the best lexical results are reranked by meaning.
+/// How many of the best lexical results are reranked by meaning on a large index.
+/// More made no difference on the development set (50, 100 and 1,000 scored the
+/// same); each costs 16 fast-field reads.
 pub const CANDIDATES: usize = 50;
 
-/// How much of the final score is meaning rather than words.
+/// How much of the final score is meaning rather than words. Measured on the
+/// development set: 0.4 gives NDCG@10 0.652, 0.5 0.675, 0.6 0.682; at 0.6 meaning
+/// overrides the thesaurus's phrase matches ("forgetful": "Memory Café" before a
+/// listing that only has "memory" in its name), so 0.5.
 pub const BLEND: f32 = 0.5;
 
 /// Blends a lexical score (scaled by the best lexical score among the candidates)
@@ -307,8 +350,31 @@ mod tests {
         assert!(normalize(&mut v));
         assert_eq!(v, [0.6, 0.8]);
         assert!(!normalize(&mut [0.0, 0.0]));
-        assert_eq!(blend(5.0, 10.0, 1.0), 0.75);
+        assert!((blend(5.0, 10.0, 1.0) - ((1.0 - BLEND) * 0.5 + BLEND)).abs() < 1e-6);
+        assert!(
+            blend(10.0, 10.0, 0.0) < blend(0.0, 10.0, 1.0),
+            "meaning weighs more"
+        );
         assert_eq!(blend(5.0, 0.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn stored_vectors_keep_their_cosines() {
+        let e = embeddings();
+        let sing = e.embed("somewhere to sing").unwrap();
+        let choir = e.embed("community choir").unwrap();
+        let exact = dot(&sing, &choir);
+        let stored = cosine_packed(&sing, &pack(Some(&choir)));
+        assert!((exact - stored).abs() < 0.01, "{exact} against {stored}");
+        assert!((cosine_packed(&sing, &pack(Some(&sing))) - 1.0).abs() < 0.01);
+        assert_eq!(cosine_packed(&sing, &pack(None)), 0.0);
+    }
+
+    #[test]
+    fn whole_words_of_the_vocabulary_are_words() {
+        let e = embeddings();
+        assert!(e.is_word("drinking") && e.is_word("dementia"));
+        assert!(!e.is_word("demensia") && !e.is_word("##ing") && !e.is_word("[CLS]"));
     }
 
     #[test]
