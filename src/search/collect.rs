@@ -166,7 +166,7 @@ pub struct Gathered {
 
 /// A segment's column as plain values: direct when every document has a value (as
 /// the schema ensures), otherwise through tantivy's first-value adapter.
-fn dense(
+pub(super) fn dense(
     seg: &SegmentReader,
     name: &str,
     default: u64,

@@ -11,6 +11,11 @@
 //! distance. Ties are broken by listing id so that the same store always gives the
 //! same order, whichever way the index was built. Freshness, counting and ranking
 //! happen in one pass over the matches (`collect`).
+//!
+//! When ordered by relevance, the best 50 text matches are then reordered by a blend
+//! of their text score and how close each listing is in meaning to the query
+//! (`semantic`; the listing's vector is stored in fast fields at index time). Meaning
+//! only reorders: what matches, and so every total and count, is the words' business.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -32,6 +37,7 @@ use super::schema::{
     Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, cell_index, filter_term, unpack_position,
 };
 use super::text::{self, Lexicon, Matching};
+use super::{semantic, spell};
 use crate::geo::distance::{bounding_box, miles_between};
 use crate::geo::locate::Located;
 use crate::listing::{Mode, Taxonomy};
@@ -257,7 +263,13 @@ impl Engine {
         let f = &self.index.fields;
         let searcher = self.index.reader.searcher();
         let mut matching = Matching::Most;
-        let text_query = text::build(&req.q, f, &self.lexicon, &searcher, matching);
+        // Unknown words are read as the indexed word they most likely misspell for
+        // the meaning (see `spell`); the words keep their own typo tolerance, which
+        // also finds other spellings.
+        let corrected = spell::correct(&req.q, &searcher, f.words);
+        let meant = corrected.as_deref().unwrap_or(&req.q);
+        let q = req.q.as_str();
+        let text_query = text::build(q, f, &self.lexicon, &searcher, matching);
         let has_text = text_query.is_some();
         let query = combine(text_query, self.filters(req, location, true));
 
@@ -266,6 +278,7 @@ impl Engine {
         } else {
             Sort::Relevance
         };
+        let by_meaning = has_text && sort == Sort::Relevance;
         let gather = Gather {
             types: self.taxonomy.types.len(),
             fresh_from: if req.include_stale {
@@ -273,7 +286,11 @@ impl Engine {
             } else {
                 self.fresh_from(now)
             },
-            keep: offset + count,
+            keep: if by_meaning {
+                (offset + count).max(semantic::CANDIDATES)
+            } else {
+                offset + count
+            },
             ranking: Ranking {
                 around: location.map(|l| Around::new((l.lat, l.lon))),
                 sort,
@@ -286,11 +303,11 @@ impl Engine {
             },
         };
         let mut gathered = searcher.search(&query, &gather)?;
-        if gathered.total == 0 && text::can_loosen(&req.q, &self.lexicon) {
+        if gathered.total == 0 && text::can_loosen(q, &self.lexicon) {
             // Nothing has most of the words: a page of listings with some of them
             // beats an empty one.
             matching = Matching::Any;
-            let loose = text::build(&req.q, f, &self.lexicon, &searcher, matching);
+            let loose = text::build(q, f, &self.lexicon, &searcher, matching);
             gathered =
                 searcher.search(&combine(loose, self.filters(req, location, true)), &gather)?;
         }
@@ -298,13 +315,16 @@ impl Engine {
             total,
             more,
             mut per_type,
-            best,
+            mut best,
         } = gathered;
         let mut partial = more;
+        if by_meaning {
+            self.rerank(&searcher, meant, &mut best)?;
+        }
         if !req.types.is_empty() {
             // Counts per type ignore the type filter itself, so a person can see what
             // choosing another type would give.
-            let text_again = text::build(&req.q, f, &self.lexicon, &searcher, matching);
+            let text_again = text::build(q, f, &self.lexicon, &searcher, matching);
             let without_types = combine(text_again, self.filters(req, location, false));
             let counted = searcher.search(&without_types, &Gather { keep: 0, ..gather })?;
             per_type = counted.per_type;
@@ -313,7 +333,7 @@ impl Engine {
         let type_counts = self.type_counts(per_type, partial);
 
         let mut hits = Vec::with_capacity(count.min(best.len()));
-        for r in best.iter().skip(offset) {
+        for r in best.iter().skip(offset).take(count) {
             hits.push(self.hit(&searcher, r.addr, req, location, now)?);
         }
         let per_page = req.page_size();
@@ -329,6 +349,37 @@ impl Engine {
             hits,
             some_words: matching == Matching::Any,
         })
+    }
+
+    /// Reorders the best `semantic::CANDIDATES` lexical results by a blend of their
+    /// lexical score and how close the listing is in meaning to the query (see
+    /// `semantic`), the listing's vector read from the fast fields written at index
+    /// time. Results past the candidates keep their order, so every page agrees with
+    /// the others, and what matches (and so every total) is the words' business alone.
+    fn rerank(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &str,
+        best: &mut [super::collect::Ranked],
+    ) -> Result<(), SearchError> {
+        let Some(query) = semantic::embeddings().embed(q) else {
+            return Ok(());
+        };
+        let vectors = Vectors::open(searcher)?;
+        let n = best.len().min(semantic::CANDIDATES);
+        let top = best[..n].iter().map(|r| r.key).fold(0f32, f32::max);
+        let mut keyed: Vec<(f32, super::collect::Ranked)> = best[..n]
+            .iter()
+            .map(|r| {
+                let cosine = semantic::cosine_packed(&query, &vectors.get(r.addr));
+                (semantic::blend(r.key, top, cosine), *r)
+            })
+            .collect();
+        keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        for (slot, (_, r)) in best.iter_mut().zip(keyed) {
+            *slot = r;
+        }
+        Ok(())
     }
 
     fn hit(
@@ -517,6 +568,32 @@ fn combine(text: Option<Box<dyn Query>>, filters: Vec<Box<dyn Query>>) -> Box<dy
         return clauses.pop().expect("one clause").1;
     }
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// The meaning vectors of a searcher's documents, one column per stored word.
+struct Vectors(Vec<Vec<Arc<dyn tantivy::columnar::ColumnValues<u64>>>>);
+
+impl Vectors {
+    fn open(searcher: &tantivy::Searcher) -> Result<Vectors, SearchError> {
+        let mut segments = Vec::new();
+        for seg in searcher.segment_readers() {
+            let mut cols = Vec::with_capacity(semantic::STORED_WORDS);
+            for i in 0..semantic::STORED_WORDS {
+                cols.push(super::collect::dense(
+                    seg,
+                    &super::schema::vector_field(i),
+                    0,
+                )?);
+            }
+            segments.push(cols);
+        }
+        Ok(Vectors(segments))
+    }
+
+    fn get(&self, addr: DocAddress) -> [u64; semantic::STORED_WORDS] {
+        let cols = &self.0[addr.segment_ord as usize];
+        std::array::from_fn(|i| cols[i].get_val(addr.doc_id))
+    }
 }
 
 /// Venues within the circle, or remote services that reach the place.

@@ -12,6 +12,8 @@ pub mod eval;
 pub mod index;
 pub mod request;
 pub mod schema;
+pub mod semantic;
+mod spell;
 pub mod text;
 pub mod understand;
 

@@ -24,7 +24,7 @@ use crate::listing::{Day, Listing, Mode, Schedule, Taxonomy};
 
 /// Bump when the schema or what goes into a document changes: the index is then
 /// rebuilt from the store on the next start.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Geographic grid levels: cell height in degrees of latitude. Cells are 1.7 times as
 /// wide in longitude, which makes them roughly square at British latitudes. A radius
@@ -74,6 +74,8 @@ pub struct Fields {
     pub age_max: Field,
     pub checked: Field,
     pub card: Field,
+    /// The listing's meaning vector (`semantic::pack`), computed here at index time.
+    pub vec: [Field; super::semantic::STORED_WORDS],
 }
 
 pub fn build_schema() -> (Schema, Fields) {
@@ -110,8 +112,14 @@ pub fn build_schema() -> (Schema, Fields) {
         age_max: b.add_u64_field("age_max", FAST),
         checked: b.add_u64_field("checked", FAST),
         card: b.add_bytes_field("card", STORED),
+        vec: std::array::from_fn(|i| b.add_u64_field(&vector_field(i), FAST)),
     };
     (b.build(), fields)
+}
+
+/// The name of the fast field holding word `i` of a listing's meaning vector.
+pub fn vector_field(i: usize) -> String {
+    format!("vec{i}")
 }
 
 /// Words folded to ASCII, lower-cased and stemmed: how text is matched.
@@ -208,9 +216,16 @@ pub fn to_document(
         .or(l.provenance.updated_at)
         .map_or(0, |c| c.date_naive().num_days_from_ce().max(1) as u64);
     doc.add_u64(f.checked, checked);
+    let card = card_of(l, point);
+    let table = super::semantic::embeddings();
+    // The meaning vector, once per listing here rather than per query (see `semantic`).
+    let vector = table.embed_listing(&card.title, &card.types, &card.summary);
+    for (field, word) in f.vec.iter().zip(super::semantic::pack(vector.as_deref())) {
+        doc.add_u64(*field, word);
+    }
     doc.add_bytes(
         f.card,
-        &serde_json::to_vec(&card_of(l, point)).expect("a Card always serialises"),
+        &serde_json::to_vec(&card).expect("a Card always serialises"),
     );
     doc
 }
