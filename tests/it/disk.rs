@@ -187,7 +187,7 @@ async fn a_submission_on_a_full_disk_is_refused_never_confirmed() {
         "{page}"
     );
     assert!(
-        server.log().contains("disk holding the store is full"),
+        server.logs_within("disk holding the store is full", Duration::from_secs(5)),
         "{}",
         server.log()
     );

@@ -61,7 +61,11 @@ async fn sigterm_finishes_the_request_in_flight_and_exits_0() {
 
     let status = tokio::task::block_in_place(|| server.exited_within(Duration::from_secs(15)));
     assert_eq!(status.map(|s| s.code()), Some(Some(0)), "{}", server.log());
-    assert!(server.log().contains("stopped"), "{}", server.log());
+    assert!(
+        server.logs_within("stopped", Duration::from_secs(5)),
+        "{}",
+        server.log()
+    );
     // Closed cleanly: the log checkpointed into the store, which is whole.
     let wal = dir.path().join("signpost.db-wal");
     assert!(
@@ -155,7 +159,11 @@ async fn a_harvest_stopped_by_sigterm_resumes_with_nothing_lost_or_doubled() {
     server.signal("TERM");
     let status = tokio::task::block_in_place(|| server.exited_within(Duration::from_secs(15)));
     assert_eq!(status.map(|s| s.code()), Some(Some(0)), "{}", server.log());
-    assert!(server.log().contains("harvest stopped"), "{}", server.log());
+    assert!(
+        server.logs_within("harvest stopped", Duration::from_secs(5)),
+        "{}",
+        server.log()
+    );
     assert_eq!(integrity(&data), "ok");
     let partial = count(&data, "SELECT COUNT(*) FROM feed_items");
     let total = newham_items().len() as i64;
@@ -208,7 +216,7 @@ async fn a_second_signal_stops_at_once_without_damage() {
     assert!(asked.elapsed() < Duration::from_secs(3));
     assert!(!status.success());
     assert!(
-        server.log().contains("stopping at once"),
+        server.logs_within("stopping at once", Duration::from_secs(5)),
         "{}",
         server.log()
     );

@@ -68,6 +68,22 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Whether the server writes `text` to its standard error within `within`. Its
+    /// log is read from a pipe by another thread, so a line written just before an
+    /// answer may reach the log a moment after the answer reaches the test.
+    pub fn logs_within(&self, text: &str, within: Duration) -> bool {
+        let until = std::time::Instant::now() + within;
+        loop {
+            if self.log().contains(text) {
+                return true;
+            }
+            if std::time::Instant::now() > until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends a signal (`TERM`, `INT`, `KILL`) with the `kill` command.
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
