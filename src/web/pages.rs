@@ -69,9 +69,14 @@ pub async fn search(
         .filter(|t| !t.trim().is_empty());
     if errors.is_empty() && !req.as_typed && typed.is_none() && !req.q.trim().is_empty() {
         let u = search::understand(&state, req.q.clone(), req.near.is_some()).await?;
-        if !u.taken.is_empty() {
-            let mut understood = req.clone();
-            u.apply(&mut understood);
+        let mut understood = req.clone();
+        u.apply(&mut understood);
+        // Filters that would leave nothing are not taken: many directories do not say
+        // how a service is run or what it costs, and "debt advice online" must not
+        // turn 25 council services into none. The words are searched as typed.
+        let finds_something = !u.taken.is_empty()
+            && matches!(search::run(&state, understood.clone()).await, Ok(r) if r.total > 0);
+        if finds_something {
             let mut url = format!("/search?{}", understood.to_query_string(None));
             url.push_str(if url.ends_with('?') { "" } else { "&" });
             url.push_str(

@@ -186,6 +186,11 @@ async fn words_that_are_part_of_a_name_or_not_a_filter_stay_words() {
     // The same word elsewhere is still a filter.
     let to = redirect_of(&t, "free choir").await.expect("free choir");
     assert_eq!(pairs(&to).get("free"), "1");
+    // A filter that would leave nothing is not taken: no walking football is online.
+    assert_eq!(t.search("q=walking+football&mode=online").await["total"], 0);
+    assert_eq!(redirect_of(&t, "walking football online").await, None);
+    let (_, _, page) = t.get("/search?q=walking+football+online").await;
+    assert!(page.contains("Walking Football"), "{page}");
     // With the place box filled in, the words are not read for a place.
     let (status, _, _) = t.get("/search?q=walking+near+Sale&near=M41").await;
     assert_eq!(status, StatusCode::OK);
