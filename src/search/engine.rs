@@ -443,16 +443,7 @@ impl Engine {
     /// (stemmed as the index stems them): "free spirits" of "Free Spirits Choir". One
     /// term lookup in the word-pair field each. See `understand`.
     pub fn in_a_name(&self, first: &str, second: &str) -> bool {
-        let stem = |w: &str| {
-            let mut a = super::schema::stemmed_analyzer();
-            let mut stream = a.token_stream(w);
-            let mut out = None;
-            while let Some(t) = stream.next() {
-                out.get_or_insert_with(|| t.text.clone());
-            }
-            out
-        };
-        let (Some(a), Some(b)) = (stem(first), stem(second)) else {
+        let (Some(a), Some(b)) = (self.lexicon.stem(first), self.lexicon.stem(second)) else {
             return false;
         };
         let searcher = self.index.reader.searcher();

@@ -187,6 +187,11 @@ fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 }
 
 impl Lexicon {
+    /// The first word of `text` stemmed as the index stems it (possessive "s" left out).
+    pub(super) fn stem(&self, text: &str) -> Option<String> {
+        tokens(&mut self.stemmed.clone(), text).into_iter().next()
+    }
+
     pub fn new(taxonomy: &Taxonomy, folded: TextAnalyzer, stemmed: TextAnalyzer) -> Lexicon {
         let mut lex = Lexicon {
             phrases: HashMap::new(),
