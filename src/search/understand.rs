@@ -84,6 +84,26 @@ impl Understanding {
             }
         }
     }
+
+    /// The opposite of [`apply`](Self::apply): the words as `typed` and the filters
+    /// read from them taken off, for the search of every word as typed.
+    pub fn undo(&self, req: &mut SearchRequest, typed: &str) {
+        req.q = typed.to_string();
+        for t in &self.taken {
+            match &t.filter {
+                Filter::Free => req.free = false,
+                Filter::Day(d) => req.days.retain(|x| x != d),
+                Filter::Time(time) => req.times.retain(|x| x != time),
+                Filter::Age(_) => req.age = None,
+                Filter::Access(slug) => req.access.retain(|x| x != slug),
+                Filter::Mode(m) => req.modes.retain(|x| x != m),
+                Filter::Near(_) => {
+                    req.near = None;
+                    req.near_input.clear();
+                }
+            }
+        }
+    }
 }
 
 /// Words that join a filter to the rest of a query ("yoga *on* tuesdays", "classes
@@ -509,5 +529,23 @@ mod tests {
         assert!(req.free);
         assert_eq!(req.near_input, "M33", "the place box wins");
         assert_eq!(req.days, vec![Day::Mon]);
+    }
+
+    #[test]
+    fn undoing_gives_back_the_words_and_the_filters_that_were_there() {
+        let typed = "free yoga tuesday mornings near Sale";
+        let (mut req, _) = SearchRequest::from_query_string("q=x&day=mon", Taxonomy::embedded());
+        let u = understand(typed, Taxonomy::embedded(), &Known, false);
+        u.apply(&mut req);
+        assert!(req.free && req.near.is_some());
+        u.undo(&mut req, typed);
+        assert_eq!(req.q, typed);
+        assert!(!req.free && req.near.is_none() && req.near_input.is_empty());
+        assert_eq!(
+            req.days,
+            vec![Day::Mon],
+            "a filter chosen in the panel stays"
+        );
+        assert!(req.times.is_empty());
     }
 }

@@ -124,32 +124,17 @@ async fn understood_note(
     req: &SearchRequest,
     typed: &str,
 ) -> Result<Option<views::Understood>, WebError> {
-    use crate::search::understand::Filter;
     for place_given in [false, true] {
         let u = search::understand(state, typed.to_string(), place_given).await?;
         if u.taken.is_empty() || u.q != req.q {
             continue;
         }
         let mut as_typed = SearchRequest {
-            q: typed.to_string(),
             as_typed: true,
             page: 1,
             ..req.clone()
         };
-        for t in &u.taken {
-            match &t.filter {
-                Filter::Free => as_typed.free = false,
-                Filter::Day(d) => as_typed.days.retain(|x| x != d),
-                Filter::Time(time) => as_typed.times.retain(|x| x != time),
-                Filter::Age(_) => as_typed.age = None,
-                Filter::Access(slug) => as_typed.access.retain(|x| x != slug),
-                Filter::Mode(m) => as_typed.modes.retain(|x| x != m),
-                Filter::Near(_) => {
-                    as_typed.near = None;
-                    as_typed.near_input.clear();
-                }
-            }
-        }
+        u.undo(&mut as_typed, typed);
         return Ok(Some(views::Understood {
             as_typed: format!("/search?{}", as_typed.to_query_string(None)),
         }));
