@@ -16,6 +16,9 @@ pub struct EvalArgs {
     /// The judged queries (JSON: {"queries": [{"q", "kind", "relevant": {source id: grade}}]}),
     /// like ../shared/data/quality/nlincs-queries.json.
     queries: PathBuf,
+    /// Print every query with its first ten results and their grades, not only the misses.
+    #[arg(long)]
+    each: bool,
 }
 
 pub fn run(config: &Config, args: &EvalArgs) -> Result<ExitCode> {
@@ -25,6 +28,10 @@ pub fn run(config: &Config, args: &EvalArgs) -> Result<ExitCode> {
         .with_context(|| format!("{} is not a judged set", args.queries.display()))?;
     let app = App::open(&config.data_dir)?;
     let scores = score(&app.engine, &app.store, &set, signpost::clock::uk_now())?;
-    print!("{scores}");
+    super::emit(&if args.each {
+        format!("{scores:#}")
+    } else {
+        scores.to_string()
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -81,6 +81,20 @@ enum Command {
 }
 
 /// Loads the configuration, applies the global flags and runs the command.
+/// Writes a command's output. A reader that stops early (`signpost search … | head`)
+/// closes the pipe; that ends the output quietly instead of a panic from `println!`.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(d) = cli.data_dir {

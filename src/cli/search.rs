@@ -1,5 +1,6 @@
 //! `signpost search`: the website's search from a terminal, with the same filters.
 
+use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -7,7 +8,7 @@ use clap::Args;
 use signpost::App;
 use signpost::config::Config;
 use signpost::geo::locate::Geocoder;
-use signpost::search::{ParamError, SearchRequest};
+use signpost::search::{Hit, ParamError, SearchRequest};
 
 #[derive(Args, Debug)]
 pub struct SearchArgs {
@@ -123,11 +124,14 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> {
     let results = app
         .engine
         .search(&req, location.as_ref(), signpost::clock::uk_now())?;
+    let mut out = String::new();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&results)?)?;
+        super::emit(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    writeln!(
+        out,
         "{}{} result{}{}",
         if results.more_than_total {
             "More than "
@@ -144,34 +148,49 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<ExitCode> {
             .as_ref()
             .map(|l| format!(" near {}", l.label))
             .unwrap_or_default()
-    );
+    )?;
     if let Some(note) = location.as_ref().and_then(|l| l.note.as_ref()) {
-        println!("({note})");
+        writeln!(out, "({note})")?;
+    }
+    if let Some(better) = &results.did_you_mean {
+        writeln!(out, "Did you mean: {better}?")?;
     }
     for h in &results.hits {
-        println!();
-        println!("{}  [{}]", h.title, h.id);
-        if !h.organisation.is_empty() {
-            println!("  {}", h.organisation);
+        write_hit(&mut out, h)?;
+    }
+    if !results.also.is_empty() {
+        writeln!(out, "\nClose to your search, with some of your words:")?;
+        for h in &results.also {
+            write_hit(&mut out, h)?;
         }
-        if !h.reach_label.is_empty() {
-            println!("  {}", h.reach_label);
-        }
-        if let Some(n) = &h.next_session {
-            println!("  Next: {}", n.text);
-        }
-        println!(
-            "  {}",
-            if h.free {
-                "Free".to_string()
-            } else {
-                h.price.clone().unwrap_or_else(|| "Ask about cost".into())
-            }
-        );
     }
     if results.pages > 1 {
-        println!();
-        println!("page {} of {}", results.page, results.pages);
+        writeln!(out)?;
+        writeln!(out, "page {} of {}", results.page, results.pages)?;
     }
+    super::emit(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_hit(out: &mut String, h: &Hit) -> std::fmt::Result {
+    writeln!(out)?;
+    writeln!(out, "{}  [{}]", h.title, h.id)?;
+    if !h.organisation.is_empty() {
+        writeln!(out, "  {}", h.organisation)?;
+    }
+    if !h.reach_label.is_empty() {
+        writeln!(out, "  {}", h.reach_label)?;
+    }
+    if let Some(n) = &h.next_session {
+        writeln!(out, "  Next: {}", n.text)?;
+    }
+    writeln!(
+        out,
+        "  {}",
+        if h.free {
+            "Free".to_string()
+        } else {
+            h.price.clone().unwrap_or_else(|| "Ask about cost".into())
+        }
+    )
 }

@@ -155,6 +155,16 @@ pub struct SearchResults {
     /// No listing had most of the words, so these have some of them.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub some_words: bool,
+    /// On the page where the matches run out: listings with some of the words but
+    /// not most of them that are close in meaning to the search, best first, at most
+    /// enough to fill the page. They are shown apart, after the matches, and are not
+    /// counted in `total`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Hit>,
+    /// The words with each one the index has never seen replaced by the indexed word
+    /// it most likely misspells (`spell`), when there was one: "Did you mean".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
 }
 
 impl Engine {
@@ -246,7 +256,106 @@ impl Engine {
     ) -> Result<SearchResults, SearchError> {
         let per_page = req.page_size();
         let offset = (req.page.saturating_sub(1)) * per_page;
-        self.search_range(req, location, now, offset, per_page)
+        let mut results = self.search_range(req, location, now, offset, per_page)?;
+        let room = per_page.saturating_sub(results.hits.len());
+        let last_page = !results.hits.is_empty() && offset + results.hits.len() >= results.total;
+        let ran_out = last_page && !results.more_than_total && !results.some_words;
+        if room > 0 && ran_out && !req.matches_only {
+            results.also = self.some_words_only(req, location, now, room)?;
+        }
+        Ok(results)
+    }
+
+    /// The best `room` listings that have some of the words of `req.q` but not most
+    /// of them (so are not among its matches) and are close to it in meaning: a
+    /// search whose matches end on this page goes on with what is nearest to it,
+    /// apart, instead of stopping at one or two ("quit smoking" finds "Stop Smoking
+    /// Support", then "Swap to Stop"). A shared word alone is not enough ("quit" in a
+    /// bowls club's "never quit"), and listings that share no word are not added: a
+    /// search never returns what has nothing of what was typed.
+    fn some_words_only(
+        &self,
+        req: &SearchRequest,
+        location: Option<&Located>,
+        now: NaiveDateTime,
+        room: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let q = req.q.as_str();
+        if !text::can_loosen(q, &self.lexicon) {
+            return Ok(Vec::new());
+        }
+        let f = &self.index.fields;
+        let searcher = self.index.reader.searcher();
+        let (Some(any), Some(most)) = (
+            text::build(q, f, &self.lexicon, &searcher, Matching::Any),
+            text::build(q, f, &self.lexicon, &searcher, Matching::Most),
+        ) else {
+            return Ok(Vec::new());
+        };
+        let only_some: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (Occur::Must, any),
+            (Occur::MustNot, most),
+        ]));
+        let query = combine(Some(only_some), self.filters(req, location, true));
+        let gather = self.gather(req, location, now, room, true);
+        let mut best = searcher.search(&query, &gather)?.best;
+        let corrected = spell::correct(q, &searcher, f.words);
+        let meant = corrected.as_deref().unwrap_or(q);
+        let Some(meaning) = semantic::embeddings().embed(meant) else {
+            return Ok(Vec::new());
+        };
+        let vectors = Vectors::open(&searcher)?;
+        best.retain(|r| {
+            semantic::cosine_packed(&meaning, &vectors.get(r.addr)) >= semantic::CLOSE_IN_MEANING
+        });
+        if gather.ranking.sort == Sort::Relevance {
+            self.rerank(&searcher, meant, &mut best)?;
+        }
+        best.iter()
+            .take(room)
+            .map(|r| self.hit(&searcher, r.addr, req, location, now))
+            .collect()
+    }
+
+    /// What a search collects: the best `keep` (at least the meaning rerank's
+    /// candidates, when it will run), ranked for `req`, and counts.
+    fn gather(
+        &self,
+        req: &SearchRequest,
+        location: Option<&Located>,
+        now: NaiveDateTime,
+        keep: usize,
+        has_text: bool,
+    ) -> Gather {
+        let sort = if location.is_some() {
+            req.effective_sort()
+        } else {
+            Sort::Relevance
+        };
+        let by_meaning = has_text && sort == Sort::Relevance;
+        Gather {
+            types: self.taxonomy.types.len(),
+            fresh_from: if req.include_stale {
+                0
+            } else {
+                self.fresh_from(now)
+            },
+            keep: if by_meaning {
+                keep.max(semantic::CANDIDATES)
+            } else {
+                keep
+            },
+            ranking: Ranking {
+                around: location.map(|l| Around::new((l.lat, l.lon))),
+                sort,
+                has_text,
+            },
+            count_up_to: if req.exact_counts {
+                usize::MAX
+            } else {
+                self.count_up_to.load(std::sync::atomic::Ordering::Relaxed)
+            },
+        }
     }
 
     /// Like [`Engine::search`], but the `count` hits from `offset` on instead of one
@@ -273,35 +382,9 @@ impl Engine {
         let has_text = text_query.is_some();
         let query = combine(text_query, self.filters(req, location, true));
 
-        let sort = if location.is_some() {
-            req.effective_sort()
-        } else {
-            Sort::Relevance
-        };
+        let gather = self.gather(req, location, now, offset + count, has_text);
+        let sort = gather.ranking.sort;
         let by_meaning = has_text && sort == Sort::Relevance;
-        let gather = Gather {
-            types: self.taxonomy.types.len(),
-            fresh_from: if req.include_stale {
-                0
-            } else {
-                self.fresh_from(now)
-            },
-            keep: if by_meaning {
-                (offset + count).max(semantic::CANDIDATES)
-            } else {
-                offset + count
-            },
-            ranking: Ranking {
-                around: location.map(|l| Around::new((l.lat, l.lon))),
-                sort,
-                has_text,
-            },
-            count_up_to: if req.exact_counts {
-                usize::MAX
-            } else {
-                self.count_up_to.load(std::sync::atomic::Ordering::Relaxed)
-            },
-        };
         let mut gathered = searcher.search(&query, &gather)?;
         if gathered.total == 0 && text::can_loosen(q, &self.lexicon) {
             // Nothing has most of the words: a page of listings with some of them
@@ -348,6 +431,8 @@ impl Engine {
             location: location.cloned(),
             hits,
             some_words: matching == Matching::Any,
+            also: Vec::new(),
+            did_you_mean: corrected,
         })
     }
 

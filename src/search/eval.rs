@@ -110,6 +110,25 @@ impl std::fmt::Display for Scores {
                 qs.len()
             )?;
         }
+        if f.alternate() {
+            // `{:#}`: every query, with its first ten and their grades.
+            for q in &self.queries {
+                write!(
+                    f,
+                    "\"{}\" ({}, hit@3 {}, NDCG@10 {:.3}, {} results)",
+                    q.q,
+                    q.kind,
+                    if q.hit3 { "yes" } else { "no" },
+                    q.ndcg10,
+                    q.total
+                )?;
+                for (title, grade) in &q.top {
+                    write!(f, "\n    [{grade}] {title}")?;
+                }
+                writeln!(f)?;
+            }
+            return Ok(());
+        }
         for q in self.queries.iter().filter(|q| !q.hit3) {
             write!(
                 f,
@@ -189,9 +208,11 @@ pub fn score(
         };
         match engine.search(&req, None, now) {
             Ok(r) => {
+                // As the page shows them: the matches, then those with some of the words.
                 let ranked = r
                     .hits
                     .iter()
+                    .chain(&r.also)
                     .map(|h| Ranked {
                         source_id: store
                             .get(h.id)

@@ -63,6 +63,11 @@ pub struct SearchRequest {
     /// Count every match, however many (the Open Referral API's pages need exact
     /// totals). Never read from a public query string.
     pub exact_counts: bool,
+    /// Only the matches: no listings close to the search after them
+    /// ([`super::SearchResults::also`]), for callers that page through matches
+    /// exactly (the Open Referral API, moderators' find). Never read from a public
+    /// query string.
+    pub matches_only: bool,
 }
 
 /// One parameter that could not be used.

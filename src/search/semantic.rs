@@ -283,6 +283,13 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// same); each costs 16 fast-field reads.
 pub const CANDIDATES: usize = 50;
 
+/// How close in meaning (cosine) a listing with only some of the words must be to
+/// join a search whose matches run out. On the development directory the services
+/// people were looking for sat at 0.32 to 0.45 ("quit smoking": "Swap to Stop
+/// Incentive" 0.45, "Healthy Lifestyles" 0.42) and listings that merely shared a
+/// word at 0.14 to 0.29; the joining rows in BENCHMARKS.md measured 0.3 and 0.5.
+pub const CLOSE_IN_MEANING: f32 = 0.3;
+
 /// How much of the final score is meaning rather than words. Measured on the
 /// development set: 0.4 gives NDCG@10 0.652, 0.5 0.675, 0.6 0.682; at 0.6 meaning
 /// overrides the thesaurus's phrase matches ("forgetful": "Memory Café" before a

@@ -418,6 +418,7 @@ pub async fn find(
         include_stale: true,
         // Moderators see how many listings a search finds, however many.
         exact_counts: true,
+        matches_only: true,
         ..Default::default()
     };
     let results = super::search::run(&state, req).await?;

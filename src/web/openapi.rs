@@ -258,7 +258,9 @@ pub fn document(base: &str, taxonomy: &Taxonomy) -> Value {
                         }},
                         "location": {"$ref": "#/components/schemas/Location"},
                         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-                        "some_words": {"type": "boolean", "description": "Nothing had most of the words, so these have some of them"}
+                        "some_words": {"type": "boolean", "description": "Nothing had most of the words, so these have some of them"},
+                        "also": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}, "description": "On the page where the results run out: listings with some of the words, not most, that are close in meaning to the search, to show apart after the hits. Not counted in total"},
+                        "did_you_mean": {"type": "string", "description": "The search with each word no listing has replaced by the word it most likely misspells (only when there was one)"}
                     }
                 },
                 "Location": {

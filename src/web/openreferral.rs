@@ -381,6 +381,7 @@ fn plan(state: &AppState, raw: Option<&str>) -> Result<Plan, Vec<ParamError>> {
     // An Open Referral page's total_items and total_pages are exact integers in the
     // standard, with no way to say "more than".
     req.exact_counts = true;
+    req.matches_only = true;
     Ok(Plan::Search(Box::new(req)))
 }
 

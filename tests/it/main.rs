@@ -13,6 +13,7 @@ mod backup;
 mod bad_inputs;
 mod browser;
 mod cli;
+mod close;
 mod common;
 mod coverage;
 mod crash;

@@ -439,6 +439,44 @@ fn results_list(
         }
         format!("/search?{q}#r-{id}")
     };
+    let card = |h: &Hit| -> Markup {
+        html! {
+            li.card id={ "r-" (h.id) } {
+                div.card-body {
+                    h3 { a href={ (h.url) "?from=" (from) (s.query_suffix()) } { (h.title) } }
+                    @if !h.organisation.is_empty() { p.org { "Run by " (h.organisation) } }
+                    dl.card-facts {
+                        div { dt { "Where" } dd { (where_words(h)) } }
+                        @if let Some(n) = &h.next_session {
+                            div { dt { "Next" } dd { (n.text) } }
+                        }
+                        div {
+                            dt { "Cost" }
+                            dd { @if h.free { "Free" } @else { (h.price.as_deref().unwrap_or("Ask about cost")) } }
+                        }
+                        @if !h.access.is_empty() {
+                            div.card-access { dt { "Access" } dd { (key_access(&h.access, req, taxonomy)) } }
+                        }
+                    }
+                }
+                div.card-action {
+                    @if s.contains(h.id) {
+                        p.on-list {
+                            strong { "On your shortlist." }
+                            " "
+                            a href=(remove_link(h.id)) { "Remove" span.visually-hidden { " " (h.title) " from shortlist" } }
+                            " · "
+                            a href={ "/shortlist?s=" (s.param()) } { "View shortlist (" (s.len()) ")" }
+                            " · "
+                            a href={ "/shortlist/print?s=" (s.param()) } { "Print a handout" }
+                        }
+                    } @else if !s.is_full() {
+                        (add_form(req, r.page, s, h.id, &h.title))
+                    }
+                }
+            }
+        }
+    };
     let filters = applied_filters(req, taxonomy);
     let link =
         |r: &SearchRequest| format!("/search?{}{}", r.to_query_string(None), s.query_suffix());
@@ -451,6 +489,13 @@ fn results_list(
             }
             @if let Some(note) = r.location.as_ref().and_then(|l| l.note.as_ref()) {
                 p.location-note { (note) }
+            }
+            @if let Some(better) = &r.did_you_mean {
+                p.location-note #did-you-mean {
+                    "Did you mean "
+                    a href=(link(&SearchRequest { q: better.clone(), page: 1, ..req.clone() })) { (better) }
+                    "?"
+                }
             }
             @if r.some_words {
                 p.location-note #some-words { "Nothing matched all of your words, so these match some of them. Try other words, or fewer." }
@@ -483,40 +528,14 @@ fn results_list(
                 p { "There are no more results. " a href={ "/search?" (req.to_query_string(None)) (s.query_suffix()) } { "Go to the first page" } }
             }
             ol.cards {
-                @for h in &r.hits {
-                    li.card id={ "r-" (h.id) } {
-                        div.card-body {
-                            h3 { a href={ (h.url) "?from=" (from) (s.query_suffix()) } { (h.title) } }
-                            @if !h.organisation.is_empty() { p.org { "Run by " (h.organisation) } }
-                            dl.card-facts {
-                                div { dt { "Where" } dd { (where_words(h)) } }
-                                @if let Some(n) = &h.next_session {
-                                    div { dt { "Next" } dd { (n.text) } }
-                                }
-                                div {
-                                    dt { "Cost" }
-                                    dd { @if h.free { "Free" } @else { (h.price.as_deref().unwrap_or("Ask about cost")) } }
-                                }
-                                @if !h.access.is_empty() {
-                                    div.card-access { dt { "Access" } dd { (key_access(&h.access, req, taxonomy)) } }
-                                }
-                            }
-                        }
-                        div.card-action {
-                            @if s.contains(h.id) {
-                                p.on-list {
-                                    strong { "On your shortlist." }
-                                    " "
-                                    a href=(remove_link(h.id)) { "Remove" span.visually-hidden { " " (h.title) " from shortlist" } }
-                                    " · "
-                                    a href={ "/shortlist?s=" (s.param()) } { "View shortlist (" (s.len()) ")" }
-                                    " · "
-                                    a href={ "/shortlist/print?s=" (s.param()) } { "Print a handout" }
-                                }
-                            } @else if !s.is_full() {
-                                (add_form(req, r.page, s, h.id, &h.title))
-                            }
-                        }
+                @for h in &r.hits { (card(h)) }
+            }
+            @if !r.also.is_empty() {
+                section.also aria-labelledby="also-title" {
+                    h2 #also-title { "Close to your search" }
+                    p { "These have some of your words, not all of them, and are close to what you asked for." }
+                    ol.cards {
+                        @for h in &r.also { (card(h)) }
                     }
                 }
             }
