@@ -176,6 +176,7 @@ async fn empty_results_offer_links_that_loosen_the_search() {
     assert!(body.contains("Search within 5 miles"));
     assert!(body.contains("Remove all the filters"));
     assert!(body.contains("Search without the words"));
+    assert!(body.contains("See everything offered by phone or online for this area"));
     // Each suggestion is a real search that finds something, or at least more.
     let links: Vec<String> = body
         .split("<li><a href=\"")
@@ -183,16 +184,28 @@ async fn empty_results_offer_links_that_loosen_the_search() {
         .map(|s| s[..s.find('"').unwrap()].replace("&amp;", "&"))
         .filter(|h| h.starts_with("/search?"))
         .collect();
-    assert_eq!(links.len(), 3, "{links:?}");
+    assert_eq!(links.len(), 4, "{links:?}");
     let mut found = 0;
-    for l in links {
-        let (status, _, body) = t.get(&l).await;
+    for l in &links {
+        let (status, _, body) = t.get(l).await;
         assert_eq!(status, StatusCode::OK, "{l}");
         if !body.contains(">0 results") {
             found += 1;
         }
     }
     assert!(found >= 1);
+    // The services that work by phone or online for the place: every one of them
+    // is labelled so (the demo has some for Sale).
+    let remote = links.iter().find(|l| l.contains("mode=")).unwrap();
+    assert!(remote.contains("near=M33"), "{remote}");
+    let (_, _, body) = t.get(remote).await;
+    assert!(!body.contains(">0 results"), "{body}");
+    let v = t.search(&remote["/search?".len()..]).await;
+    assert!(!v["hits"].as_array().unwrap().is_empty(), "{v}");
+    for h in v["hits"].as_array().unwrap() {
+        let mode = h["mode"].as_array().unwrap();
+        assert!(mode.iter().any(|m| m == "phone" || m == "online"), "{h}");
+    }
 }
 
 #[tokio::test]

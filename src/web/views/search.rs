@@ -416,6 +416,23 @@ fn loosen(req: &SearchRequest, s: &Shortlist) -> Vec<(String, String)> {
         };
         out.push(("Remove all the filters".into(), link(&r)));
     }
+    // Someone who cannot find anything near them can still be helped by a service
+    // that works by phone or online and covers where they are.
+    let remote = [Mode::Phone, Mode::Online];
+    if req.near.is_some() && req.modes != remote {
+        let r = SearchRequest {
+            near: req.near.clone(),
+            near_input: req.near_input.clone(),
+            within: req.within,
+            modes: remote.to_vec(),
+            page: 1,
+            ..Default::default()
+        };
+        out.push((
+            "See everything offered by phone or online for this area".into(),
+            link(&r),
+        ));
+    }
     out
 }
 
