@@ -16,6 +16,9 @@
 //! of their text score and how close each listing is in meaning to the query
 //! (`semantic`; the listing's vector is stored in fast fields at index time). Meaning
 //! only reorders: what matches, and so every total and count, is the words' business.
+//! Where the matches run out on a page, listings with some of the words that are also
+//! close in meaning fill the rest of it, apart (`SearchResults::also`), so a search
+//! with one or two matches does not stop at them.
 
 use std::ops::Bound;
 use std::sync::Arc;
