@@ -186,6 +186,9 @@ def build(args):
         name = area["name"]
         leave_out = {key(w) for w in area.get("not", [])}
         finds, types = area.get("finds", []), area.get("types", [])
+        crisis = area.get("crisis", False)
+        if crisis and types:
+            raise SystemExit(f"seed: crisis area '{name}' must name no types")
         # (source, phrases) in the order they are written.
         groups = []
         for syn in area.get("wordnet", []) + area.get("narrower", []):
@@ -236,6 +239,8 @@ def build(args):
             out.append(f"finds = {toml_list(finds)}\n")
             out.append(f"types = {toml_list(types)}\n")
             out.append(f"sources = {toml_list([source])}\n")
+            if crisis:
+                out.append("crisis = true\n")
     with open(args.out, "w", encoding="utf-8") as f:
         f.write("".join(out))
     print(f"wrote {args.out}: {n_entries} entries, {len(written)} phrases", file=sys.stderr)
@@ -261,8 +266,9 @@ HEADER = """\
 #               (Princeton WordNet, see content/needs.LICENSE.md);
 #             signpost-editors - phrasings written by Signpost's editors.
 #
-# Crisis words (suicidal thoughts) point only to crisis and listening services, never
-# to activity types: the search page leads with where to get help now.
+#   crisis  - true for words of someone who may be in crisis (suicidal thoughts): they
+#             point only to crisis and listening services, never to activity types,
+#             and the search page leads with where to get help now.
 """
 
 

@@ -61,6 +61,11 @@ pub struct ThesaurusEntry {
     /// required in `content/needs.toml`.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Words of someone who may be in crisis (suicidal thoughts): they find crisis
+    /// and listening services only (no activity types), and the search page leads
+    /// with where to get help now.
+    #[serde(default)]
+    pub crisis: bool,
 }
 
 /// The sources a needs entry may name: a WordNet 3.0 synset, or Signpost's editors.
@@ -274,6 +279,11 @@ impl Taxonomy {
         for (file, entries) in files {
             for (n, e) in entries.iter().enumerate() {
                 let first = e.says.first();
+                if e.crisis && !e.types.is_empty() {
+                    return Err(format!(
+                        "{file}: entry {first:?} is crisis words: it must name no activity types"
+                    ));
+                }
                 for ty in &e.types {
                     if !type_index.contains_key(ty) {
                         return Err(format!("{file}: entry {first:?} names unknown type '{ty}'"));
@@ -414,6 +424,17 @@ impl Taxonomy {
             add(&mut out, self.type_for_label(description));
         }
         out
+    }
+
+    /// Whether `text` has crisis words of the thesaurus or the needs vocabulary
+    /// ("ending it all"), as whole words in order.
+    pub fn has_crisis_words(&self, text: &str) -> bool {
+        let text = format!(" {} ", says_key(text));
+        self.thesaurus
+            .iter()
+            .filter(|e| e.crisis)
+            .flat_map(|e| &e.says)
+            .any(|s| text.contains(&format!(" {} ", says_key(s))))
     }
 
     /// Position of a type in the taxonomy, for a stable display order.
@@ -590,9 +611,16 @@ mod tests {
         // Crisis words point to crisis services only, never to activity types.
         for w in ["suicidal", "suicidal thoughts", "self harm"] {
             let e = says(w).unwrap_or_else(|| panic!("{w} is in needs.toml"));
-            assert!(e.types.is_empty(), "{w} names types");
+            assert!(e.crisis && e.types.is_empty(), "{w}");
             assert!(e.finds.iter().any(|f| f == "samaritans"), "{w}");
         }
+        assert!(t.has_crisis_words("I feel like Ending it all."));
+        assert!(t.has_crisis_words("self-harm"));
+        assert!(!t.has_crisis_words("the ending of the film"));
+        assert!(!t.has_crisis_words("knitting"));
+        let typed = "[[entry]]\nsays = [\"zz\"]\ntypes = [\"befriending\"]\ncrisis = true\nsources = [\"signpost-editors\"]\n";
+        let err = Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML, typed).unwrap_err();
+        assert!(err.contains("no activity types"), "{err}");
     }
 
     #[test]
