@@ -1,6 +1,11 @@
 //! The project's own vocabulary: activity types, accessibility features, circumstances,
 //! and the thesaurus that maps what people say to what groups call things.
 //!
+//! The thesaurus comes from two files read the same way: `content/thesaurus.toml`,
+//! written by hand for feelings and activities, and `content/needs.toml`, the needs
+//! vocabulary derived by `tools/build_needs_vocabulary.py` from WordNet and an editors'
+//! seed, whose every entry names where its words come from (`sources`).
+//!
 //! They live as data in `content/` (reviewable by non-programmers, mapped to OpenActive
 //! concept ids) and are compiled into the binary, so a fresh machine needs no files.
 //! Slugs from here are the only values accepted in `type`, `access` and circumstances.
@@ -52,7 +57,19 @@ pub struct ThesaurusEntry {
     /// Activity types the need points to.
     #[serde(default)]
     pub types: Vec<String>,
+    /// Where the `says` words come from (`wordnet:LEMMA.POS.NN`, `signpost-editors`);
+    /// required in `content/needs.toml`.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Words of someone who may be in crisis (suicidal thoughts): they find crisis
+    /// and listening services only (no activity types), and the search page leads
+    /// with where to get help now.
+    #[serde(default)]
+    pub crisis: bool,
 }
+
+/// The sources a needs entry may name: a WordNet 3.0 synset, or Signpost's editors.
+const SOURCE_KINDS: &[&str] = &["wordnet:", "signpost-editors"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,7 +85,8 @@ struct ThesaurusFile {
     entry: Vec<ThesaurusEntry>,
 }
 
-/// Everything in `content/taxonomy.toml` and `content/thesaurus.toml`, indexed.
+/// Everything in `content/taxonomy.toml`, `content/thesaurus.toml` and
+/// `content/needs.toml`, indexed.
 #[derive(Debug)]
 pub struct Taxonomy {
     pub types: Vec<ActivityType>,
@@ -183,11 +201,31 @@ fn resolve_concepts(
 
 const TAXONOMY_TOML: &str = include_str!("../../content/taxonomy.toml");
 const THESAURUS_TOML: &str = include_str!("../../content/thesaurus.toml");
+const NEEDS_TOML: &str = include_str!("../../content/needs.toml");
 
 static EMBEDDED: LazyLock<Taxonomy> = LazyLock::new(|| {
-    Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML)
-        .expect("content/taxonomy.toml and content/thesaurus.toml are checked by tests")
+    Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML, NEEDS_TOML)
+        .expect("content/taxonomy.toml, thesaurus.toml and needs.toml are checked by tests")
 });
+
+/// How `says` phrases are compared across entries, as the search reads them: words
+/// without case, punctuation or a possessive "'s" ("Down's syndrome" is "down
+/// syndrome", "self-harm" is "self harm").
+fn says_key(says: &str) -> String {
+    let lower = says.to_lowercase().replace('\u{2019}', "'");
+    let mut plain = String::with_capacity(lower.len());
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find("'s") {
+        let after = &rest[i + 2..];
+        plain.push_str(&rest[..i]);
+        if after.starts_with(|c: char| c.is_alphanumeric()) {
+            plain.push_str("'s");
+        }
+        rest = after;
+    }
+    plain.push_str(rest);
+    label_key(&plain)
+}
 
 impl Taxonomy {
     /// The taxonomy compiled into this binary.
@@ -195,11 +233,16 @@ impl Taxonomy {
         &EMBEDDED
     }
 
-    pub fn from_toml(taxonomy: &str, thesaurus: &str) -> Result<Taxonomy, String> {
+    /// Reads the taxonomy, the hand-written thesaurus and the needs vocabulary. The
+    /// two word lists become one: a `says` phrase may be in one entry of either file
+    /// only (so what a phrase finds is decided in one place), every type they name
+    /// must be in the taxonomy, and each needs entry names its sources.
+    pub fn from_toml(taxonomy: &str, thesaurus: &str, needs: &str) -> Result<Taxonomy, String> {
         let t: TaxonomyFile =
             toml::from_str(taxonomy).map_err(|e| format!("taxonomy.toml: {e}"))?;
         let th: ThesaurusFile =
             toml::from_str(thesaurus).map_err(|e| format!("thesaurus.toml: {e}"))?;
+        let nd: ThesaurusFile = toml::from_str(needs).map_err(|e| format!("needs.toml: {e}"))?;
         let index = |slugs: Vec<&String>, what: &str| -> Result<HashMap<String, usize>, String> {
             let mut m = HashMap::new();
             for (i, s) in slugs.into_iter().enumerate() {
@@ -230,16 +273,50 @@ impl Taxonomy {
                 }
             }
         }
-        for e in &th.entry {
-            for ty in &e.types {
-                if !type_index.contains_key(ty) {
+        // Each phrase (as the search reads it) and the entry that says it.
+        let mut said: HashMap<String, (&str, usize, Option<&String>, &String)> = HashMap::new();
+        let files = [("thesaurus.toml", &th.entry), ("needs.toml", &nd.entry)];
+        for (file, entries) in files {
+            for (n, e) in entries.iter().enumerate() {
+                let first = e.says.first();
+                if e.crisis && !e.types.is_empty() {
                     return Err(format!(
-                        "thesaurus.toml: entry {:?} names unknown type '{ty}'",
-                        e.says.first()
+                        "{file}: entry {first:?} is crisis words: it must name no activity types"
                     ));
+                }
+                for ty in &e.types {
+                    if !type_index.contains_key(ty) {
+                        return Err(format!("{file}: entry {first:?} names unknown type '{ty}'"));
+                    }
+                }
+                for s in &e.says {
+                    match said.insert(says_key(s), (file, n, first, s)) {
+                        Some((f, m, other, as_said)) if (f, m) != (file, n) => {
+                            return Err(format!(
+                                "{file}: entry {first:?} says '{s}', which {f}'s entry {other:?} already says as '{as_said}'"
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                if file == "needs.toml" {
+                    if e.sources.is_empty() {
+                        return Err(format!("{file}: entry {first:?} names no sources"));
+                    }
+                    if let Some(bad) = e
+                        .sources
+                        .iter()
+                        .find(|s| !SOURCE_KINDS.iter().any(|k| s.starts_with(k)))
+                    {
+                        return Err(format!(
+                            "{file}: entry {first:?} names unknown source '{bad}'"
+                        ));
+                    }
                 }
             }
         }
+        let mut thesaurus = th.entry;
+        thesaurus.extend(nd.entry);
         let (broader, concept_labels, concept_names) = read_concepts(ACTIVITIES_CSV);
         let concept_types = resolve_concepts(&broader, &openactive_index);
         Ok(Taxonomy {
@@ -250,7 +327,7 @@ impl Taxonomy {
             types: t.types,
             access: t.access,
             circumstances: t.circumstances,
-            thesaurus: th.entry,
+            thesaurus,
             type_index,
             access_index,
             circumstance_index,
@@ -347,6 +424,17 @@ impl Taxonomy {
             add(&mut out, self.type_for_label(description));
         }
         out
+    }
+
+    /// Whether `text` has crisis words of the thesaurus or the needs vocabulary
+    /// ("ending it all"), as whole words in order.
+    pub fn has_crisis_words(&self, text: &str) -> bool {
+        let text = format!(" {} ", says_key(text));
+        self.thesaurus
+            .iter()
+            .filter(|e| e.crisis)
+            .flat_map(|e| &e.says)
+            .any(|s| text.contains(&format!(" {} ", says_key(s))))
     }
 
     /// Position of a type in the taxonomy, for a stable display order.
@@ -490,8 +578,85 @@ mod tests {
         let err = Taxonomy::from_toml(
             TAXONOMY_TOML,
             "[[entry]]\nsays = [\"x\"]\ntypes = [\"no-such-type\"]\n",
+            NEEDS_TOML,
         )
         .unwrap_err();
         assert!(err.contains("no-such-type"));
+        let err = Taxonomy::from_toml(
+            TAXONOMY_TOML,
+            THESAURUS_TOML,
+            "[[entry]]\nsays = [\"x\"]\ntypes = [\"no-such-type\"]\nsources = [\"signpost-editors\"]\n",
+        )
+        .unwrap_err();
+        assert!(err.starts_with("needs.toml"), "{err}");
+        assert!(err.contains("no-such-type"), "{err}");
+    }
+
+    #[test]
+    fn the_needs_vocabulary_loads_beside_the_thesaurus_with_its_sources() {
+        let t = Taxonomy::embedded();
+        let needs: Vec<&ThesaurusEntry> = t
+            .thesaurus
+            .iter()
+            .filter(|e| !e.sources.is_empty())
+            .collect();
+        assert!(needs.len() > 100, "{} needs entries", needs.len());
+        let says = |w: &str| needs.iter().find(|e| e.says.iter().any(|s| s == w));
+        let menopause = says("change of life").expect("WordNet's menopause.n.01");
+        assert_eq!(menopause.sources, ["wordnet:menopause.n.01"]);
+        assert!(menopause.finds.iter().any(|f| f == "menopause"));
+        let sofa = says("sofa surfing").expect("an editors' phrase");
+        assert_eq!(sofa.sources, ["signpost-editors"]);
+        assert_eq!(sofa.types, ["advice"]);
+        // Crisis words point to crisis services only, never to activity types.
+        for w in ["suicidal", "suicidal thoughts", "self harm"] {
+            let e = says(w).unwrap_or_else(|| panic!("{w} is in needs.toml"));
+            assert!(e.crisis && e.types.is_empty(), "{w}");
+            assert!(e.finds.iter().any(|f| f == "samaritans"), "{w}");
+        }
+        assert!(t.has_crisis_words("I feel like Ending it all."));
+        assert!(t.has_crisis_words("self-harm"));
+        assert!(!t.has_crisis_words("the ending of the film"));
+        assert!(!t.has_crisis_words("knitting"));
+        let typed = "[[entry]]\nsays = [\"zz\"]\ntypes = [\"befriending\"]\ncrisis = true\nsources = [\"signpost-editors\"]\n";
+        let err = Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML, typed).unwrap_err();
+        assert!(err.contains("no activity types"), "{err}");
+    }
+
+    #[test]
+    fn a_phrase_is_said_by_one_entry_across_both_files() {
+        let needs =
+            "[[entry]]\nsays = [\"Lonely\"]\nfinds = [\"x\"]\nsources = [\"signpost-editors\"]\n";
+        let err = Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML, needs).unwrap_err();
+        assert!(
+            err.contains("'Lonely'") && err.contains("thesaurus.toml"),
+            "{err}"
+        );
+        let twice = "[[entry]]\nsays = [\"a\", \"b\"]\n[[entry]]\nsays = [\"b \"]\n";
+        let err = Taxonomy::from_toml(TAXONOMY_TOML, twice, "entry = []").unwrap_err();
+        assert!(err.contains("'b '"), "{err}");
+        // Phrases the search reads as the same words are the same phrase...
+        let needs = "[[entry]]\nsays = [\"Down syndrome\"]\nsources = [\"signpost-editors\"]\n";
+        let err = Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML, needs).unwrap_err();
+        assert!(err.contains("down's syndrome"), "{err}");
+        // ...and may be spelt both ways within one entry.
+        let one =
+            "[[entry]]\nsays = [\"self-harm\", \"self harm\", \"parkinson's\", \"parkinsons\"]\n";
+        assert!(Taxonomy::from_toml(TAXONOMY_TOML, one, "entry = []").is_ok());
+        assert_eq!(says_key("Down’s  Syndrome"), "down syndrome");
+        assert_eq!(says_key("it's a start"), "it a start");
+        assert_eq!(says_key("lgbtq+"), "lgbtq");
+    }
+
+    #[test]
+    fn needs_entries_name_known_sources() {
+        let none = "[[entry]]\nsays = [\"zz\"]\n";
+        let err = Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML, none).unwrap_err();
+        assert!(err.contains("no sources"), "{err}");
+        let made_up = "[[entry]]\nsays = [\"zz\"]\nsources = [\"lga-needs-list\"]\n";
+        let err = Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML, made_up).unwrap_err();
+        assert!(err.contains("unknown source 'lga-needs-list'"), "{err}");
+        let unknown_field = "[[entry]]\nsays = [\"zz\"]\nsource = [\"signpost-editors\"]\n";
+        assert!(Taxonomy::from_toml(TAXONOMY_TOML, THESAURUS_TOML, unknown_field).is_err());
     }
 }

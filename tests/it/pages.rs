@@ -74,4 +74,11 @@ async fn crisis_words_lead_with_urgent_help() {
     assert!(body.contains("Get help now") && body.contains("116 123"));
     let (_, _, body) = t.get("/search?q=knitting").await;
     assert!(!body.contains("Get help now"));
+    // The needs vocabulary's crisis phrases too (content/needs.toml), as whole words.
+    for q in ["ending+it+all", "I+want+to+end+it", "no+reason+to+live"] {
+        let (_, _, body) = t.get(&format!("/search?q={q}")).await;
+        assert!(body.contains("Get help now"), "{q}");
+    }
+    let (_, _, body) = t.get("/search?q=book+club+ending").await;
+    assert!(!body.contains("Get help now"));
 }

@@ -327,7 +327,7 @@ pub fn search_page(
         },
         html! {
             (error_summary(errors))
-            @if needs_urgent_help(&req.q) { (urgent_help()) }
+            @if needs_urgent_help(&req.q, taxonomy) { (urgent_help()) }
             h1.search-title { "Find local activities and groups" }
             div.search-layout {
                 (search_bar(req, errors, compact, shortlist))
@@ -354,7 +354,8 @@ fn shortlist_note(s: &Shortlist) -> Markup {
 }
 
 /// Words that mean someone may be in crisis: an activity list is not the answer, so
-/// the page leads with where to get help now.
+/// the page leads with where to get help now. The needs vocabulary's crisis phrases
+/// ("ending it all", "no reason to live") count too ([`Taxonomy::has_crisis_words`]).
 const CRISIS: &[&str] = &[
     "suicid",
     "kill myself",
@@ -367,9 +368,9 @@ const CRISIS: &[&str] = &[
     "hurt myself",
 ];
 
-pub fn needs_urgent_help(q: &str) -> bool {
-    let q = q.to_lowercase();
-    CRISIS.iter().any(|w| q.contains(w))
+pub fn needs_urgent_help(q: &str, taxonomy: &Taxonomy) -> bool {
+    let lower = q.to_lowercase();
+    CRISIS.iter().any(|w| lower.contains(w)) || taxonomy.has_crisis_words(q)
 }
 
 fn urgent_help() -> Markup {
