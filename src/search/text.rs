@@ -159,11 +159,12 @@ const MAX_EXPANSIONS: usize = 6;
 struct Expansion {
     finds: Vec<Vec<String>>,
     types: Vec<String>,
-    /// The phrase names a kind of activity (a type's label or keyword): a person who
-    /// types "choir" wants choirs, so its related words ("music", "band") are looked
-    /// for in names and labels only. A need in a person's words ("lonely", "help with
-    /// drinking") names no activity, and the services for it are found by what their
-    /// descriptions say ("friendship", "alcohol"): see [`expansion_fields`].
+    /// The phrase names a kind of activity (a type's label or keyword) or is crisis
+    /// words: a person who types "choir" wants choirs, so its related words ("music",
+    /// "band") are looked for in names and labels only. A need in a person's words
+    /// ("lonely", "help with drinking") names no activity, and the services for it are
+    /// found by what their descriptions say ("friendship", "alcohol"): see
+    /// [`expansion_fields`].
     names_a_kind: bool,
 }
 
@@ -233,7 +234,10 @@ impl Lexicon {
             };
         for entry in &taxonomy.thesaurus {
             for says in &entry.says {
-                add(&mut lex, says, &entry.finds, &entry.types, false);
+                // Crisis words' related words name the services that answer a crisis
+                // ("samaritans", "hopeline"); in descriptions they are also everyday
+                // words ("a safe space to play"), and a wrong answer costs most there.
+                add(&mut lex, says, &entry.finds, &entry.types, entry.crisis);
             }
         }
         for ty in &taxonomy.types {
