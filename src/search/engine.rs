@@ -264,7 +264,8 @@ impl Engine {
         let last_page = !results.hits.is_empty() && offset + results.hits.len() >= results.total;
         let ran_out = last_page && !results.more_than_total && !results.some_words;
         if room > 0 && ran_out && !req.matches_only {
-            results.also = self.some_words_only(req, location, now, room)?;
+            let meant = results.did_you_mean.as_deref().unwrap_or(&req.q);
+            results.also = self.some_words_only(req, meant, location, now, room)?;
         }
         Ok(results)
     }
@@ -275,10 +276,12 @@ impl Engine {
     /// apart, instead of stopping at one or two ("quit smoking" finds "Stop Smoking
     /// Support", then "Swap to Stop"). A shared word alone is not enough ("quit" in a
     /// bowls club's "never quit"), and listings that share no word are not added: a
-    /// search never returns what has nothing of what was typed.
+    /// search never returns what has nothing of what was typed. `meant` is the
+    /// words with their spelling corrected, for the meaning.
     fn some_words_only(
         &self,
         req: &SearchRequest,
+        meant: &str,
         location: Option<&Located>,
         now: NaiveDateTime,
         room: usize,
@@ -300,10 +303,12 @@ impl Engine {
             (Occur::MustNot, most),
         ]));
         let query = combine(Some(only_some), self.filters(req, location, true));
-        let gather = self.gather(req, location, now, room, true);
+        // Ranked, not counted: the page shows no count of them.
+        let gather = Gather {
+            count_up_to: 0,
+            ..self.gather(req, location, now, room, true)
+        };
         let mut best = searcher.search(&query, &gather)?.best;
-        let corrected = spell::correct(q, &searcher, f.words);
-        let meant = corrected.as_deref().unwrap_or(q);
         let Some(meaning) = semantic::embeddings().embed(meant) else {
             return Ok(Vec::new());
         };
