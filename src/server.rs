@@ -106,6 +106,13 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
     let touched = if config.follow.is_some() {
         0
     } else {
+        // A primary with followers: its identity is made now, so that backups taken
+        // from here on carry it.
+        if config.follow_token.is_some() {
+            app.store
+                .store_id()
+                .map_err(|e| ServerError::Open(config.data_dir.clone(), e.into()))?;
+        }
         crate::publish::openactive::remember(&app.store, &site.republish)
             .map_err(|e| ServerError::Open(config.data_dir.clone(), e.into()))?
     };

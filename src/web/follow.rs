@@ -90,19 +90,13 @@ pub(super) async fn changes(
     let wait = Duration::from_secs(number(&q, "wait", 0, MAX_WAIT)?);
     let until = Instant::now() + wait;
     let mut stopping = state.site.stopping.clone();
+    // While nothing is new, one indexed look at the last change each round.
     loop {
-        let (store, seq, rows) = blocking(&state, move |app| {
-            let rows = app.store.rows_since(after, limit)?;
-            // Read after the rows, so it is never below the last of them.
-            let seq = app.store.max_seq()?;
-            Ok::<_, WebError>((app.store.store_id()?, seq, rows))
-        })
-        .await?;
+        let last = blocking(&state, |app| app.store.max_seq()).await?;
         let stop = stopping.as_ref().is_some_and(|s| *s.borrow());
-        if !rows.is_empty() || Instant::now() >= until || stop {
-            return Ok(Json(json!({ "store": store, "seq": seq, "rows": rows })));
+        if last > after || Instant::now() >= until || stop {
+            break;
         }
-        // Held: look again shortly, or answer at once when the server is stopping.
         let stopped = async {
             match stopping.as_mut() {
                 Some(s) => {
@@ -116,6 +110,14 @@ pub(super) async fn changes(
             _ = stopped => {}
         }
     }
+    let (store, seq, rows) = blocking(&state, move |app| {
+        let rows = app.store.rows_since(after, limit)?;
+        // Read after the rows, so it is never below the last of them.
+        let seq = app.store.max_seq()?;
+        Ok::<_, WebError>((app.store.store_id()?, seq, rows))
+    })
+    .await?;
+    Ok(Json(json!({ "store": store, "seq": seq, "rows": rows })))
 }
 
 /// Whether a request writes, or asks for a form whose sending writes.
