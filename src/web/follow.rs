@@ -8,7 +8,7 @@
 //! only: it carries what the public feeds leave out (listings whose licence forbids
 //! republishing, duplicates merged into others, listings waiting for moderation), so
 //! it answers only requests that carry the shared `follow_token` as a bearer token,
-//! and is not there at all (404) on a site without one. With `wait`, an answer with
+//! and is not there at all (404) on a site without one, or on a follower. With `wait`, an answer with
 //! nothing new is held for up to that many seconds (at most 30) and sent as soon as
 //! something changes, so a follower sees a change within a few milliseconds of its
 //! commit while asking about once every 25 seconds when nothing happens.
@@ -68,7 +68,9 @@ pub(super) async fn changes(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let Some(token) = state.site.follow_token.as_deref() else {
+    // A follower's copy is followed from the primary, not from another copy.
+    let token = state.site.follow_token.as_deref();
+    let Some(token) = token.filter(|_| !state.site.follower) else {
         return Err(WebError::NotFound.into());
     };
     let given = headers

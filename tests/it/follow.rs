@@ -252,6 +252,15 @@ async fn a_follower_shows_the_primarys_listings_changes_and_removals_and_takes_n
         "an archived listing's page on the follower"
     );
 
+    // A follower has no follow feed of its own: followers follow the primary.
+    let feed = c
+        .get(format!("{}/follow/changes", b.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 404);
+
     // The follower takes no writes: the form, a group's link, moderation and every
     // POST are refused with a page saying nothing was saved.
     for path in ["/add", "/moderate", "/moderate/login", "/manage/abc"] {
