@@ -9,7 +9,7 @@
 //! republishing, duplicates merged into others, listings waiting for moderation), so
 //! it answers only requests that carry the shared `follow_token` as a bearer token,
 //! and is not there at all (404) on a site without one, or on a follower. With `wait`, an answer with
-//! nothing new is held for up to that many seconds (at most 30) and sent as soon as
+//! nothing new is held for up to that many seconds (at most 25) and sent as soon as
 //! something changes, so a follower sees a change within a few milliseconds of its
 //! commit while asking about once every 25 seconds when nothing happens.
 //!
@@ -39,8 +39,8 @@ use super::{AppState, WebError, blocking};
 pub const MAX_ROWS: usize = 1_000;
 /// Rows in an answer when `limit` is not given.
 const DEFAULT_ROWS: usize = 500;
-/// Longest `wait`, in seconds.
-const MAX_WAIT: u64 = 30;
+/// Longest `wait`, in seconds: well inside the site's request timeout (30 s).
+const MAX_WAIT: u64 = 25;
 /// How often a held answer looks for a change.
 const LOOK_EVERY: Duration = Duration::from_millis(20);
 

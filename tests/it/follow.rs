@@ -366,6 +366,15 @@ async fn a_follower_that_cannot_follow_says_why_and_keeps_serving() {
         .await
         .unwrap();
     assert_eq!(unauthorised.status(), 401);
+    let bad = c
+        .get(format!("{}/follow/changes?wait=99", a.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let said: Value = bad.json().await.unwrap();
+    assert!(said["error"].as_str().unwrap().contains("wait"), "{said}");
 
     // A data directory with listings of its own is not overwritten.
     let own = dir.path().join("own");
