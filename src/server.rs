@@ -246,7 +246,12 @@ impl Background {
                 app.clone(),
                 indexer.clone(),
                 primary.clone(),
-                config.follow_token.clone().unwrap_or_default(),
+                config
+                    .follow_token
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
                 stopping.clone(),
             ));
         } else if let Some(s) = harvest_every {

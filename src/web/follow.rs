@@ -15,7 +15,7 @@
 //!
 //! A follower cannot commit a write: what it stored would never reach the primary.
 //! So it refuses every request that writes or leads to a form that writes (any method
-//! but GET and HEAD; "Add your activity", a group's private link, reporting a
+//! but GET, HEAD and OPTIONS; "Add your activity", a group's private link, reporting a
 //! problem, moderation) with a page saying that nothing was saved, as a 503 with
 //! `Retry-After`. The load balancer sends those paths to the primary (docs/SCALING.md);
 //! the refusal is what keeps "nothing acknowledged is lost" true when it does not.
@@ -124,7 +124,8 @@ pub(super) async fn changes(
 
 /// Whether a request writes, or asks for a form whose sending writes.
 fn writes(method: &Method, path: &str) -> bool {
-    if method != Method::GET && method != Method::HEAD {
+    // OPTIONS asks what is allowed (a browser's CORS check before reading the API).
+    if ![Method::GET, Method::HEAD, Method::OPTIONS].contains(method) {
         return true;
     }
     let under = |p: &str| path == p || path.starts_with(&format!("{p}/"));
@@ -171,6 +172,7 @@ mod tests {
             (Method::GET, "/moderate/login"),
             (Method::GET, "/listings/3/report"),
             (Method::PUT, "/search"),
+            (Method::DELETE, "/listings/3"),
         ] {
             assert!(writes(&m, p), "{m} {p}");
         }

@@ -144,7 +144,12 @@ impl Site {
             request_timeout: REQUEST_TIMEOUT,
             missed: Arc::new(MissedSearches::new(c.count_missed_searches)),
             republish: Republish::default(),
-            follow_token: c.follow_token.clone().filter(|t| !t.trim().is_empty()),
+            follow_token: c
+                .follow_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
             follower: c.follow.is_some(),
             stopping: None,
         }
