@@ -23,7 +23,9 @@
 //!
 //! Each store has an identity (`store_id` in `meta`, made on first use). A follower
 //! takes its primary's when it starts empty and afterwards refuses rows from any other
-//! store, so pointing a follower at the wrong primary cannot mix two directories.
+//! store, so pointing a follower at the wrong primary cannot mix two directories. A
+//! primary restored from an older backup keeps its identity and is noticed only while
+//! its last `seq` is below the follower's (docs/SCALING.md says what to do).
 
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
