@@ -69,6 +69,15 @@ pub struct Config {
     pub backup_keep: usize,
     /// Where scheduled backups go. Default `<data-dir>/backups/`.
     pub backup_dir: Option<PathBuf>,
+    /// Make this server a read-only follower of the primary at this address (its own
+    /// address, as this node reaches it, like `http://10.0.0.1:3000`): it copies the
+    /// primary's listings into its own data directory, keeps its own index, and takes
+    /// no writes (see `server::follow`). Default: none (this server is a primary).
+    pub follow: Option<String>,
+    /// The shared secret between a primary and its followers (at least 16 characters).
+    /// On a primary it turns on the follow feed (`/follow/changes`) for requests that
+    /// carry it; on a follower it is sent with each request. Default: none (no feed).
+    pub follow_token: Option<String>,
 }
 
 impl Default for Config {
@@ -96,6 +105,8 @@ impl Default for Config {
             backup_every_minutes: None,
             backup_keep: 7,
             backup_dir: None,
+            follow: None,
+            follow_token: None,
         }
     }
 }

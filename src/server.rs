@@ -6,10 +6,13 @@
 //! source through [`crate::ingest::run`], the same path as `signpost crawl`), the
 //! mailer (`smtp_url`: the outbox, sent), the hourly "still running?" reminders and
 //! scheduled backups (`backup_every_minutes`, keeping the newest `backup_keep`).
+//! A follower (`follow`: see [`follow`]) copies a primary's listings instead of
+//! harvesting, writing reminders or importing the demo, and takes no writes.
 //! They start together in [`Background::start`] and stop together when the server
 //! does ([`shutdown`]: each finishes its round first), so no task outlives the store
 //! it writes to.
 
+pub mod follow;
 pub mod shutdown;
 
 use std::path::PathBuf;
@@ -79,6 +82,14 @@ pub fn keep_sent(config: &Config) -> Option<Duration> {
 /// and serves until Ctrl-C or SIGTERM, then stops gracefully (see [`shutdown`]).
 pub async fn serve(config: Config) -> Result<(), ServerError> {
     let started = Instant::now();
+    follow::check(config.follow.as_deref(), config.follow_token.as_deref())
+        .map_err(ServerError::Setting)?;
+    // A follower's listings are the primary's, with the primary's ids: it never adds
+    // any of its own.
+    let mut config = config;
+    if config.follow.is_some() {
+        config.demo = false;
+    }
     configure_http(&config)?;
     let mailer = match &config.smtp_url {
         Some(url) => Some(SmtpConfig::from_url(url)?),
@@ -90,9 +101,21 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
     );
     let indexer = Arc::new(Mutex::new(ready_index(&app, &config)?));
     // Sources whose republishing was switched on or off since the last start go round
-    // the open data feed again (as listings or as withdrawals).
-    let touched = crate::publish::openactive::remember(&app.store, &site.republish)
-        .map_err(|e| ServerError::Open(config.data_dir.clone(), e.into()))?;
+    // the open data feed again (as listings or as withdrawals). A follower's feed is
+    // its primary's.
+    let touched = if config.follow.is_some() {
+        0
+    } else {
+        // A primary with followers: its identity is made now, so that backups taken
+        // from here on carry it.
+        if config.follow_token.is_some() {
+            app.store
+                .store_id()
+                .map_err(|e| ServerError::Open(config.data_dir.clone(), e.into()))?;
+        }
+        crate::publish::openactive::remember(&app.store, &site.republish)
+            .map_err(|e| ServerError::Open(config.data_dir.clone(), e.into()))?
+    };
     if touched > 0 {
         tracing::info!(
             touched,
@@ -125,6 +148,7 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
     );
 
     site.indexer = Some(indexer.clone());
+    site.stopping = Some(stopping.receiver());
     app.engine.set_stale_from(site.freshness.stale_rule());
     let state = web::AppState::new(app.clone()).with_site(site);
     let counting = tokio::spawn(web::missed::flush_every(
@@ -210,7 +234,27 @@ impl Background {
             .harvest_every_seconds
             .or(config.harvest_every_minutes.map(|m| m.saturating_mul(60)))
             .filter(|s| *s > 0);
-        if let Some(s) = harvest_every {
+        if let Some(primary) = &config.follow {
+            // Harvests, reminders and their emails are the primary's work: done here
+            // too, they would be done twice (and written where nobody reads them).
+            if harvest_every.is_some() {
+                tracing::warn!(
+                    "a follower does not harvest (the primary does): harvest_every is ignored"
+                );
+            }
+            tasks.spawn(follow::follow_primary(
+                app.clone(),
+                indexer.clone(),
+                primary.clone(),
+                config
+                    .follow_token
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                stopping.clone(),
+            ));
+        } else if let Some(s) = harvest_every {
             tasks.spawn(harvest(
                 app.clone(),
                 config.sources.clone(),
@@ -236,13 +280,15 @@ impl Background {
                 stopping.clone(),
             ));
         }
-        tasks.spawn(remind(
-            app.clone(),
-            outbox.clone(),
-            base_url,
-            Freshness::from(config),
-            stopping,
-        ));
+        if config.follow.is_none() {
+            tasks.spawn(remind(
+                app.clone(),
+                outbox.clone(),
+                base_url,
+                Freshness::from(config),
+                stopping,
+            ));
+        }
         Background { tasks }
     }
 

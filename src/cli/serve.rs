@@ -45,6 +45,14 @@ pub struct ServeArgs {
     /// Where scheduled backups go (default: DATA_DIR/backups).
     #[arg(long, env = "SIGNPOST_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
+    /// Follow the primary at this address (as this node reaches it): copy its
+    /// listings into this data directory, keep this node's own index, take no writes.
+    #[arg(long, env = "SIGNPOST_FOLLOW")]
+    follow: Option<String>,
+    /// The secret shared by a primary and its followers (prefer the environment or
+    /// the config file to a flag, which other users of the machine can see).
+    #[arg(long, env = "SIGNPOST_FOLLOW_TOKEN", hide_env_values = true)]
+    follow_token: Option<String>,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -84,6 +92,12 @@ impl ServeArgs {
         }
         if self.no_demo {
             config.demo = false;
+        }
+        if self.follow.is_some() {
+            config.follow = self.follow;
+        }
+        if self.follow_token.is_some() {
+            config.follow_token = self.follow_token;
         }
     }
 }

@@ -39,6 +39,12 @@ impl Stopping {
         let _ = self.0.wait_for(|stop| *stop).await;
     }
 
+    /// The watch underneath, for layers below the server (an answer held open for a
+    /// follower ends when it turns true).
+    pub fn receiver(&self) -> watch::Receiver<bool> {
+        self.0.clone()
+    }
+
     pub fn is_set(&self) -> bool {
         *self.0.borrow()
     }

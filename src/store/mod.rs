@@ -21,6 +21,7 @@ mod missed;
 mod overrides;
 mod places;
 mod published;
+mod replica;
 mod republish;
 pub mod same;
 
@@ -32,6 +33,7 @@ pub use groups::{AuditEntry, DueListing, Submission, TokenInfo};
 pub use missed::MissedSearch;
 pub use overrides::Uncategorised;
 pub use published::{Dated, Identity};
+pub use replica::{Applied, ReplicaError, Row};
 pub use republish::Republished;
 
 use std::path::{Path, PathBuf};

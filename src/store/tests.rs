@@ -1,7 +1,7 @@
 use super::*;
 use crate::listing::{Listing, Mode};
 
-fn listing(source_id: &str, title: &str) -> Listing {
+pub(super) fn listing(source_id: &str, title: &str) -> Listing {
     serde_json::from_value(serde_json::json!({
         "title": title,
         "types": ["walking"],
@@ -11,7 +11,7 @@ fn listing(source_id: &str, title: &str) -> Listing {
     .unwrap()
 }
 
-fn temp_store() -> (tempfile::TempDir, Store) {
+pub(super) fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_dir(dir.path()).unwrap();
     (dir, store)

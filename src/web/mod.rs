@@ -10,6 +10,7 @@ mod assets;
 mod calendar;
 pub(crate) mod downloads;
 mod error;
+mod follow;
 mod form;
 pub mod groups;
 mod handover;
@@ -121,11 +122,17 @@ pub fn router(state: AppState) -> Router {
         .route("/manage/{token}/send", post(groups::edit_send))
         .route("/manage/{token}/still-running", post(groups::still_running))
         .merge(moderate::routes())
+        .route("/follow/changes", get(follow::changes))
         .merge(openreferral::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state.clone());
     let site = &state.site;
+    let routes = if site.follower {
+        routes.layer(axum::middleware::from_fn(follow::refuse_writes))
+    } else {
+        routes
+    };
     let routes = limits::apply(routes, site.posts_per_minute, site.post_burst);
     let routes = security::timeout(routes, site.request_timeout);
     security::headers(routes.layer(CompressionLayer::new()))

@@ -58,6 +58,13 @@ pub struct Site {
     /// Whose listings go into the open data feeds (`/openactive`), with their credit:
     /// groups' own submissions, and sources with `republish = true`.
     pub republish: Republish,
+    /// The secret that opens the follow feed (`/follow/changes`) to this site's
+    /// followers; without it there is no feed (see `web::follow`).
+    pub follow_token: Option<String>,
+    /// This site follows a primary: it refuses writes (see `web::follow`).
+    pub follower: bool,
+    /// Set when the server is stopping, so answers held open for followers end at once.
+    pub stopping: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// A setting in the config that the site cannot run with.
@@ -137,6 +144,14 @@ impl Site {
             request_timeout: REQUEST_TIMEOUT,
             missed: Arc::new(MissedSearches::new(c.count_missed_searches)),
             republish: Republish::default(),
+            follow_token: c
+                .follow_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+            follower: c.follow.is_some(),
+            stopping: None,
         }
     }
 
@@ -172,6 +187,8 @@ impl std::fmt::Debug for Site {
             .field("max_pending", &self.max_pending)
             .field("request_timeout", &self.request_timeout)
             .field("republish", &self.republish)
+            .field("follow_token", &self.follow_token.as_ref().map(|_| "(set)"))
+            .field("follower", &self.follower)
             .finish()
     }
 }

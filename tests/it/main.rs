@@ -20,6 +20,7 @@ mod crash;
 mod csv_import;
 mod disk;
 mod downloads;
+mod follow;
 mod groups;
 mod harvest;
 mod layers;
