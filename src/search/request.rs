@@ -297,6 +297,10 @@ impl SearchRequest {
         }
         if !self.near_input.is_empty() {
             out.push(("near", self.near_input.clone()));
+        }
+        // A distance chosen before a place is typed is kept, so the next page's form
+        // still shows it (found by `props::queries::search_parameters_round_trip`).
+        if !self.near_input.is_empty() || self.within != DEFAULT_WITHIN_MILES {
             out.push(("within", format_miles(self.within)));
         }
         out.extend(self.types.iter().map(|t| ("type", t.clone())));
