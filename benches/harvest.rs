@@ -95,10 +95,15 @@ fn rss_mb() -> u64 {
 
 fn main() {
     let mut items = 100_000usize;
+    let mut serve_only: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--items" {
             items = args.next().unwrap().replace('_', "").parse().unwrap();
+        } else if a == "--serve" {
+            // Only serve the feed at this address until stopped: for harvesting it
+            // into a running `signpost serve` (benches/load/run.sh's harvest run).
+            serve_only = args.next();
         }
     }
     let taxonomy = Taxonomy::embedded();
@@ -122,6 +127,17 @@ fn main() {
         min_interval: Duration::ZERO,
         ..Default::default()
     });
+    if let Some(addr) = serve_only {
+        rt.block_on(async move {
+            let app = Router::new()
+                .route("/feed", axum::routing::get(page))
+                .with_state(feed);
+            let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
+            println!("serving {items} items at http://{addr}/feed");
+            axum::serve(listener, app).await.unwrap();
+        });
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     rt.block_on(async move {
         let app = Router::new()

@@ -8,7 +8,10 @@
 #   cargo build --release --locked --bin signpost
 #   benches/load/run.sh target/tmp/bench-1000000-42/store
 #
-# Needs wrk (Debian: apt-get install wrk). Not part of `cargo test`.
+# Needs wrk (Debian: apt-get install wrk). Not part of `cargo test`. For the run during
+# a harvest, serve the harvest bench's feed (`target/release/deps/harvest-… --serve
+# 127.0.0.1:8191 --items 100000`) and start serve with a config that harvests it
+# (`harvest_every_seconds = 5`, a sources file with that feed): see BENCHMARKS.md.
 set -u
 cd "$(dirname "$0")/../.."
 DIR=${1:?usage: benches/load/run.sh DATA_DIR [CONNECTIONS] [SECONDS]}
