@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::text::{access_features_in, phone_number, strip_html, summary_of, truncate};
 use super::{Candidate, IngestError, ItemProblem};
-use crate::listing::parse::{self, email as email_address, web_address};
+use crate::listing::parse::{self, email_as_written, web_address_as_written};
 use crate::listing::schedule::{OneOff, Repeat, SessionRule};
 use crate::listing::{
     Contact, Cost, Day, Join, JoinMethod, Listing, Mode, Organisation, Provenance, Schedule,
@@ -612,7 +612,7 @@ fn contacts_of_row(
 ) -> (Option<String>, Option<String>, Option<String>) {
     let c = &row.mapping.columns;
     let email = row.get(&c.email).and_then(|e| {
-        email_address(&e).or_else(|| {
+        email_as_written(&e).or_else(|| {
             warnings.push(format!(
                 "email: '{e}' is not an email address, so it was left out"
             ));
@@ -620,12 +620,7 @@ fn contacts_of_row(
         })
     });
     let website = row.get(&c.website).and_then(|w| {
-        let with_scheme = if w.starts_with("http") {
-            w.clone()
-        } else {
-            format!("https://{w}")
-        };
-        web_address(&with_scheme).or_else(|| {
+        web_address_as_written(&w).or_else(|| {
             warnings.push(format!(
                 "website: '{w}' is not a web address, so it was left out"
             ));

@@ -284,9 +284,63 @@ pub fn web_address(s: &str) -> Option<String> {
     (scheme_ok && host_ok).then(|| t.to_string())
 }
 
+/// A web address as directories write them: with its scheme, or a bare host name and
+/// path ("www.nlmind.org", "linktr.ee/group"), read as https. Council directories and
+/// spreadsheets often leave the scheme off; the address is still the group's.
+pub fn web_address_as_written(s: &str) -> Option<String> {
+    let t = s.trim();
+    web_address(t).or_else(|| {
+        if t.contains("://") || t.starts_with('/') {
+            return None;
+        }
+        web_address(&format!("https://{t}"))
+    })
+}
+
+/// An e-mail address as directories write them: a full stop that ends the sentence
+/// ("young.voice@northlincs.gov.uk.") is not part of it.
+pub fn email_as_written(s: &str) -> Option<String> {
+    let t = s.trim();
+    email(t).or_else(|| {
+        let cut = t.trim_end_matches('.');
+        (cut.len() < t.len()).then(|| email(cut)).flatten()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_as_directories_write_them() {
+        assert_eq!(
+            web_address_as_written("www.nlmind.org").as_deref(),
+            Some("https://www.nlmind.org")
+        );
+        assert_eq!(
+            web_address_as_written(" linktr.ee/scunnylgbtq ").as_deref(),
+            Some("https://linktr.ee/scunnylgbtq")
+        );
+        assert_eq!(
+            web_address_as_written("http://example.org/a").as_deref(),
+            Some("http://example.org/a")
+        );
+        for wrong in [
+            "ftp://example.org",
+            "see our website",
+            "/path",
+            "javascript:alert(1)",
+            "example/counselling",
+        ] {
+            assert_eq!(web_address_as_written(wrong), None, "{wrong}");
+        }
+        assert_eq!(
+            email_as_written("young.voice@northlincs.gov.uk.").as_deref(),
+            Some("young.voice@northlincs.gov.uk")
+        );
+        assert_eq!(email_as_written("not an email."), None);
+        assert_eq!(email_as_written("a@b..."), None);
+    }
 
     fn hm(h: u32, m: u32) -> Option<NaiveTime> {
         NaiveTime::from_hms_opt(h, m, 0)

@@ -270,7 +270,7 @@ async fn hsds_example_through_the_api_with_a_uk_location() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn validator_fail_mock_is_reported_not_imported() {
+async fn validator_fail_mock_is_reported_and_wrong_contact_details_left_out() {
     let list = read("oruk/validator-mocks/V3.0-UK-Fail/service_list.json")["contents"]
         .as_array()
         .unwrap()
@@ -280,26 +280,33 @@ async fn validator_fail_mock_is_reported_not_imported() {
     let (_dir, app) = new_app();
     let r = harvest(&app, &base, "fail").await;
     assert_eq!(r.pages, 2);
-    assert_eq!(
-        r.import.created + r.import.updated + r.import.unchanged,
-        0,
-        "{r}"
-    );
-    assert_eq!(r.import.failed.len(), 4, "{r}");
+    // A service whose only faults are its contact details comes in without them (a
+    // council's service is still a service; a wrong address would send people
+    // nowhere), and the report says what was left out. Records without a name, or
+    // listed twice, are refused.
+    assert_eq!(r.import.created, 1, "{r}");
+    assert_eq!(r.import.failed.len(), 3, "{r}");
     let text = r.to_string();
-    assert!(text.contains("item 1 (ac148810-d857-441c-9679-408f346de14b): email: 'email-example_com' is not an email address; url: 'example/counselling' is not a web address"), "{text}");
+    assert!(text.contains("item 1 (ac148810-d857-441c-9679-408f346de14b): email: 'email-example_com' is not an email address, so it was left out; url: 'example/counselling' is not a web address, so it was left out"), "{text}");
     assert!(
         text.contains("item 2 (b644a0d2-9e8a-4c33-9390-ae9ee93fc056): the service has no name"),
         "{text}"
     );
-    assert!(text.contains("item 3 (e85f5bb0-62f0-42cc-a08a-0c5c16273090): the service has no name; email: false is not an email address"), "{text}");
+    assert!(
+        text.contains("item 3 (e85f5bb0-62f0-42cc-a08a-0c5c16273090): the service has no name"),
+        "{text}"
+    );
     assert!(
         text.contains(
             "item 4 (ac148810-d857-441c-9679-408f346de14b): this id is listed more than once"
         ),
         "{text}"
     );
-    assert!(app.store.ids_for_source("fail").unwrap().is_empty());
+    let ids = app.store.ids_for_source("fail").unwrap();
+    assert_eq!(ids.len(), 1);
+    let kept = app.store.get(ids[0].0).unwrap().unwrap();
+    assert!(kept.join.contact.email.is_none(), "{:?}", kept.join.contact);
+    assert!(kept.join.contact.url.is_none(), "{:?}", kept.join.contact);
 
     // The same list as a file: every entry is reported.
     let bytes = std::fs::read(common::shared(

@@ -4,11 +4,13 @@
 //! service_at_locations → location → addresses, schedules, cost_options); ORUK 1.0 uses
 //! older names for the same things (regular_schedules, physical_addresses,
 //! accessibility_for_disabilities, eligibilitys, service_taxonomys). Both are read here,
-//! leniently where a value is merely untidy (HTML, quotes around phone numbers) and
-//! strictly where it is wrong (no name, an email that is not an email): a wrong record
-//! is reported with every reason at once, the way the ORUK validator reports it, rather
-//! than imported as garbage. Problems we can work around (an unplaceable location when
-//! the service is also online, a schedule that ended years ago) become warnings.
+//! leniently where a value is merely untidy (HTML, quotes around phone numbers, a web
+//! address without "https://", an e-mail address with the sentence's full stop) and
+//! strictly where the record is wrong (no id, no name, not active): a wrong record is
+//! reported with every reason at once, the way the ORUK validator reports it, rather
+//! than imported as garbage. Problems we can work around (a contact detail that is not
+//! what it says, an unplaceable location when the service is also online, a schedule
+//! that ended years ago) become warnings: the detail is left out, the service comes in.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde_json::Value;
@@ -16,7 +18,7 @@ use serde_json::Value;
 use crate::geo::area::Area;
 use crate::geo::postcode::Postcode;
 use crate::ingest::text::{access_features_in, phone_number, strip_html, summary_of, truncate};
-use crate::listing::parse::{self, email as email_address, web_address};
+use crate::listing::parse::{self, email_as_written, web_address_as_written};
 use crate::listing::schedule::{OneOff, Repeat, SessionRule};
 use crate::listing::{
     Access, AreaServed, Audience, Contact, Cost, Day, Join, JoinMethod, Listing, Mode,
@@ -518,13 +520,15 @@ fn has_word(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| text.contains(w))
 }
 
-/// What a record must have right to be imported: an id, a name, active status, and
-/// contact details that are what they say.
+/// What a record must have right to be imported (an id, a name, active status), and
+/// its contact details where they are what they say.
 struct Basics {
     id: String,
     title: String,
     email: Option<String>,
     url: Option<String>,
+    /// Contact details left out, and why.
+    left_out: Vec<String>,
 }
 
 /// Checks what must be right, reporting every reason at once.
@@ -559,12 +563,14 @@ fn basics_of(s: &Value) -> Result<Basics, Rejected> {
             status.trim()
         ));
     }
-    // Strict on contact details: a wrong one would send people nowhere.
-    let email = checked(s, "email", &mut reasons, email_address, |e| {
-        format!("email: {e} is not an email address")
+    // A wrong contact detail would send people nowhere, so it is left out; the
+    // service is still what the council publishes, and comes in.
+    let mut left_out = Vec::new();
+    let email = checked(s, "email", &mut left_out, email_as_written, |e| {
+        format!("email: {e} is not an email address, so it was left out")
     });
-    let url = checked(s, "url", &mut reasons, web_address, |u| {
-        format!("url: {u} is not a web address (it must start with https:// or http://)")
+    let url = checked(s, "url", &mut left_out, web_address_as_written, |u| {
+        format!("url: {u} is not a web address, so it was left out")
     });
     for k in ["minimum_age", "maximum_age"] {
         if let Some(v) = s.get(k)
@@ -580,16 +586,18 @@ fn basics_of(s: &Value) -> Result<Basics, Rejected> {
             title,
             email,
             url,
+            left_out,
         }),
         id => Err(Rejected { id, reasons }),
     }
 }
 
-/// An optional text field that must be valid when given (empty counts as not given).
+/// An optional text field, kept when valid (empty counts as not given); otherwise
+/// why it was not is added to `left_out`.
 fn checked(
     s: &Value,
     key: &str,
-    reasons: &mut Vec<String>,
+    left_out: &mut Vec<String>,
     valid: fn(&str) -> Option<String>,
     wrong: impl Fn(String) -> String,
 ) -> Option<String> {
@@ -597,11 +605,11 @@ fn checked(
         None | Some(Value::Null) => None,
         Some(Value::String(v)) if v.trim().is_empty() => None,
         Some(Value::String(v)) => valid(v).or_else(|| {
-            reasons.push(wrong(format!("'{v}'")));
+            left_out.push(wrong(format!("'{v}'")));
             None
         }),
         Some(other) => {
-            reasons.push(wrong(other.to_string()));
+            left_out.push(wrong(other.to_string()));
             None
         }
     }
@@ -761,13 +769,15 @@ fn organisation_of(s: &Value) -> Organisation {
     match s.get("organization").filter(|o| o.is_object()) {
         Some(o) => Organisation {
             name: text(o, "name").unwrap_or_default(),
-            website: ["website", "url", "uri"]
-                .iter()
-                .find_map(|k| o.get(*k).and_then(Value::as_str).and_then(web_address)),
+            website: ["website", "url", "uri"].iter().find_map(|k| {
+                o.get(*k)
+                    .and_then(Value::as_str)
+                    .and_then(web_address_as_written)
+            }),
             email: o
                 .get("email")
                 .and_then(Value::as_str)
-                .and_then(email_address),
+                .and_then(email_as_written),
             phone: first_phone(&list(o.get("phones"))),
         },
         None => Organisation::default(),
@@ -789,7 +799,7 @@ fn join_of(s: &Value, basics: &Basics) -> Join {
         contacts.iter().find_map(|c| {
             c.get("email")
                 .and_then(Value::as_str)
-                .and_then(email_address)
+                .and_then(email_as_written)
         })
     });
     let process = text(s, "application_process").unwrap_or_default();
@@ -862,8 +872,8 @@ pub fn service_to_listing(
     taxonomy: &Taxonomy,
     today: NaiveDate,
 ) -> Result<Mapped, Rejected> {
-    let basics = basics_of(s)?;
-    let mut warnings = Vec::new();
+    let mut basics = basics_of(s)?;
+    let mut warnings = std::mem::take(&mut basics.left_out);
     let description = text(s, "description").unwrap_or_default();
     if description.is_empty() {
         warnings.push("the service has no description".into());
