@@ -14,9 +14,9 @@
 //! `geography` point with a GiST index (`ST_DWithin`, `<->` for nearest first), GIN
 //! indexes on every array filter, exact totals and counts per type. Each search is
 //! asked exactly as Signpost asks it: Signpost's own text plan ([`Engine::text_plan`])
-//! gives the groups of words, their thesaurus expansions (names, labels and
-//! descriptions, not organisations: weights A to D here, as C also holds the
-//! organisation) and activity types, and how many groups must match; a word
+//! gives the groups of words, their thesaurus expansions (names and labels: weights
+//! A and B; for a need in a person's words also descriptions, not organisations:
+//! weights A to D here, as C also holds the organisation) and activity types, and how many groups must match; a word
 //! neither index has seen is looked up as a typo in a `pg_trgm` vocabulary table.
 //! Both sides count every match exactly here (Signpost with `exact_counts`), so they
 //! do the same work.
@@ -337,8 +337,13 @@ fn group_sql(db: &mut Client, g: &PlannedGroup, optional: bool) -> (String, Stri
     let mut cond = Vec::new();
     let literal_weights = if optional { "ABC" } else { "" };
     tsq.push(phrase(&g.stems, literal_weights));
+    let expansion_weights = if g.expansions_in_descriptions {
+        "ABCD"
+    } else {
+        "AB"
+    };
     for e in &g.expansions {
-        tsq.push(phrase(e, "ABCD"));
+        tsq.push(phrase(e, expansion_weights));
     }
     if g.plain && !optional {
         let word = &g.words[0];

@@ -429,9 +429,12 @@ pub struct PlannedGroup {
     pub words: Vec<String>,
     /// The words stemmed, matched in order in any field.
     pub stems: Vec<String>,
-    /// Related phrases (stemmed), matched in names, labels and descriptions (not
-    /// organisations' names).
+    /// Related phrases (stemmed), matched in names and labels, and also in
+    /// descriptions when `expansions_in_descriptions` (see [`expansion_fields`]).
     pub expansions: Vec<Vec<String>>,
+    /// The group is a need in a person's words, not the name of a kind of activity
+    /// or crisis words, so its related phrases are looked for in descriptions too.
+    pub expansions_in_descriptions: bool,
     /// Activity types the group also matches.
     pub types: Vec<String>,
     /// A plain word (no known phrase): a typo of it matches too, when the index has
@@ -458,7 +461,7 @@ pub fn plan(text: &str, lexicon: &Lexicon, matching: Matching) -> Option<TextPla
             .into_iter()
             .map(|g| {
                 let stems = tokens(&mut stemmer, &g.words.join(" "));
-                let (expansions, types) = match &g.expansion {
+                let (expansions, types, in_descriptions) = match &g.expansion {
                     Some(e) => (
                         e.finds
                             .iter()
@@ -467,14 +470,16 @@ pub fn plan(text: &str, lexicon: &Lexicon, matching: Matching) -> Option<TextPla
                             .cloned()
                             .collect(),
                         e.types.clone(),
+                        !e.names_a_kind,
                     ),
-                    None => (Vec::new(), Vec::new()),
+                    None => (Vec::new(), Vec::new(), false),
                 };
                 PlannedGroup {
                     plain: g.expansion.is_none(),
                     words: g.words,
                     stems,
                     expansions,
+                    expansions_in_descriptions: in_descriptions,
                     types,
                 }
             })
