@@ -309,15 +309,12 @@ impl Engine {
             ..self.gather(req, location, now, room, true)
         };
         let mut best = searcher.search(&query, &gather)?.best;
-        let Some(meaning) = semantic::embeddings().embed(meant) else {
+        let Some(meaning) = Meaning::of(&searcher, meant)? else {
             return Ok(Vec::new());
         };
-        let vectors = Vectors::open(&searcher)?;
-        best.retain(|r| {
-            semantic::cosine_packed(&meaning, &vectors.get(r.addr)) >= semantic::CLOSE_IN_MEANING
-        });
+        best.retain(|r| meaning.cosine(r.addr) >= semantic::CLOSE_IN_MEANING);
         if gather.ranking.sort == Sort::Relevance {
-            self.rerank(&searcher, meant, &mut best)?;
+            meaning.rerank(&mut best);
         }
         best.iter()
             .take(room)
@@ -409,8 +406,8 @@ impl Engine {
             mut best,
         } = gathered;
         let mut partial = more;
-        if by_meaning {
-            self.rerank(&searcher, meant, &mut best)?;
+        if by_meaning && let Some(meaning) = Meaning::of(&searcher, meant)? {
+            meaning.rerank(&mut best);
         }
         if !req.types.is_empty() {
             // Counts per type ignore the type filter itself, so a person can see what
@@ -442,37 +439,6 @@ impl Engine {
             also: Vec::new(),
             did_you_mean: corrected,
         })
-    }
-
-    /// Reorders the best `semantic::CANDIDATES` lexical results by a blend of their
-    /// lexical score and how close the listing is in meaning to the query (see
-    /// `semantic`), the listing's vector read from the fast fields written at index
-    /// time. Results past the candidates keep their order, so every page agrees with
-    /// the others, and what matches (and so every total) is the words' business alone.
-    fn rerank(
-        &self,
-        searcher: &tantivy::Searcher,
-        q: &str,
-        best: &mut [super::collect::Ranked],
-    ) -> Result<(), SearchError> {
-        let Some(query) = semantic::embeddings().embed(q) else {
-            return Ok(());
-        };
-        let vectors = Vectors::open(searcher)?;
-        let n = best.len().min(semantic::CANDIDATES);
-        let top = best[..n].iter().map(|r| r.key).fold(0f32, f32::max);
-        let mut keyed: Vec<(f32, super::collect::Ranked)> = best[..n]
-            .iter()
-            .map(|r| {
-                let cosine = semantic::cosine_packed(&query, &vectors.get(r.addr));
-                (semantic::blend(r.key, top, cosine), *r)
-            })
-            .collect();
-        keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
-        for (slot, (_, r)) in best.iter_mut().zip(keyed) {
-            *slot = r;
-        }
-        Ok(())
     }
 
     fn hit(
@@ -654,12 +620,22 @@ fn combine(text: Option<Box<dyn Query>>, filters: Vec<Box<dyn Query>>) -> Box<dy
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// The meaning vectors of a searcher's documents, one column per stored word.
-struct Vectors(Vec<Vec<Arc<dyn tantivy::columnar::ColumnValues<u64>>>>);
+/// A query's meaning against a searcher's documents: the query's vector (see
+/// `semantic`) and the listings' vectors, read from the fast fields written at index
+/// time, one column per stored word. Made once per search and used for every
+/// candidate.
+struct Meaning {
+    query: Vec<f32>,
+    columns: Vec<Vec<Arc<dyn tantivy::columnar::ColumnValues<u64>>>>,
+}
 
-impl Vectors {
-    fn open(searcher: &tantivy::Searcher) -> Result<Vectors, SearchError> {
-        let mut segments = Vec::new();
+impl Meaning {
+    /// `None` when the text has no vector (nothing the table knows).
+    fn of(searcher: &tantivy::Searcher, text: &str) -> Result<Option<Meaning>, SearchError> {
+        let Some(query) = semantic::embeddings().embed(text) else {
+            return Ok(None);
+        };
+        let mut columns = Vec::new();
         for seg in searcher.segment_readers() {
             let mut cols = Vec::with_capacity(semantic::STORED_WORDS);
             for i in 0..semantic::STORED_WORDS {
@@ -669,14 +645,34 @@ impl Vectors {
                     0,
                 )?);
             }
-            segments.push(cols);
+            columns.push(cols);
         }
-        Ok(Vectors(segments))
+        Ok(Some(Meaning { query, columns }))
     }
 
-    fn get(&self, addr: DocAddress) -> [u64; semantic::STORED_WORDS] {
-        let cols = &self.0[addr.segment_ord as usize];
-        std::array::from_fn(|i| cols[i].get_val(addr.doc_id))
+    /// How close the listing at `addr` is in meaning to the query.
+    fn cosine(&self, addr: DocAddress) -> f32 {
+        let cols = &self.columns[addr.segment_ord as usize];
+        let packed: [u64; semantic::STORED_WORDS] =
+            std::array::from_fn(|i| cols[i].get_val(addr.doc_id));
+        semantic::cosine_packed(&self.query, &packed)
+    }
+
+    /// Reorders the best `semantic::CANDIDATES` lexical results by a blend of their
+    /// lexical score and how close the listing is in meaning. Results past the
+    /// candidates keep their order, so every page agrees with the others, and what
+    /// matches (and so every total) is the words' business alone.
+    fn rerank(&self, best: &mut [super::collect::Ranked]) {
+        let n = best.len().min(semantic::CANDIDATES);
+        let top = best[..n].iter().map(|r| r.key).fold(0f32, f32::max);
+        let mut keyed: Vec<(f32, super::collect::Ranked)> = best[..n]
+            .iter()
+            .map(|r| (semantic::blend(r.key, top, self.cosine(r.addr)), *r))
+            .collect();
+        keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        for (slot, (_, r)) in best.iter_mut().zip(keyed) {
+            *slot = r;
+        }
     }
 }
 
