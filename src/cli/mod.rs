@@ -80,7 +80,6 @@ enum Command {
     Eval(eval::EvalArgs),
 }
 
-/// Loads the configuration, applies the global flags and runs the command.
 /// Writes a command's output. A reader that stops early (`signpost search … | head`)
 /// closes the pipe; that ends the output quietly instead of a panic from `println!`.
 fn emit(text: &str) -> Result<()> {
@@ -95,6 +94,7 @@ fn emit(text: &str) -> Result<()> {
     }
 }
 
+/// Loads the configuration, applies the global flags and runs the command.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(d) = cli.data_dir {
