@@ -106,6 +106,9 @@ pub struct Taxonomy {
     concept_names: HashMap<String, String>,
     /// Each broader concept of an Activity List concept, by short id.
     concept_broader: HashMap<String, Vec<String>>,
+    /// The crisis phrases as the search reads them ([`says_key`]), each between
+    /// spaces, read once: every search page asks [`Taxonomy::has_crisis_words`].
+    crisis_keys: Vec<String>,
 }
 
 /// The general type: records that fit no other type are imported with it (see
@@ -319,7 +322,14 @@ impl Taxonomy {
         thesaurus.extend(nd.entry);
         let (broader, concept_labels, concept_names) = read_concepts(ACTIVITIES_CSV);
         let concept_types = resolve_concepts(&broader, &openactive_index);
+        let crisis_keys = thesaurus
+            .iter()
+            .filter(|e| e.crisis)
+            .flat_map(|e| &e.says)
+            .map(|s| format!(" {} ", says_key(s)))
+            .collect();
         Ok(Taxonomy {
+            crisis_keys,
             concept_types,
             concept_labels,
             concept_names,
@@ -430,11 +440,7 @@ impl Taxonomy {
     /// ("ending it all"), as whole words in order.
     pub fn has_crisis_words(&self, text: &str) -> bool {
         let text = format!(" {} ", says_key(text));
-        self.thesaurus
-            .iter()
-            .filter(|e| e.crisis)
-            .flat_map(|e| &e.says)
-            .any(|s| text.contains(&format!(" {} ", says_key(s))))
+        self.crisis_keys.iter().any(|k| text.contains(k.as_str()))
     }
 
     /// Position of a type in the taxonomy, for a stable display order.
