@@ -34,6 +34,7 @@ use super::error::ApiError;
 use super::form::Pairs;
 use super::views::groups::refused_page;
 use super::{AppState, WebError, blocking};
+use crate::groups::tokens::same_secret;
 
 /// Most rows in one answer.
 pub const MAX_ROWS: usize = 1_000;
@@ -43,11 +44,6 @@ const DEFAULT_ROWS: usize = 500;
 const MAX_WAIT: u64 = 25;
 /// How often a held answer looks for a change.
 const LOOK_EVERY: Duration = Duration::from_millis(20);
-
-/// Whether two secrets are equal, in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
-}
 
 fn number(q: &Pairs, name: &'static str, default: u64, max: u64) -> Result<u64, WebError> {
     match q.first(name) {
