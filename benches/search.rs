@@ -5,8 +5,11 @@
 //! per query text, `--unordered` to build in arrival order as `sync` does, `--with-store`
 //! to also time writing the listings to SQLite and rebuilding the index from it, as
 //! `reindex` does, and query that index; `--versus-exact` to also time every query
-//! counting every match, alternately with the default that stops counting at 10,000). Query timing and memory are measured in a
-//! fresh child process that only opens the finished index, as a restarted server
+//! counting every match, alternately with the default that stops counting at 10,000;
+//! `--versus-unpruned` to also time every query scoring every match, alternately with
+//! the default that passes over matches that cannot rank, and compare their first
+//! pages; `SIGNPOST_BENCH_TEXTS=a,b` to ask only those texts). Query timing and memory
+//! are measured in a fresh child process that only opens the finished index, as a restarted server
 //! would, so the figures are not flattered by a warm writer or inflated by the build.
 
 use std::path::{Path, PathBuf};
@@ -38,6 +41,8 @@ struct Opts {
     /// Also run every query counting every match (as before counting stopped at
     /// `COUNT_UP_TO`), alternately, so a busy machine slows both alike.
     versus_exact: bool,
+    /// Also time every query scoring every match (no pruning), alternating.
+    versus_unpruned: bool,
 }
 
 fn opts() -> Opts {
@@ -52,6 +57,7 @@ fn opts() -> Opts {
         by_text: false,
         unordered: false,
         versus_exact: false,
+        versus_unpruned: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -82,6 +88,7 @@ fn opts() -> Opts {
             "--by-text" => o.by_text = true,
             "--unordered" => o.unordered = true,
             "--versus-exact" => o.versus_exact = true,
+            "--versus-unpruned" => o.versus_unpruned = true,
             "--only" => {
                 o.only = Some(next);
                 i += 1;
@@ -141,6 +148,9 @@ fn main() {
             }
             if o.by_text {
                 args.push("--by-text".into());
+            }
+            if o.versus_unpruned {
+                args.push("--versus-unpruned".into());
             }
             if o.versus_exact {
                 args.push("--versus-exact".into());
@@ -253,7 +263,19 @@ fn query_phase(o: &Opts, dir: &Path) {
         let mut times: Vec<Duration> = Vec::with_capacity(cases.len());
         let mut exact_times: Vec<Duration> = Vec::new();
         let mut hits = 0usize;
-        for (r, l) in &cases {
+        let mut same_page = 0usize;
+        for (n, (r, l)) in cases.iter().enumerate() {
+            // Compared runs take turns going first: the second of a pair finds the
+            // same postings already in the caches.
+            let unpruned_first = o.versus_unpruned && n % 2 == 1;
+            let mut unpruned = None;
+            if unpruned_first {
+                engine.set_pruning(false);
+                let t = Instant::now();
+                unpruned = Some(engine.search(r, l.as_ref(), now).unwrap());
+                exact_times.push(t.elapsed());
+                engine.set_pruning(true);
+            }
             let t = Instant::now();
             let res = engine.search(r, l.as_ref(), now).unwrap();
             times.push(t.elapsed());
@@ -272,6 +294,32 @@ fn query_phase(o: &Opts, dir: &Path) {
                     "counting less must not change the results"
                 );
                 hits += all.total - res.total;
+            }
+            if o.versus_unpruned {
+                let all = match unpruned {
+                    Some(all) => all,
+                    None => {
+                        engine.set_pruning(false);
+                        let t = Instant::now();
+                        let all = engine.search(r, l.as_ref(), now).unwrap();
+                        exact_times.push(t.elapsed());
+                        engine.set_pruning(true);
+                        all
+                    }
+                };
+                let ids = |s: &signpost::search::SearchResults| {
+                    s.hits.iter().map(|h| h.id).collect::<Vec<_>>()
+                };
+                if ids(&all) == ids(&res) {
+                    same_page += 1;
+                } else {
+                    println!(
+                        "    other page: {:?}: pruned {:?}, every match scored {:?}",
+                        r.q,
+                        ids(&res),
+                        ids(&all)
+                    );
+                }
             }
         }
         if o.by_text {
@@ -306,11 +354,18 @@ fn query_phase(o: &Opts, dir: &Path) {
             };
             println!(
                 "    {:<32} p50 {:>7.3} ms   p99 {:>7.3} ms   max {:>7.3} ms",
-                "(counting every match)",
+                if o.versus_unpruned {
+                    "(scoring every match)"
+                } else {
+                    "(counting every match)"
+                },
                 pct(0.50).as_secs_f64() * 1e3,
                 pct(0.99).as_secs_f64() * 1e3,
                 exact_times.last().unwrap().as_secs_f64() * 1e3,
             );
+            if o.versus_unpruned {
+                println!("    same first page: {same_page} of {}", cases.len());
+            }
         }
     }
     if o.only.is_none() {

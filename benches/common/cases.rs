@@ -36,8 +36,21 @@ pub const TEXTS: &[&str] = &[
     "volunteering",
 ];
 
+/// The query texts: [`TEXTS`], or only those in `SIGNPOST_BENCH_TEXTS` (separated by
+/// commas), to look at a few queries closely (`perf`).
+fn texts() -> Vec<String> {
+    match std::env::var("SIGNPOST_BENCH_TEXTS") {
+        Ok(only) if !only.trim().is_empty() => {
+            only.split(',').map(|t| t.trim().to_string()).collect()
+        }
+        _ => TEXTS.iter().map(|t| t.to_string()).collect(),
+    }
+}
+
 /// The four query classes, each a name and a way to make one query of it.
 pub fn classes(districts: &[(String, f64, f64)]) -> Vec<(&'static str, MakeCase<'_>)> {
+    let texts = texts();
+    let (t1, t2, t3) = (texts.clone(), texts.clone(), texts);
     let base = || SearchRequest {
         within: 10.0,
         page: 1,
@@ -64,7 +77,7 @@ pub fn classes(districts: &[(String, f64, f64)]) -> Vec<(&'static str, MakeCase<
             "text only",
             Box::new(move |rng: &mut fastrand::Rng| {
                 let mut r = base();
-                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
+                r.q = t1[rng.usize(..t1.len())].clone();
                 (r, None)
             }),
         ),
@@ -72,7 +85,7 @@ pub fn classes(districts: &[(String, f64, f64)]) -> Vec<(&'static str, MakeCase<
             "text + 10 mile radius + counts",
             Box::new(move |rng: &mut fastrand::Rng| {
                 let mut r = base();
-                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
+                r.q = t2[rng.usize(..t2.len())].clone();
                 (r, Some(place(rng)))
             }),
         ),
@@ -88,7 +101,7 @@ pub fn classes(districts: &[(String, f64, f64)]) -> Vec<(&'static str, MakeCase<
             "text + radius + several filters",
             Box::new(move |rng: &mut fastrand::Rng| {
                 let mut r = base();
-                r.q = TEXTS[rng.usize(..TEXTS.len())].into();
+                r.q = t3[rng.usize(..t3.len())].clone();
                 r.free = true;
                 r.days = vec![Day::ALL[rng.usize(..7)], Day::ALL[rng.usize(..7)]];
                 r.times = vec![TimeOfDay::Morning];

@@ -29,6 +29,7 @@ use tantivy::columnar::{Cardinality, ColumnValues};
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
+use super::prune::Prune;
 use super::request::Sort;
 use super::schema::{NO_POSITION, unpack_position};
 
@@ -133,6 +134,10 @@ pub struct Gather {
     /// Counting stops once more than this many fresh matches are counted (the total
     /// is then "more than" this); `usize::MAX` counts every match exactly.
     pub count_up_to: usize,
+    /// The text query made ready to pass over matches that cannot rank, once
+    /// counting has stopped (see `prune`); only for a ranking whose key is at most
+    /// the text score, and only with the very query searched.
+    pub prune: Option<Arc<Prune>>,
 }
 
 /// One kept result: its key, listing id and address.
@@ -162,6 +167,9 @@ pub struct Gathered {
     pub more: bool,
     pub per_type: Vec<u64>,
     pub best: Vec<Ranked>,
+    /// Matches whose score was weighed against the kept results after counting
+    /// stopped: every one of them, unless `prune` passed some over.
+    pub ranked: usize,
 }
 
 /// A segment's column as plain values: direct when every document has a value (as
@@ -204,6 +212,7 @@ impl Collector for Gather {
             ranking: self.ranking,
             count_up_to: self.count_up_to,
             counting: true,
+            ranked: 0,
             total: 0,
             per_type: vec![0; self.types],
             best: std::collections::BinaryHeap::with_capacity(self.keep + 1),
@@ -266,11 +275,24 @@ impl Collector for Gather {
         // Then ranking only: the rest of the matches could still hold the best ones.
         if self.keep > 0 {
             child.flush();
-            while doc != TERMINATED {
+            let prune = self.prune.as_deref().filter(|_| scoring);
+            let mut prunable = false;
+            while doc != TERMINATED && !prunable {
                 if is_alive(doc) {
+                    let worst = child.worst;
                     child.rank_only(doc, if scoring { scorer.score() } else { 0.0 });
+                    if child.worst > worst
+                        && let Some(p) = prune
+                    {
+                        prunable = p.can_skip(child.worst)?;
+                    }
                 }
                 doc = scorer.advance();
+            }
+            // Once some leaves cannot lift a match into the kept results on their
+            // own, only the matches of the others are looked at.
+            if let (Some(p), true) = (prune, doc != TERMINATED) {
+                p.rank(reader, doc, &mut child, &is_alive)?;
             }
         }
         Ok(child.harvest())
@@ -283,6 +305,7 @@ impl Collector for Gather {
         };
         for f in fruits {
             all.total += f.total;
+            all.ranked += f.ranked;
             all.more |= f.more;
             for (acc, v) in all.per_type.iter_mut().zip(f.per_type) {
                 *acc += v;
@@ -314,6 +337,8 @@ pub struct SegmentGather {
     count_up_to: usize,
     /// Still counting: false once `total` passed `count_up_to`.
     counting: bool,
+    /// See [`Gathered::ranked`].
+    ranked: usize,
     total: usize,
     per_type: Vec<u64>,
     /// The best so far, at most `keep`, the worst of them on top.
@@ -333,9 +358,16 @@ pub struct SegmentGather {
 const BATCH: usize = 64;
 
 impl SegmentGather {
+    /// The key of the worst kept result once the kept results are full (else -inf):
+    /// a match must reach it to be kept.
+    pub(super) fn worst(&self) -> f32 {
+        self.worst
+    }
+
     /// A match after counting stopped: read nothing unless its score could enter
     /// the top, then leave it out if it is stale.
-    fn rank_only(&mut self, doc: DocId, score: Score) {
+    pub(super) fn rank_only(&mut self, doc: DocId, score: Score) {
+        self.ranked += 1;
         if self.ranking.bound(score) < self.worst {
             return;
         }
@@ -469,12 +501,13 @@ impl SegmentCollector for SegmentGather {
             more: !self.counting,
             per_type: self.per_type,
             best: self.best.into_iter().map(|w| w.0).collect(),
+            ranked: self.ranked,
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::listing::Taxonomy;
     use crate::search::SearchIndex;
@@ -482,7 +515,7 @@ mod tests {
     use tantivy::query::AllQuery;
 
     /// An index of `n` synthetic listings with ids 1..=n, in a few segments.
-    fn synthetic_index(n: u64) -> SearchIndex {
+    pub(in crate::search) fn synthetic_index(n: u64) -> SearchIndex {
         let taxonomy = Taxonomy::embedded();
         let districts = crate::synth::district_list();
         let index = SearchIndex::in_memory().unwrap();
@@ -523,6 +556,7 @@ mod tests {
                 has_text: false,
             },
             count_up_to,
+            prune: None,
         };
         for sort in [Sort::Distance, Sort::Relevance] {
             let exact = searcher
@@ -613,6 +647,7 @@ mod tests {
                         keep,
                         ranking,
                         count_up_to: usize::MAX,
+                        prune: None,
                     },
                 )
                 .unwrap();

@@ -35,6 +35,7 @@ use tantivy::{DocAddress, DocId, SegmentReader, TantivyDocument, Term};
 use super::SearchError;
 use super::collect::{Around, Gather, Gathered, Ranking, positions};
 use super::index::SearchIndex;
+use super::prune::Prune;
 use super::request::{SearchRequest, Sort};
 use super::schema::{
     Card, Fields, GRID_LEVELS, GRID_LON_FACTOR, MAX_CELLS, cell_index, filter_term, unpack_position,
@@ -67,6 +68,9 @@ pub struct Engine {
     everywhere: std::sync::Mutex<Option<(u64, u64, Vec<TypeCount>)>>,
     /// See [`COUNT_UP_TO`]; tests lower it with [`Engine::set_count_up_to`].
     count_up_to: std::sync::atomic::AtomicUsize,
+    /// Whether a search passes over matches that cannot rank (see `prune`); on
+    /// unless a benchmark or test compares it with scoring every match.
+    pruning: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -181,6 +185,7 @@ impl Engine {
             stale_from: std::sync::RwLock::new(Arc::new(|_| None)),
             everywhere: std::sync::Mutex::new(None),
             count_up_to: std::sync::atomic::AtomicUsize::new(COUNT_UP_TO),
+            pruning: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
@@ -194,6 +199,12 @@ impl Engine {
     pub fn set_count_up_to(&self, n: usize) {
         self.count_up_to
             .store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Turns passing over matches that cannot rank on or off (on by default), to
+    /// compare it with scoring every match.
+    pub fn set_pruning(&self, on: bool) {
+        self.pruning.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Published, fresh listings per activity type across the whole directory, for
@@ -226,6 +237,7 @@ impl Engine {
                     has_text: false,
                 },
                 count_up_to: usize::MAX,
+                prune: None,
             },
         )?;
         let counts = self.type_counts(gathered.per_type, false);
@@ -360,7 +372,42 @@ impl Engine {
             } else {
                 self.count_up_to.load(std::sync::atomic::Ordering::Relaxed)
             },
+            prune: None,
         }
+    }
+
+    /// Searches `req`'s words (with `matching`) and filters, keeping the best
+    /// `keep`; returns the collector used (ranking by text when there are words) and
+    /// what it gathered. Once counting stops, matches that cannot rank are passed
+    /// over (`prune`).
+    fn gather_text(
+        &self,
+        searcher: &tantivy::Searcher,
+        req: &SearchRequest,
+        location: Option<&Located>,
+        now: NaiveDateTime,
+        keep: usize,
+        matching: Matching,
+    ) -> Result<(Gather, Gathered), SearchError> {
+        let f = &self.index.fields;
+        let shaped = text::build_shaped(&req.q, f, &self.lexicon, searcher, matching);
+        let filters = self.filters(req, location, true);
+        let mut gather = self.gather(req, location, now, keep, shaped.is_some());
+        let (text_query, shape) = match shaped {
+            Some((q, shape)) => (Some(q), Some(shape)),
+            None => (None, None),
+        };
+        let rank_phase = gather.keep > 0
+            && gather.count_up_to != usize::MAX
+            && self.pruning.load(std::sync::atomic::Ordering::Relaxed);
+        // The distance decay only lowers a text score; nearest first ignores it.
+        let key_within_score = gather.ranking.has_text && gather.ranking.sort == Sort::Relevance;
+        if let (true, true, Some(shape)) = (rank_phase, key_within_score, shape) {
+            let copies = filters.iter().map(|q| q.box_clone()).collect();
+            gather.prune = Some(Arc::new(Prune::new(shape, searcher, copies)));
+        }
+        let gathered = searcher.search(&combine(text_query, filters), &gather)?;
+        Ok((gather, gathered))
     }
 
     /// Like [`Engine::search`], but the `count` hits from `offset` on instead of one
@@ -383,27 +430,24 @@ impl Engine {
         let corrected = spell::correct(&req.q, &searcher, f.words);
         let meant = corrected.as_deref().unwrap_or(&req.q);
         let q = req.q.as_str();
-        let text_query = text::build(q, f, &self.lexicon, &searcher, matching);
-        let has_text = text_query.is_some();
-        let query = combine(text_query, self.filters(req, location, true));
-
-        let gather = self.gather(req, location, now, offset + count, has_text);
-        let sort = gather.ranking.sort;
-        let by_meaning = has_text && sort == Sort::Relevance;
-        let mut gathered = searcher.search(&query, &gather)?;
+        let (mut gather, mut gathered) =
+            self.gather_text(&searcher, req, location, now, offset + count, matching)?;
+        let has_text = gather.ranking.has_text;
         if gathered.total == 0 && text::can_loosen(q, &self.lexicon) {
             // Nothing has most of the words: a page of listings with some of them
             // beats an empty one.
             matching = Matching::Any;
-            let loose = text::build(q, f, &self.lexicon, &searcher, matching);
-            gathered =
-                searcher.search(&combine(loose, self.filters(req, location, true)), &gather)?;
+            (gather, gathered) =
+                self.gather_text(&searcher, req, location, now, offset + count, matching)?;
         }
+        let sort = gather.ranking.sort;
+        let by_meaning = has_text && sort == Sort::Relevance;
         let Gathered {
             total,
             more,
             mut per_type,
             mut best,
+            ..
         } = gathered;
         let mut partial = more;
         if by_meaning && let Some(meaning) = Meaning::of(&searcher, meant)? {
@@ -414,7 +458,14 @@ impl Engine {
             // choosing another type would give.
             let text_again = text::build(q, f, &self.lexicon, &searcher, matching);
             let without_types = combine(text_again, self.filters(req, location, false));
-            let counted = searcher.search(&without_types, &Gather { keep: 0, ..gather })?;
+            let counted = searcher.search(
+                &without_types,
+                &Gather {
+                    keep: 0,
+                    prune: None,
+                    ..gather
+                },
+            )?;
             per_type = counted.per_type;
             partial = counted.more;
         }

@@ -10,6 +10,7 @@ pub mod collect;
 pub mod engine;
 pub mod eval;
 pub mod index;
+mod prune;
 pub mod request;
 pub mod schema;
 pub mod semantic;

@@ -32,6 +32,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 
+use super::prune::{Leaf, LeafBound, Shape};
 use super::schema::{FOLDED, Fields, PairField, STEMMED, filter_term, is_possessive_s, pair_term};
 use crate::listing::Taxonomy;
 
@@ -502,36 +503,51 @@ pub fn build(
     searcher: &tantivy::Searcher,
     matching: Matching,
 ) -> Option<Box<dyn Query>> {
+    build_shaped(text, fields, lexicon, searcher, matching).map(|(q, _)| q)
+}
+
+/// [`build`], with the query's [`Shape`]: its leaves and how their matches combine,
+/// which lets a search skip listings that cannot rank (see `prune`).
+pub(super) fn build_shaped(
+    text: &str,
+    fields: &Fields,
+    lexicon: &Lexicon,
+    searcher: &tantivy::Searcher,
+    matching: Matching,
+) -> Option<(Box<dyn Query>, Shape)> {
     let (required, optional) = required_and_optional(text, lexicon)?;
     let mut stemmer = lexicon.stemmed.clone();
-    let required_queries: Vec<Box<dyn Query>> = required
-        .iter()
-        .map(|g| group_query(g, fields, &mut stemmer, searcher, false))
-        .collect();
+    let mut shape = Shape::default();
+    let mut required_queries: Vec<Box<dyn Query>> = Vec::with_capacity(required.len());
+    for g in &required {
+        let (q, leaves) = group_query(g, fields, &mut stemmer, searcher, false);
+        let numbers = shape.add(leaves);
+        shape.core.push(numbers);
+        required_queries.push(q);
+    }
     let n = required_queries.len();
+    shape.min_core = if n == 1 { 1 } else { min_required(n, matching) };
     let core: Box<dyn Query> = if n == 1 {
         required_queries.into_iter().next().expect("one query")
     } else {
-        let min = min_required(n, matching);
         Box::new(BooleanQuery::with_minimum_required_clauses(
             required_queries
                 .into_iter()
                 .map(|q| (Occur::Should, q))
                 .collect(),
-            min,
+            shape.min_core,
         ))
     };
     if optional.is_empty() {
-        return Some(core);
+        return Some((core, shape));
     }
     let mut clauses = vec![(Occur::Must, core)];
     for g in &optional {
-        clauses.push((
-            Occur::Should,
-            group_query(g, fields, &mut stemmer, searcher, true),
-        ));
+        let (q, leaves) = group_query(g, fields, &mut stemmer, searcher, true);
+        shape.add(leaves);
+        clauses.push((Occur::Should, q));
     }
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Some((Box::new(BooleanQuery::new(clauses)), shape))
 }
 
 /// A field to match, where its adjacent word pairs are (if they are indexed), and its
@@ -592,12 +608,13 @@ fn group_query(
     stemmer: &mut TextAnalyzer,
     searcher: &tantivy::Searcher,
     optional: bool,
-) -> Box<dyn Query> {
+) -> (Box<dyn Query>, Vec<Leaf>) {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut leaves: Vec<Leaf> = Vec::new();
     let literal = tokens(stemmer, &g.words.join(" "));
     let fields = all_fields(f);
     let fields = if optional { &fields[..3] } else { &fields[..] };
-    push_text(&mut should, f, fields, &literal, 1.0);
+    push_text(&mut should, &mut leaves, f, fields, &literal, 1.0);
     match &g.expansion {
         Some(e) => {
             // The first few expansions carry the meaning; more cost time and add noise.
@@ -609,18 +626,17 @@ fn group_query(
             };
             for find in e.finds.iter().take(MAX_EXPANSIONS) {
                 if find != &literal {
-                    push_text(&mut should, f, where_, find, 0.6);
+                    push_text(&mut should, &mut leaves, f, where_, find, 0.6);
                 }
             }
             for t in &e.types {
                 let term = filter_term(f, "type", t);
-                should.push((
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                        1.0,
-                    )),
+                let q: Box<dyn Query> = Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    1.0,
                 ));
+                leaves.push(Leaf::new(q.box_clone(), LeafBound::Constant(1.0)));
+                should.push((Occur::Should, q));
             }
         }
         None => {
@@ -637,30 +653,30 @@ fn group_query(
                 && known(&Term::from_field_text(f.words, plain))
             {
                 let stems = tokens(stemmer, plain);
-                push_text(&mut should, f, fields, &stems, 1.0);
+                push_text(&mut should, &mut leaves, f, fields, &stems, 1.0);
             }
             if !known(&term) && len >= 4 && !word.chars().all(|c| c.is_ascii_digit()) {
                 let distance = if len >= 8 { 2 } else { 1 };
-                should.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(term, distance, true)),
-                        0.5,
-                    )),
+                let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new(term, distance, true)),
+                    0.5,
                 ));
+                leaves.push(Leaf::new(q.box_clone(), LeafBound::Unknown));
+                should.push((Occur::Should, q));
             }
         }
     }
     if should.len() == 1 {
-        return should.pop().expect("one clause").1;
+        return (should.pop().expect("one clause").1, leaves);
     }
-    Box::new(BooleanQuery::new(should))
+    (Box::new(BooleanQuery::new(should)), leaves)
 }
 
 /// Adds a word or phrase (already stemmed) matched against each weighted field: a
 /// phrase as word pairs where the field has them, else with positions.
 fn push_text(
     out: &mut Vec<(Occur, Box<dyn Query>)>,
+    leaves: &mut Vec<Leaf>,
     f: &Fields,
     fields: &Weighted,
     stems: &[String],
@@ -670,20 +686,38 @@ fn push_text(
         return;
     }
     for &(field, pairs, weight) in fields {
-        let q: Box<dyn Query> = match (stems.len(), pairs) {
-            (1, _) => Box::new(TermQuery::new(
-                Term::from_field_text(field, &stems[0]),
-                IndexRecordOption::WithFreqs,
-            )),
-            (_, Some(pf)) => pairs_query(f, pf, stems),
-            (_, None) => Box::new(PhraseQuery::new(
+        let (q, scored): (Box<dyn Query>, Vec<Vec<Term>>) = match (stems.len(), pairs) {
+            (1, _) => {
+                let term = Term::from_field_text(field, &stems[0]);
+                (
+                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                    vec![vec![term]],
+                )
+            }
+            (_, Some(pf)) => (
+                pairs_query(f, pf, stems),
                 stems
+                    .windows(2)
+                    .map(|w| vec![pair_term(f, pf, &w[0], &w[1])])
+                    .collect(),
+            ),
+            (_, None) => {
+                let terms: Vec<Term> = stems
                     .iter()
                     .map(|s| Term::from_field_text(field, s))
-                    .collect(),
-            )),
+                    .collect();
+                (Box::new(PhraseQuery::new(terms.clone())), vec![terms])
+            }
         };
-        out.push((Occur::Should, Box::new(BoostQuery::new(q, weight * boost))));
+        let q: Box<dyn Query> = Box::new(BoostQuery::new(q, weight * boost));
+        leaves.push(Leaf::new(
+            q.box_clone(),
+            LeafBound::Bm25 {
+                scored,
+                boost: weight * boost,
+            },
+        ));
+        out.push((Occur::Should, q));
     }
 }
 
