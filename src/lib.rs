@@ -109,7 +109,14 @@ impl App {
             docs = self.engine.index.num_docs(),
             "rebuilding the index to put listings added since the last rebuild in order"
         );
-        indexer.rebuild(&self.store, self.taxonomy).map(Some)
+        let started = std::time::Instant::now();
+        let report = indexer.rebuild(&self.store, self.taxonomy)?;
+        tracing::info!(
+            listings = report.indexed,
+            seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+            "rebuilt the index in order"
+        );
+        Ok(Some(report))
     }
 
     /// On a brand-new data directory, imports the demo content shipped in the binary.
