@@ -197,7 +197,9 @@ fn ready_index(app: &App, config: &Config) -> Result<Indexer, ServerError> {
         tracing::info!("imported demo content: {report}");
     }
     let report = app.sync(&mut indexer)?;
-    app.reorder_if_due(&mut indexer)?;
+    // An index due to be put back in order (after a large import, or a rebuild cut
+    // short by a stop) is still a complete index: serve it now, and let the index
+    // follower's first round rebuild it in the background (minutes at 1M).
     tracing::info!(
         indexed = report.indexed,
         removed = report.removed,

@@ -407,19 +407,41 @@ pub async fn still_running(
     Ok(gv::confirmed_page(&l))
 }
 
-/// Brings the index up to date at once when this server holds the index writer.
+/// How long a page waits for the index writer before answering anyway. The writer
+/// is busy for milliseconds when the server indexes a harvest's changes, and for
+/// minutes while it rebuilds a large index (331 s at 1.15M listings under load):
+/// nobody should wait that long for a page whose change is already stored.
+const INDEX_NOW_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Brings the index up to date at once when this server holds the index writer. The
+/// change is already committed to the store: if the writer stays busy (a rebuild) for
+/// [`INDEX_NOW_WAIT`], the page answers without it, and the server's index follower
+/// picks the change up when the writer is free.
 pub(super) async fn index_now(state: &AppState) {
     let Some(ix) = state.site.indexer.clone() else {
         return;
     };
     let app: Arc<crate::App> = state.app.clone();
     let r = tokio::task::spawn_blocking(move || {
-        let mut guard = ix.lock().unwrap_or_else(|p| p.into_inner());
-        app.sync(&mut guard)
+        let waited = std::time::Instant::now();
+        let mut guard = loop {
+            match ix.try_lock() {
+                Ok(guard) => break guard,
+                Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) if waited.elapsed() < INDEX_NOW_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(std::sync::TryLockError::WouldBlock) => return Ok(false),
+            }
+        };
+        app.sync(&mut guard).map(|_| true)
     })
     .await;
     match r {
-        Ok(Ok(_)) => {}
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => tracing::info!(
+            "the index writer is busy (rebuilding?): the change is stored and will be searchable when it is free"
+        ),
         Ok(Err(e)) => tracing::error!("indexing after a moderation change failed: {e}"),
         Err(e) => tracing::error!("indexing task failed: {e}"),
     }

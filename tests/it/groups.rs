@@ -394,6 +394,63 @@ async fn a_group_adds_an_activity_and_a_moderator_publishes_it() {
     assert_eq!(h["location"], "/moderate/login");
 }
 
+/// While the server rebuilds a large index it holds the index writer for minutes (331 s
+/// at 1.15M listings under load). A moderator's approval must not wait for it: the page
+/// answers within a few seconds with the approval stored, and the listing becomes
+/// searchable when the writer is free.
+#[tokio::test(flavor = "multi_thread")]
+async fn approving_while_the_index_writer_is_busy_answers_and_indexes_later() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |_| {});
+    let (reference, _) = submit(&r, "Sale Busywriter Walkers").await;
+    let (cookie, csrf) = sign_in(&t, &r).await;
+    let id = signpost::groups::parse_reference(&reference).unwrap();
+
+    // Hold the writer, as a rebuild does, until told to let go.
+    let (held, let_go) = (
+        std::sync::mpsc::channel::<()>(),
+        std::sync::mpsc::channel::<()>(),
+    );
+    let writer = t.indexer.clone();
+    let holder = std::thread::spawn(move || {
+        let _guard = writer.lock().unwrap();
+        held.0.send(()).unwrap();
+        let_go.1.recv().ok();
+    });
+    held.1.recv().unwrap();
+
+    let started = std::time::Instant::now();
+    let approve = format!("/moderate/submissions/{id}/approve");
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        moderator_post(&r, &approve, &cookie, &csrf),
+    )
+    .await;
+    let took = started.elapsed();
+    let (s, _, _) = answer.expect("the approval waited for the busy index writer");
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        took < std::time::Duration::from_secs(6),
+        "the page answered after {took:?}"
+    );
+    let sub = t.app.store.submission(id).unwrap().unwrap();
+    assert_eq!(sub.status, "approved", "the approval is stored");
+    let lid = sub.listing_id.expect("the listing is stored");
+    assert_eq!(t.listing(lid).status, signpost::listing::Status::Published);
+    assert_eq!(
+        t.search("q=busywriter").await["total"],
+        0,
+        "not indexed yet"
+    );
+
+    let_go.0.send(()).unwrap();
+    holder.join().unwrap();
+    // What the server's index follower does on its next tick.
+    t.sync();
+    let hits = t.search("q=busywriter").await;
+    assert_eq!(hits["total"], 1, "{hits}");
+}
+
 #[tokio::test]
 async fn changes_through_the_private_link_wait_for_a_moderator_and_show_a_diff() {
     let t = TestApp::with_demo();

@@ -33,12 +33,22 @@ fn module_of(relative: &Path) -> String {
     }
 }
 
-/// The code of a file without its `#[cfg(test)]` modules (tests may use anything).
+/// The code of a file without its `#[cfg(test)]` modules (tests may use anything),
+/// private or shared with other tests (`pub(super) mod tests`).
 fn without_tests(code: &str) -> &str {
-    match code.find("#[cfg(test)]\nmod ") {
-        Some(i) => &code[..i],
-        None => code,
+    let mut from = 0;
+    while let Some(i) = code[from..].find("#[cfg(test)]\n") {
+        let at = from + i;
+        let next = &code[at + "#[cfg(test)]\n".len()..];
+        let item = next.strip_prefix("pub").map_or(next, |rest| {
+            rest.trim_start_matches(|c: char| c != ' ').trim_start()
+        });
+        if item.starts_with("mod ") {
+            return &code[..at];
+        }
+        from = at + 1;
     }
+    code
 }
 
 /// The top-level modules a piece of code names through `crate::` or `signpost::`.
@@ -162,6 +172,10 @@ fn the_check_finds_a_layer_that_looks_up() {
         file(
             "store/groups.rs",
             "fn ok() {}\n#[cfg(test)]\nmod tests {\n    use crate::web::x;\n}\n",
+        ),
+        file(
+            "store/feeds.rs",
+            "#[cfg(test)]\nfn helper() {}\nfn ok() {}\n#[cfg(test)]\npub(super) mod tests {\n    use crate::web::x;\n}\n",
         ),
     ];
     assert_eq!(
