@@ -21,6 +21,8 @@
 //! Ranking cannot stop there (the best match may be the last one visited), but past
 //! the threshold a match costs only its score: the type mask is not read, and the
 //! freshness day, the position and the id only when the score could enter the top.
+//! And once the kept results are good enough, `prune` passes over the matches whose
+//! score could not reach them without computing it.
 
 use std::sync::Arc;
 
