@@ -99,7 +99,8 @@ impl Shape {
 pub struct Prune {
     searcher: tantivy::Searcher,
     shape: Shape,
-    filters: Vec<Box<dyn Query>>,
+    /// The query's other conditions (place, filters) together, if any.
+    filter: Option<BooleanQuery>,
     ready: std::sync::OnceLock<tantivy::Result<Ready>>,
 }
 
@@ -129,17 +130,19 @@ const ROUND_UP: Score = 1.0001;
 impl Prune {
     /// `filters` are the query's conditions beside the text (each must match).
     pub fn new(shape: Shape, searcher: &tantivy::Searcher, filters: Vec<Box<dyn Query>>) -> Prune {
+        let filter = (!filters.is_empty())
+            .then(|| BooleanQuery::new(filters.into_iter().map(|q| (Occur::Must, q)).collect()));
         Prune {
             searcher: searcher.clone(),
             shape,
-            filters,
+            filter,
             ready: std::sync::OnceLock::new(),
         }
     }
 
     fn get(&self) -> tantivy::Result<&Ready> {
         self.ready
-            .get_or_init(|| Ready::new(&self.shape, &self.searcher, &self.filters))
+            .get_or_init(|| Ready::new(&self.shape, &self.searcher, self.filter.as_ref()))
             .as_ref()
             .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))
     }
@@ -167,7 +170,7 @@ impl Ready {
     fn new(
         shape: &Shape,
         searcher: &tantivy::Searcher,
-        filters: &[Box<dyn Query>],
+        filter: Option<&BooleanQuery>,
     ) -> tantivy::Result<Ready> {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let mut bounds = Vec::with_capacity(shape.leaves.len());
@@ -192,16 +195,9 @@ impl Ready {
             .iter()
             .map(|group| group.iter().map(|&i| position[i]).collect())
             .collect();
-        let filter = if filters.is_empty() {
-            None
-        } else {
-            let all = BooleanQuery::new(
-                filters
-                    .iter()
-                    .map(|q| (Occur::Must, q.box_clone()))
-                    .collect(),
-            );
-            Some(all.weight(EnableScoring::disabled_from_searcher(searcher))?)
+        let filter = match filter {
+            Some(q) => Some(q.weight(EnableScoring::disabled_from_searcher(searcher))?),
+            None => None,
         };
         Ok(Ready {
             leaves,
