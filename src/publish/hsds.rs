@@ -186,10 +186,11 @@ fn physical_location(l: &Listing, sid: Uuid, v: &Venue) -> Value {
             json!([{ "id": ids::part(sid, "accessibility"), "location_id": lid, "description": notes }]),
         );
     }
-    json!({
+    let mut sal = obj(json!({
         "id": ids::part(sid, "service_at_location"), "service_id": sid, "location_id": lid,
-        "location": Value::Object(loc),
-    })
+    }));
+    sal.insert("location".into(), Value::Object(loc));
+    Value::Object(sal)
 }
 
 fn virtual_location(sid: Uuid) -> Value {
@@ -201,12 +202,58 @@ fn virtual_location(sid: Uuid) -> Value {
 }
 
 /// An attribute linking the service to one term of Signpost's taxonomy.
-fn attribute(sid: Uuid, t: &Term) -> Value {
-    json!({
-        "id": ids::part(sid, &format!("attribute/{}/{}", t.vocab.key(), t.code)),
-        "link_id": sid, "link_type": "service", "taxonomy_term_id": t.id,
-        "taxonomy_term": term_json(t),
-    })
+fn attribute(sid: Uuid, vocab: Vocab, code: &str, term: &PublishedTerm) -> Value {
+    let mut m = obj(json!({
+        "id": ids::part(sid, &format!("attribute/{}/{}", vocab.key(), code)),
+        "link_id": sid, "link_type": "service", "taxonomy_term_id": term.id,
+    }));
+    m.insert("taxonomy_term".into(), term.json.clone());
+    Value::Object(m)
+}
+
+/// A term as every attribute that links to it shows it: worked out once.
+struct PublishedTerm {
+    id: Uuid,
+    json: Value,
+}
+
+/// Published terms of the embedded taxonomy by vocabulary and slug. A page of fifty
+/// services names the same few dozen terms again and again, and working each out
+/// (its id is a SHA-1 name hash) was a fifth of the page's time.
+type TermKey = (Vocab, String);
+static PUBLISHED_TERMS: std::sync::LazyLock<
+    std::sync::RwLock<std::collections::HashMap<TermKey, std::sync::Arc<PublishedTerm>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn published_term(
+    taxonomy: &Taxonomy,
+    vocab: Vocab,
+    code: &str,
+) -> Option<std::sync::Arc<PublishedTerm>> {
+    let work_out = || {
+        let t = term(taxonomy, vocab, code)?;
+        Some(std::sync::Arc::new(PublishedTerm {
+            id: t.id,
+            json: term_json(&t),
+        }))
+    };
+    if !std::ptr::eq(taxonomy, Taxonomy::embedded()) {
+        return work_out();
+    }
+    let key = (vocab, code.to_string());
+    if let Some(t) = PUBLISHED_TERMS
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+    {
+        return Some(t.clone());
+    }
+    let published = work_out()?;
+    PUBLISHED_TERMS
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, published.clone());
+    Some(published)
 }
 
 /// A taxonomy term as HSDS: `term` is the slug, `taxonomy` the taxonomy's name.
@@ -243,8 +290,14 @@ fn attributes(l: &Listing, taxonomy: &Taxonomy, sid: Uuid) -> Vec<Value> {
     slugs
         .iter()
         .flat_map(|(vocab, list)| list.iter().map(move |s| (*vocab, s)))
-        .filter_map(|(vocab, s)| term(taxonomy, vocab, s))
-        .map(|t| attribute(sid, &t))
+        .filter_map(|(vocab, s)| {
+            Some(attribute(
+                sid,
+                vocab,
+                s,
+                &*published_term(taxonomy, vocab, s)?,
+            ))
+        })
         .collect()
 }
 
@@ -384,9 +437,9 @@ pub fn service(l: &Listing, cx: &Context) -> Value {
     if l.modes.contains(&Mode::Online) {
         sals.push(virtual_location(sid));
     }
-    put(&mut s, "service_at_locations", json!(sals));
-    put(&mut s, "schedules", json!(schedules(l, sid)));
-    put(&mut s, "cost_options", json!(cost_options(l, sid)));
+    put(&mut s, "service_at_locations", Value::Array(sals));
+    put(&mut s, "schedules", Value::Array(schedules(l, sid)));
+    put(&mut s, "cost_options", Value::Array(cost_options(l, sid)));
     let mut contact = obj(json!({ "id": ids::part(sid, "contact"), "service_id": sid }));
     put(&mut contact, "name", json!(c.name));
     put(&mut contact, "email", json!(c.email));
@@ -396,10 +449,17 @@ pub fn service(l: &Listing, cx: &Context) -> Value {
         contact.insert("phones".into(), phones);
     }
     if contact.len() > 2 {
-        s.insert("contacts".into(), json!([Value::Object(contact)]));
+        s.insert(
+            "contacts".into(),
+            Value::Array(vec![Value::Object(contact)]),
+        );
     }
-    put(&mut s, "attributes", json!(attributes(l, cx.taxonomy, sid)));
-    put(&mut s, "service_areas", json!(service_areas(l, sid)));
+    put(
+        &mut s,
+        "attributes",
+        Value::Array(attributes(l, cx.taxonomy, sid)),
+    );
+    put(&mut s, "service_areas", Value::Array(service_areas(l, sid)));
     if l.access.features.iter().any(|f| f == "bsl") {
         s.insert(
             "languages".into(),

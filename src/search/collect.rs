@@ -31,6 +31,7 @@ use tantivy::columnar::{Cardinality, ColumnValues};
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
+use super::by_id::ById;
 use super::prune::Prune;
 use super::request::Sort;
 use super::schema::{NO_POSITION, unpack_position};
@@ -85,6 +86,11 @@ pub struct Ranking {
 }
 
 impl Ranking {
+    /// Every match has the same key: nothing but the listing id orders them.
+    pub fn is_flat(&self) -> bool {
+        self.around.is_none() && !self.has_text
+    }
+
     /// The highest key a match with this text score can have, before reading
     /// anything else about it.
     fn bound(&self, score: Score) -> f32 {
@@ -140,6 +146,10 @@ pub struct Gather {
     /// counting has stopped (see `prune`); only for a ranking whose key is at most
     /// the text score, and only with the very query searched.
     pub prune: Option<Arc<Prune>>,
+    /// Segments in listing-id order, for a ranking that scores every match the same
+    /// (no words, no place): matches are then marked and taken in that order (see
+    /// `by_id`) instead of each being weighed against the kept results.
+    pub by_id: Option<ById>,
 }
 
 /// One kept result: its key, listing id and address.
@@ -194,6 +204,68 @@ pub fn positions(seg: &SegmentReader) -> tantivy::Result<Arc<dyn ColumnValues<u6
     dense(seg, "pos", NO_POSITION)
 }
 
+impl Gather {
+    /// A flat ranking's pass (see `by_id`): counts and marks every fresh match, then
+    /// takes the segment's documents in id order while they are marked, until it
+    /// has `keep`.
+    fn collect_by_id(
+        &self,
+        by: &ById,
+        weight: &dyn Weight,
+        segment_ord: u32,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Gathered> {
+        let order = by.orders.of(reader)?;
+        let mut child = self.for_segment(segment_ord, reader)?;
+        child.keep = 0;
+        let alive = reader.alive_bitset();
+        // Every live document, and nothing to count of them but how many.
+        let everything = by.everything && self.fresh_from == 0 && self.types == 0;
+        let marks = if everything {
+            child.total = reader.num_docs() as usize;
+            if child.total > self.count_up_to {
+                child.total = self.count_up_to.saturating_add(1);
+                child.counting = false;
+            }
+            None
+        } else {
+            child.marks = Some(tantivy::BitSet::with_max_value(reader.max_doc().max(1)));
+            match alive {
+                Some(alive) => weight.for_each_no_score(reader, &mut |docs| {
+                    for &doc in docs {
+                        if alive.is_alive(doc) {
+                            child.collect(doc, 0.0);
+                        }
+                    }
+                })?,
+                None => weight.for_each_no_score(reader, &mut |docs| child.collect_block(docs))?,
+            }
+            child.flush();
+            child.marks.take()
+        };
+        let taken = |doc: DocId| match &marks {
+            Some(marks) => marks.contains(doc),
+            None => alive.is_none_or(|a| a.is_alive(doc)),
+        };
+        let mut best = Vec::with_capacity(self.keep.min(1024));
+        for &doc in order.iter() {
+            if best.len() == self.keep {
+                break;
+            }
+            if taken(doc) {
+                best.push(Ranked {
+                    key: 0.0,
+                    id: child.ids.get_val(doc),
+                    addr: DocAddress::new(segment_ord, doc),
+                });
+            }
+        }
+        let mut gathered = child.harvest();
+        gathered.best = best;
+        Ok(gathered)
+    }
+}
+
 impl Collector for Gather {
     type Fruit = Gathered;
     type Child = SegmentGather;
@@ -219,10 +291,12 @@ impl Collector for Gather {
             per_type: vec![0; self.types],
             best: std::collections::BinaryHeap::with_capacity(self.keep + 1),
             worst: f32::NEG_INFINITY,
+            worst_id: u64::MAX,
             docs: Vec::with_capacity(BATCH),
             scores: Vec::with_capacity(BATCH),
             masks: [0; BATCH],
-            days: [0; BATCH],
+            found: [0; BATCH],
+            marks: None,
         })
     }
 
@@ -236,6 +310,12 @@ impl Collector for Gather {
         segment_ord: u32,
         reader: &SegmentReader,
     ) -> tantivy::Result<Gathered> {
+        if let Some(by) = self.by_id.as_ref()
+            && self.keep > 0
+            && self.ranking.is_flat()
+        {
+            return self.collect_by_id(by, weight, segment_ord, reader);
+        }
         let mut child = self.for_segment(segment_ord, reader)?;
         if self.count_up_to == usize::MAX {
             // Every match counted: tantivy's own loops (batched when nothing is scored).
@@ -347,13 +427,19 @@ pub struct SegmentGather {
     best: std::collections::BinaryHeap<Worse>,
     /// The key of the worst kept result once `best` is full (else -inf).
     worst: f32,
+    /// Its listing id once `best` is full (else the greatest): of two equal keys the
+    /// lower id ranks first.
+    worst_id: u64,
     /// Matches waiting to be looked at, a batch at a time: reading a column for a
     /// batch of documents is one call that the compiler unrolls, where reading it per
     /// match is a call through a trait object each time.
     docs: Vec<DocId>,
     scores: Vec<Score>,
     masks: [u64; BATCH],
-    days: [u64; BATCH],
+    /// A column read for the batch: the freshness days, then the listing ids.
+    found: [u64; BATCH],
+    /// Every fresh match, when they are taken in id order afterwards (`by_id`).
+    marks: Option<tantivy::BitSet>,
 }
 
 /// Matches looked at together.
@@ -390,11 +476,45 @@ impl SegmentGather {
         if key < self.worst {
             return;
         }
-        let candidate = Worse(Ranked {
+        self.consider(Ranked {
             key,
             id: self.ids.get_val(doc),
             addr: DocAddress::new(self.segment, doc),
         });
+    }
+
+    /// The first `m` waiting matches, each of which could enter the top. Without a
+    /// place the key is the text score, so a match's position is never read and the
+    /// listing ids (which break ties, and are all that orders a browse without words)
+    /// are read for the batch in one call.
+    fn offer_batch(&mut self, m: usize) {
+        if self.ranking.around.is_some() {
+            for i in 0..m {
+                self.offer(self.docs[i], self.scores[i]);
+            }
+            return;
+        }
+        self.ids.get_vals(&self.docs[..m], &mut self.found[..m]);
+        for i in 0..m {
+            let key = self.scores[i];
+            // Most matches lose to the worst kept result here, before any heap work:
+            // a browse without words has one key for all, and its ids decide.
+            if key < self.worst || (key == self.worst && self.found[i] > self.worst_id) {
+                continue;
+            }
+            self.consider(Ranked {
+                key,
+                id: self.found[i],
+                addr: DocAddress::new(self.segment, self.docs[i]),
+            });
+        }
+    }
+
+    /// Keeps `candidate` if it is better than the worst kept result, or if there is
+    /// still room.
+    #[inline]
+    fn consider(&mut self, candidate: Ranked) {
+        let candidate = Worse(candidate);
         if self.best.len() < self.keep {
             self.best.push(candidate);
         } else if self
@@ -407,8 +527,10 @@ impl SegmentGather {
         } else {
             return;
         }
-        if self.best.len() == self.keep {
-            self.worst = self.best.peek().map_or(f32::NEG_INFINITY, |w| w.0.key);
+        if self.best.len() == self.keep
+            && let Some(w) = self.best.peek()
+        {
+            (self.worst, self.worst_id) = (w.0.key, w.0.id);
         }
     }
 }
@@ -445,33 +567,68 @@ impl SegmentGather {
         if n == 0 {
             return;
         }
-        self.types.get_vals(&self.docs, &mut self.masks[..n]);
+        // Types are read only while they are counted, and only when asked for.
+        let count_types = self.counting && !self.per_type.is_empty();
+        if self.fresh_from == 0 && !count_types && self.keep == 0 {
+            // Nothing to read: a total, and the marks of a browse in id order (the
+            // Open Referral API's listing of a whole directory comes this way).
+            if let Some(marks) = self.marks.as_mut() {
+                for &doc in &self.docs {
+                    marks.insert(doc);
+                }
+            }
+            if self.counting {
+                self.total += n;
+                if self.total > self.count_up_to {
+                    self.total = self.count_up_to.saturating_add(1);
+                    self.counting = false;
+                }
+            }
+            self.docs.clear();
+            self.scores.clear();
+            return;
+        }
+        if count_types {
+            self.types.get_vals(&self.docs, &mut self.masks[..n]);
+        }
         let fresh_from = self.fresh_from;
         if fresh_from > 0 {
-            self.checked.get_vals(&self.docs, &mut self.days[..n]);
+            self.checked.get_vals(&self.docs, &mut self.found[..n]);
         }
+        // The matches that could still enter the top move to the front.
+        let mut waiting = 0;
         for i in 0..n {
             if fresh_from > 0 {
-                let checked = self.days[i];
+                let checked = self.found[i];
                 if checked != 0 && checked < fresh_from {
                     continue;
                 }
             }
+            if let Some(marks) = self.marks.as_mut() {
+                marks.insert(self.docs[i]);
+            }
             if self.counting {
                 self.total += 1;
-                let mut mask = self.masks[i];
-                while mask != 0 {
-                    let bit = mask.trailing_zeros() as usize;
-                    if let Some(c) = self.per_type.get_mut(bit) {
-                        *c += 1;
+                if count_types {
+                    let mut mask = self.masks[i];
+                    while mask != 0 {
+                        let bit = mask.trailing_zeros() as usize;
+                        if let Some(c) = self.per_type.get_mut(bit) {
+                            *c += 1;
+                        }
+                        mask &= mask - 1;
                     }
-                    mask &= mask - 1;
                 }
                 self.counting = self.total <= self.count_up_to;
             }
-            if self.keep > 0 {
-                self.offer(self.docs[i], self.scores[i]);
+            if self.keep > 0 && self.ranking.bound(self.scores[i]) >= self.worst {
+                self.docs[waiting] = self.docs[i];
+                self.scores[waiting] = self.scores[i];
+                waiting += 1;
             }
+        }
+        if waiting > 0 {
+            self.offer_batch(waiting);
         }
         self.docs.clear();
         self.scores.clear();
@@ -491,8 +648,17 @@ impl SegmentCollector for SegmentGather {
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
-        for &doc in docs {
-            self.collect(doc, 0.0);
+        // Unscored matches come in blocks: take them a batch at a time.
+        let mut rest = docs;
+        while !rest.is_empty() {
+            let room = BATCH - self.docs.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.docs.extend_from_slice(now);
+            self.scores.resize(self.docs.len(), 0.0);
+            if self.docs.len() == BATCH {
+                self.flush();
+            }
+            rest = later;
         }
     }
 
@@ -516,14 +682,20 @@ pub(super) mod tests {
     use crate::search::schema::{pack_position, unpack_position};
     use tantivy::query::AllQuery;
 
+    /// An empty in-memory index and its writer.
+    fn empty_index() -> (SearchIndex, crate::search::index::Indexer) {
+        let index = SearchIndex::in_memory().unwrap();
+        let indexer = index
+            .indexer(crate::search::index::DEFAULT_WRITER_HEAP)
+            .unwrap();
+        (index, indexer)
+    }
+
     /// An index of `n` synthetic listings with ids 1..=n, in a few segments.
     pub(in crate::search) fn synthetic_index(n: u64) -> SearchIndex {
         let taxonomy = Taxonomy::embedded();
         let districts = crate::synth::district_list();
-        let index = SearchIndex::in_memory().unwrap();
-        let mut indexer = index
-            .indexer(crate::search::index::DEFAULT_WRITER_HEAP)
-            .unwrap();
+        let (index, mut indexer) = empty_index();
         for chunk in (1..=n).collect::<Vec<_>>().chunks(1000) {
             let listings: Vec<_> = chunk
                 .iter()
@@ -537,6 +709,131 @@ pub(super) mod tests {
             indexer.commit(1).unwrap();
         }
         index
+    }
+
+    /// A browse without words or a place takes each segment's matches in listing-id
+    /// order (`by_id`): the same results in the same order, and the same counts, as
+    /// weighing every match, with ids out of document order, deleted documents,
+    /// stale listings, a filter, pages deep into the results and a count that stops.
+    #[test]
+    fn a_flat_browse_in_id_order_keeps_what_weighing_every_match_keeps() {
+        use crate::search::by_id::IdOrders;
+        use crate::search::schema::filter_term;
+        use tantivy::query::{Query, TermQuery};
+        use tantivy::schema::IndexRecordOption;
+
+        let taxonomy = Taxonomy::embedded();
+        let districts = crate::synth::district_list();
+        let (index, mut indexer) = empty_index();
+        let mut ids: Vec<u64> = (1..=4000).collect();
+        fastrand::Rng::with_seed(7).shuffle(&mut ids);
+        for chunk in ids.chunks(900) {
+            let listings: Vec<_> = chunk
+                .iter()
+                .map(|&i| {
+                    let mut l = crate::synth::listing(5, i, taxonomy, &districts);
+                    l.id = i as i64;
+                    let checked = "2026-01-01T10:00:00Z".parse::<chrono::DateTime<chrono::Utc>>();
+                    l.provenance.verified_at =
+                        Some(checked.unwrap() + chrono::Duration::days((i % 300) as i64));
+                    l
+                })
+                .collect();
+            indexer.add_documents(listings, taxonomy).unwrap();
+            indexer.commit(1).unwrap();
+        }
+        for id in (3..4000).step_by(7) {
+            indexer.delete_listing(id);
+        }
+        indexer.commit(1).unwrap();
+        let searcher = index.reader.searcher();
+        let segments = searcher.segment_readers();
+        assert!(segments.len() > 1, "several segments");
+        assert!(
+            segments.iter().any(|s| s.alive_bitset().is_some()),
+            "deletes"
+        );
+        // Stale from the middle day a listing was checked on, so some are left out.
+        let mut days: Vec<u64> = segments
+            .iter()
+            .flat_map(|s| {
+                let col = dense(s, "checked", 0).unwrap();
+                (0..s.max_doc()).map(move |d| col.get_val(d))
+            })
+            .collect();
+        days.sort_unstable();
+        let middle = days[days.len() / 2];
+        assert!(
+            days[0] < middle,
+            "some listings are stale from the middle day"
+        );
+
+        let orders = Arc::new(IdOrders::default());
+        let gather =
+            |keep: usize, count_up_to: usize, fresh_from: u64, by_id: bool, everything: bool| {
+                Gather {
+                    // Without the freshness rule, types are not counted either: the quickest
+                    // pass, the Open Referral API's.
+                    types: if fresh_from == 0 {
+                        0
+                    } else {
+                        taxonomy.types.len()
+                    },
+                    fresh_from,
+                    keep,
+                    ranking: Ranking {
+                        around: None,
+                        sort: Sort::Relevance,
+                        has_text: false,
+                    },
+                    count_up_to,
+                    prune: None,
+                    by_id: by_id.then(|| ById {
+                        orders: orders.clone(),
+                        everything,
+                    }),
+                }
+            };
+        let tuesdays = TermQuery::new(
+            filter_term(&index.fields, "day", "tue"),
+            IndexRecordOption::Basic,
+        );
+        let queries: [(&str, &dyn Query); 2] = [("all", &AllQuery), ("tuesdays", &tuesdays)];
+        for (name, query) in queries {
+            for keep in [1, 20, 700, 3000, 5000] {
+                for count_up_to in [usize::MAX, 100] {
+                    for fresh_from in [0, middle] {
+                        let weighed = searcher
+                            .search(query, &gather(keep, count_up_to, fresh_from, false, false))
+                            .unwrap();
+                        let taken = searcher
+                            .search(
+                                query,
+                                &gather(keep, count_up_to, fresh_from, true, name == "all"),
+                            )
+                            .unwrap();
+                        let case =
+                            format!("{name}, keep {keep}, up to {count_up_to}, fresh {fresh_from}");
+                        let ids = |g: &Gathered| {
+                            g.best.iter().map(|r| (r.id, r.addr)).collect::<Vec<_>>()
+                        };
+                        assert!(!weighed.best.is_empty(), "{case}");
+                        assert_eq!(ids(&taken), ids(&weighed), "{case}");
+                        assert_eq!(
+                            (taken.total, taken.more, &taken.per_type),
+                            (weighed.total, weighed.more, &weighed.per_type),
+                            "{case}"
+                        );
+                        let mut sorted = ids(&taken);
+                        sorted.sort();
+                        assert_eq!(sorted, ids(&taken), "{case}: lowest id first");
+                    }
+                }
+            }
+        }
+        // Segments merged away are forgotten.
+        orders.keep_only(&[]);
+        assert_eq!(format!("{orders:?}"), "IdOrders(0 segments)");
     }
 
     /// Counting stops past the threshold and says so, per type too, while the kept
@@ -559,6 +856,7 @@ pub(super) mod tests {
             },
             count_up_to,
             prune: None,
+            by_id: None,
         };
         for sort in [Sort::Distance, Sort::Relevance] {
             let exact = searcher
@@ -604,10 +902,7 @@ pub(super) mod tests {
     fn keeps_exactly_the_best_in_order() {
         let taxonomy = Taxonomy::embedded();
         let districts = crate::synth::district_list();
-        let index = SearchIndex::in_memory().unwrap();
-        let mut indexer = index
-            .indexer(crate::search::index::DEFAULT_WRITER_HEAP)
-            .unwrap();
+        let (index, mut indexer) = empty_index();
         let listings: Vec<_> = (1..=3000u64)
             .map(|n| {
                 let mut l = crate::synth::listing(3, n, taxonomy, &districts);
@@ -650,6 +945,7 @@ pub(super) mod tests {
                         ranking,
                         count_up_to: usize::MAX,
                         prune: None,
+                        by_id: None,
                     },
                 )
                 .unwrap();

@@ -33,6 +33,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, SegmentReader, TantivyDocument, Term};
 
 use super::SearchError;
+use super::by_id::{ById, IdOrders};
 use super::collect::{Around, Gather, Gathered, Ranking, positions};
 use super::index::SearchIndex;
 use super::prune::Prune;
@@ -71,6 +72,9 @@ pub struct Engine {
     /// Whether a search passes over matches that cannot rank (see `prune`); on
     /// unless a benchmark or test compares it with scoring every match.
     pruning: std::sync::atomic::AtomicBool,
+    /// Each segment's documents in listing-id order, for browsing without words or
+    /// a place (see `by_id`).
+    by_id: Arc<IdOrders>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -159,6 +163,10 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Located>,
     pub hits: Vec<Hit>,
+    /// The listing ids of the page's matches, in order: the same as the hits', and
+    /// filled when the hits are left out (`SearchRequest::ids_only`).
+    #[serde(skip)]
+    pub ids: Vec<i64>,
     /// No listing had most of the words, so these have some of them.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub some_words: bool,
@@ -186,6 +194,7 @@ impl Engine {
             everywhere: std::sync::Mutex::new(None),
             count_up_to: std::sync::atomic::AtomicUsize::new(COUNT_UP_TO),
             pruning: std::sync::atomic::AtomicBool::new(true),
+            by_id: Arc::default(),
         }
     }
 
@@ -238,6 +247,7 @@ impl Engine {
                 },
                 count_up_to: usize::MAX,
                 prune: None,
+                by_id: None,
             },
         )?;
         let counts = self.type_counts(gathered.per_type, false);
@@ -272,8 +282,9 @@ impl Engine {
         let per_page = req.page_size();
         let offset = (req.page.saturating_sub(1)) * per_page;
         let mut results = self.search_range(req, location, now, offset, per_page)?;
-        let room = per_page.saturating_sub(results.hits.len());
-        let last_page = !results.hits.is_empty() && offset + results.hits.len() >= results.total;
+        let shown = results.ids.len();
+        let room = per_page.saturating_sub(shown);
+        let last_page = shown > 0 && offset + shown >= results.total;
         let ran_out = last_page && !results.more_than_total && !results.some_words;
         if room > 0 && ran_out && !req.matches_only {
             let meant = results.did_you_mean.as_deref().unwrap_or(&req.q);
@@ -351,7 +362,11 @@ impl Engine {
         };
         let by_meaning = has_text && sort == Sort::Relevance;
         Gather {
-            types: self.taxonomy.types.len(),
+            types: if req.without_type_counts {
+                0
+            } else {
+                self.taxonomy.types.len()
+            },
             fresh_from: if req.include_stale {
                 0
             } else {
@@ -373,6 +388,7 @@ impl Engine {
                 self.count_up_to.load(std::sync::atomic::Ordering::Relaxed)
             },
             prune: None,
+            by_id: None,
         }
     }
 
@@ -405,6 +421,18 @@ impl Engine {
         if let (true, true, Some(shape)) = (rank_phase, key_within_score, shape) {
             let copies = filters.iter().map(|q| q.box_clone()).collect();
             gather.prune = Some(Arc::new(Prune::new(shape, searcher, copies)));
+        }
+        if gather.keep > 0 && gather.ranking.is_flat() {
+            let live: Vec<_> = searcher
+                .segment_readers()
+                .iter()
+                .map(|r| r.segment_id())
+                .collect();
+            self.by_id.keep_only(&live);
+            gather.by_id = Some(ById {
+                orders: self.by_id.clone(),
+                everything: text_query.is_none() && filters.is_empty(),
+            });
         }
         let gathered = searcher.search(&combine(text_query, filters), &gather)?;
         Ok((gather, gathered))
@@ -453,7 +481,7 @@ impl Engine {
         if by_meaning && let Some(meaning) = Meaning::of(&searcher, meant)? {
             meaning.rerank(&mut best);
         }
-        if !req.types.is_empty() {
+        if !req.types.is_empty() && !req.without_type_counts {
             // Counts per type ignore the type filter itself, so a person can see what
             // choosing another type would give.
             let text_again = text::build(q, f, &self.lexicon, &searcher, matching);
@@ -471,9 +499,14 @@ impl Engine {
         }
         let type_counts = self.type_counts(per_type, partial);
 
-        let mut hits = Vec::with_capacity(count.min(best.len()));
-        for r in best.iter().skip(offset).take(count) {
-            hits.push(self.hit(&searcher, r.addr, req, location, now)?);
+        let page = best.get(offset..).unwrap_or_default();
+        let page = &page[..count.min(page.len())];
+        let ids = page.iter().map(|r| r.id as i64).collect();
+        let mut hits = Vec::with_capacity(page.len());
+        if !req.ids_only {
+            for r in page {
+                hits.push(self.hit(&searcher, r.addr, req, location, now)?);
+            }
         }
         let per_page = req.page_size();
         Ok(SearchResults {
@@ -486,6 +519,7 @@ impl Engine {
             type_counts,
             location: location.cloned(),
             hits,
+            ids,
             some_words: matching == Matching::Any,
             also: Vec::new(),
             did_you_mean: corrected,

@@ -366,6 +366,12 @@ impl Indexer {
         Ok(n)
     }
 
+    /// Deletes one listing's document (tests of deleted documents).
+    #[cfg(test)]
+    pub(in crate::search) fn delete_listing(&mut self, id: i64) {
+        self.writer.delete_term(id_term(&self.handle.fields, id));
+    }
+
     pub fn commit(&mut self, seq: i64) -> Result<(), SearchError> {
         let payload = serde_json::to_string(&Payload {
             schema: SCHEMA_VERSION,

@@ -6,6 +6,7 @@
 //! ranking and counts. Searches are synchronous and CPU-bound: the web layer runs
 //! them in `spawn_blocking`.
 
+pub mod by_id;
 pub mod collect;
 pub mod engine;
 pub mod eval;

@@ -359,6 +359,7 @@ mod tests {
             },
             count_up_to: 40,
             prune,
+            by_id: None,
         }
     }
 

@@ -68,6 +68,15 @@ pub struct SearchRequest {
     /// exactly (the Open Referral API, moderators' find). Never read from a public
     /// query string.
     pub matches_only: bool,
+    /// Leave out the counts per activity type, for callers that never show them (the
+    /// Open Referral API, moderators' find): a match's types are then never read, and
+    /// a type filter costs no second pass to count the other types. Never read from a
+    /// public query string.
+    pub without_type_counts: bool,
+    /// Leave out the hits' cards: only [`super::SearchResults::ids`] is filled, for
+    /// callers that read each listing from the store themselves (the Open Referral
+    /// API). Never read from a public query string.
+    pub ids_only: bool,
 }
 
 /// One parameter that could not be used.

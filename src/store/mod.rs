@@ -163,6 +163,9 @@ pub struct Store {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     places: places::PlacesCache,
+    /// How many listings the Open Referral API lists at all, with the highest change
+    /// sequence number it was counted at (see `published::changed_count`).
+    listed: Mutex<Option<(i64, i64)>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -219,6 +222,7 @@ impl Store {
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             places: places::PlacesCache::default(),
+            listed: Mutex::new(None),
         })
     }
 

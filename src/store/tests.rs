@@ -292,3 +292,63 @@ fn the_due_list_reads_its_index() {
     assert_eq!(titles, ["Never checked", "Old walk"]);
     assert!(due[0].last_checked.is_none());
 }
+
+/// The count of listings changed since a time is exact whichever way it is worked
+/// out: counted one by one, or as everything listed less those not changed, and the
+/// number listed is counted again once the table changes.
+#[test]
+fn counts_of_changed_listings_are_exact_every_way() {
+    let (_dir, store) = temp_store();
+    for i in 0..30 {
+        store
+            .upsert(&listing(&format!("s{i}"), &format!("Walk {i}")))
+            .unwrap();
+    }
+    {
+        let w = store.writer.lock().unwrap();
+        // Listing n changed on day n of January; one is withdrawn, one merged away.
+        w.execute_batch(
+            "UPDATE listings SET updated_at = printf('2026-01-%02dT09:00:00Z', id);
+             UPDATE listings SET status = 'archived' WHERE id = 7;
+             UPDATE listings SET merged_into = 1 WHERE id = 9;",
+        )
+        .unwrap();
+    }
+    let direct = |since: &str| -> usize {
+        store
+            .with_reader(|c| {
+                Ok(c.query_row(published::CHANGED_COUNT_SQL, [since], |r| {
+                    r.get::<_, i64>(0)
+                })?)
+            })
+            .unwrap() as usize
+    };
+    let probing = |since: &str, probe: i64| -> usize {
+        store
+            .with_reader(|c| store.changed_count_probing(c, since, probe))
+            .unwrap()
+    };
+    for day in 0..=32 {
+        let since = format!("2026-01-{day:02}T09:00:00Z");
+        for probe in [1, 3, 10, 100] {
+            assert_eq!(
+                probing(&since, probe),
+                direct(&since),
+                "{since}, probe {probe}"
+            );
+        }
+    }
+    assert_eq!(
+        direct("2026-01-00T09:00:00Z"),
+        29,
+        "merged away: not listed"
+    );
+    // After a change the number listed is counted again.
+    let before = probing("2026-01-02T00:00:00Z", 3);
+    store.upsert(&listing("new", "Choir")).unwrap();
+    assert_eq!(probing("2026-01-02T00:00:00Z", 3), before + 1);
+    assert_eq!(
+        probing("2026-01-02T00:00:00Z", 3),
+        direct("2026-01-02T00:00:00Z")
+    );
+}

@@ -419,6 +419,7 @@ pub async fn find(
         // Moderators see how many listings a search finds, however many.
         exact_counts: true,
         matches_only: true,
+        without_type_counts: true,
         ..Default::default()
     };
     let results = super::search::run(&state, req).await?;

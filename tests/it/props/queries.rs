@@ -221,5 +221,17 @@ proptest! {
         for h in &r.hits {
             prop_assert!(t.app.store.get(h.id).unwrap().is_some(), "hit {} is not in the store", h.id);
         }
+        // The page's ids are the hits', and asking for the ids alone (as the Open
+        // Referral API does, with exact totals and no counts) gives the same page.
+        prop_assert_eq!(&r.ids, &r.hits.iter().map(|h| h.id).collect::<Vec<_>>());
+        let lean = SearchRequest {
+            ids_only: true,
+            without_type_counts: true,
+            matches_only: true,
+            ..req.clone()
+        };
+        let bare = t.app.engine.search(&lean, location.as_ref(), common::now()).unwrap();
+        prop_assert!(bare.hits.is_empty());
+        prop_assert_eq!((&bare.ids, bare.total), (&r.ids, r.total));
     }
 }
