@@ -248,14 +248,14 @@ impl Gather {
             None => alive.is_none_or(|a| a.is_alive(doc)),
         };
         let mut best = Vec::with_capacity(self.keep.min(1024));
-        for &doc in order.iter() {
+        for (&doc, &id) in order.docs.iter().zip(&order.ids) {
             if best.len() == self.keep {
                 break;
             }
             if taken(doc) {
                 best.push(Ranked {
                     key: 0.0,
-                    id: child.ids.get_val(doc),
+                    id,
                     addr: DocAddress::new(segment_ord, doc),
                 });
             }
