@@ -222,24 +222,11 @@ impl Gather {
         // Every live document, and nothing to count of them but how many.
         let everything = by.everything && self.fresh_from == 0 && self.types == 0;
         let marks = if everything {
-            child.total = reader.num_docs() as usize;
-            if child.total > self.count_up_to {
-                child.total = self.count_up_to.saturating_add(1);
-                child.counting = false;
-            }
+            child.count(reader.num_docs() as usize);
             None
         } else {
             child.marks = Some(tantivy::BitSet::with_max_value(reader.max_doc().max(1)));
-            match alive {
-                Some(alive) => weight.for_each_no_score(reader, &mut |docs| {
-                    for &doc in docs {
-                        if alive.is_alive(doc) {
-                            child.collect(doc, 0.0);
-                        }
-                    }
-                })?,
-                None => weight.for_each_no_score(reader, &mut |docs| child.collect_block(docs))?,
-            }
+            child.collect_unscored(weight, reader)?;
             child.flush();
             child.marks.take()
         };
@@ -319,26 +306,16 @@ impl Collector for Gather {
         let mut child = self.for_segment(segment_ord, reader)?;
         if self.count_up_to == usize::MAX {
             // Every match counted: tantivy's own loops (batched when nothing is scored).
-            let scoring = self.requires_scoring();
-            match (reader.alive_bitset(), scoring) {
+            match (reader.alive_bitset(), self.requires_scoring()) {
                 (Some(alive), true) => weight.for_each(reader, &mut |doc, score| {
                     if alive.is_alive(doc) {
                         child.collect(doc, score);
                     }
                 })?,
-                (Some(alive), false) => weight.for_each_no_score(reader, &mut |docs| {
-                    for &doc in docs {
-                        if alive.is_alive(doc) {
-                            child.collect(doc, 0.0);
-                        }
-                    }
-                })?,
                 (None, true) => weight.for_each(reader, &mut |doc, score| {
                     child.collect(doc, score);
                 })?,
-                (None, false) => weight.for_each_no_score(reader, &mut |docs| {
-                    child.collect_block(docs);
-                })?,
+                (_, false) => child.collect_unscored(weight, reader)?,
             }
             return Ok(child.harvest());
         }
@@ -561,6 +538,36 @@ impl Ord for Worse {
 }
 
 impl SegmentGather {
+    /// Every match of `weight`, unscored, alive ones only, in tantivy's batches.
+    fn collect_unscored(
+        &mut self,
+        weight: &dyn Weight,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<()> {
+        match reader.alive_bitset() {
+            Some(alive) => weight.for_each_no_score(reader, &mut |docs| {
+                for &doc in docs {
+                    if alive.is_alive(doc) {
+                        self.collect(doc, 0.0);
+                    }
+                }
+            }),
+            None => weight.for_each_no_score(reader, &mut |docs| self.collect_block(docs)),
+        }
+    }
+
+    /// Adds `n` fresh matches to the total while counting, as counting them one by
+    /// one would: it stops one past `count_up_to`.
+    fn count(&mut self, n: usize) {
+        if self.counting {
+            self.total += n;
+            if self.total > self.count_up_to {
+                self.total = self.count_up_to.saturating_add(1);
+                self.counting = false;
+            }
+        }
+    }
+
     /// Looks at the waiting matches: freshness, counts, then ranking.
     fn flush(&mut self) {
         let n = self.docs.len();
@@ -577,13 +584,7 @@ impl SegmentGather {
                     marks.insert(doc);
                 }
             }
-            if self.counting {
-                self.total += n;
-                if self.total > self.count_up_to {
-                    self.total = self.count_up_to.saturating_add(1);
-                    self.counting = false;
-                }
-            }
+            self.count(n);
             self.docs.clear();
             self.scores.clear();
             return;
