@@ -250,6 +250,61 @@ async fn real_feed_is_harvested_page_by_page_then_polled() {
     assert_eq!(titles.len(), 197);
 }
 
+/// The next page is fetched while this one is written (BENCHMARKS.md, "Harvest: the
+/// next page read while this one is written"), but never one the harvest will not
+/// write: a run limited to some pages asks for those pages only, and the run after
+/// it goes on from its cursor, so every page is asked for once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_read_ahead_but_never_past_the_page_limit() {
+    let (feeds, url) = newham_feed(40).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    let limited = |max_pages| HarvestOptions {
+        source: "newham".into(),
+        max_pages,
+        delay: Duration::ZERO,
+        area: None,
+    };
+    let hits = |feeds: &Shared| -> Vec<usize> {
+        let f = feeds.lock().unwrap();
+        (0..8)
+            .map(|n| f.hits.get(&("newham".to_string(), n)).copied().unwrap_or(0))
+            .collect()
+    };
+    let mut written = Vec::new();
+    let r = harvest(
+        &app.store,
+        Taxonomy::embedded(),
+        &url,
+        &limited(Some(3)),
+        newham_now(),
+        |r| written.push(r.items),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.pages, r.items, r.caught_up), (3, 120, false), "{r}");
+    assert_eq!(written, vec![40, 80, 120], "each page written in turn");
+    // Let a stray read ahead reach the server before counting.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(hits(&feeds), vec![1, 1, 1, 0, 0, 0, 0, 0]);
+    let cursor = app.store.cursor("newham", &url).unwrap().unwrap();
+    assert!(cursor.next_url.ends_with("page=3"), "{}", cursor.next_url);
+
+    let r = harvest(
+        &app.store,
+        Taxonomy::embedded(),
+        &url,
+        &limited(None),
+        newham_now(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.pages, r.items, r.caught_up), (5, 149, true), "{r}");
+    assert_eq!(hits(&feeds), vec![1; 8]);
+    assert_eq!(published(&app).len(), 198);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_join_their_series_from_another_feed() {
     let feeds: Shared = Arc::default();
