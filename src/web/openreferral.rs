@@ -438,14 +438,40 @@ async fn run_plan(state: &AppState, plan: Plan, with: fn(&App, &[Dated]) -> Vec<
             })?;
             let ids = results.ids;
             let total = results.total;
-            let contents = super::blocking(state, move |app| {
-                let dated = app.store.dated_listings(&ids)?;
-                Ok::<_, WebError>(with(app, &dated))
-            })
-            .await?;
+            let contents = super::blocking(state, move |app| contents_of(app, &ids, with)).await?;
             Ok(Json(page(total, p, per_page, contents)))
         }
     }
+}
+
+/// A page's listings read from the store and made into `with`'s JSON, the two halves
+/// of a full page at once: reading, parsing and building fifty full services took
+/// about as long as the search that found them (BENCHMARKS.md, "Open Referral API at
+/// 1,000,000 listings, later"), and on its own it would use one core of two.
+fn contents_of(
+    app: &App,
+    ids: &[i64],
+    with: fn(&App, &[Dated]) -> Vec<Value>,
+) -> Result<Vec<Value>, WebError> {
+    let build = |ids: &[i64]| -> Result<Vec<Value>, WebError> {
+        Ok(with(app, &app.store.dated_listings(ids)?))
+    };
+    if ids.len() < 16 {
+        return build(ids);
+    }
+    let (first, second) = ids.split_at(ids.len() / 2);
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| build(second));
+        let first = build(first);
+        // A panic there is one here, as it would have been in one thread.
+        let second = second
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (first, second)
+    });
+    let mut out = first?;
+    out.extend(second?);
+    Ok(out)
 }
 
 async fn services(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Answer {

@@ -366,6 +366,26 @@ async fn searches_use_the_sites_engine() {
         assert_eq!(got, want, "{oruk}");
         assert_eq!(v["total_items"], site["total"], "{oruk}");
     }
+    // A long page is read and built in two halves at once: it is the short pages
+    // one after another, in order.
+    let ids = |v: &Value| -> Vec<String> {
+        v["contents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for query in ["", "&postcode=M33+7XW&proximity=40000", "&search=group"] {
+        let long = ids(&ok(&t, &format!("/openreferral/services?per_page=40{query}")).await);
+        assert!(long.len() >= 16, "{query}: a page long enough to split");
+        let mut short = Vec::new();
+        for page in 1..=4 {
+            let uri = format!("/openreferral/services?per_page=10&page={page}{query}");
+            short.extend(ids(&ok(&t, &uri).await));
+        }
+        assert_eq!(long, short, "{query}");
+    }
 }
 
 #[tokio::test]
