@@ -258,8 +258,6 @@ impl Ready {
             self.rank_windows(&mut leaves, &mut at, child, is_alive, window);
             return Ok(());
         }
-        // The scores of the leaves on the current candidate, as they are asked.
-        let mut scores: Vec<Score> = vec![0.0; leaves.len()];
         let mut threshold = child.worst();
         let mut m = self.non_essential(threshold);
         loop {
@@ -286,35 +284,19 @@ impl Ready {
             let mut partial = 0.0;
             for j in m..at.len() {
                 if at[j] == doc {
-                    scores[j] = leaves[j].score();
-                    partial += scores[j];
+                    partial += leaves[j].score();
                 }
             }
-            if partial + self.below[m] >= threshold && is_alive(doc) {
-                // The other leaves, the likeliest to lift it first; stop as soon as
-                // what is left of them cannot lift it to the threshold.
-                let mut reach = partial;
-                let mut can_rank = true;
-                for j in (0..m).rev() {
-                    if reach + self.below[j + 1] < threshold {
-                        can_rank = false;
-                        break;
-                    }
-                    if at[j] < doc {
-                        at[j] = leaves[j].seek(doc);
-                    }
-                    if at[j] == doc {
-                        scores[j] = leaves[j].score();
-                        reach += scores[j];
-                    }
-                }
-                if can_rank && self.matches(&at, doc) {
-                    child.rank_only(doc, reach);
-                    let worst = child.worst();
-                    if worst > threshold {
-                        threshold = worst;
-                        m = self.non_essential(threshold);
-                    }
+            if partial + self.below[m] >= threshold
+                && is_alive(doc)
+                && let Some(reach) = self.lift(&mut leaves, &mut at, doc, m, partial, threshold)
+                && self.matches(&at, doc)
+            {
+                child.rank_only(doc, reach);
+                let worst = child.worst();
+                if worst > threshold {
+                    threshold = worst;
+                    m = self.non_essential(threshold);
                 }
             }
             for j in m..at.len() {
@@ -375,20 +357,9 @@ impl Ready {
                     if partial + self.below[m] < threshold || !is_alive(doc) {
                         continue;
                     }
-                    let mut reach = partial;
-                    let mut can_rank = true;
-                    for j in (0..m).rev() {
-                        if reach + self.below[j + 1] < threshold {
-                            can_rank = false;
-                            break;
-                        }
-                        if at[j] < doc {
-                            at[j] = leaves[j].seek(doc);
-                        }
-                        if at[j] == doc {
-                            reach += leaves[j].score();
-                        }
-                    }
+                    let Some(reach) = self.lift(leaves, at, doc, m, partial, threshold) else {
+                        continue;
+                    };
                     let on = |j: usize| {
                         if j >= m {
                             essential & (1 << j) != 0
@@ -396,7 +367,7 @@ impl Ready {
                             at[j] == doc
                         }
                     };
-                    if can_rank && self.matches_with(on) {
+                    if self.matches_with(on) {
                         child.rank_only(doc, reach);
                         threshold = threshold.max(child.worst());
                     }
@@ -404,6 +375,34 @@ impl Ready {
             }
             m = self.non_essential(threshold);
         }
+    }
+
+    /// A candidate's score: its essential leaves' `partial` plus what the first `m`
+    /// (non-essential) leaves add, asked from the likeliest to lift it first, each
+    /// moved to `doc`. `None` as soon as what is left of them cannot lift it to
+    /// `threshold`.
+    fn lift(
+        &self,
+        leaves: &mut [Box<dyn Scorer>],
+        at: &mut [DocId],
+        doc: DocId,
+        m: usize,
+        partial: Score,
+        threshold: Score,
+    ) -> Option<Score> {
+        let mut reach = partial;
+        for j in (0..m).rev() {
+            if reach + self.below[j + 1] < threshold {
+                return None;
+            }
+            if at[j] < doc {
+                at[j] = leaves[j].seek(doc);
+            }
+            if at[j] == doc {
+                reach += leaves[j].score();
+            }
+        }
+        Some(reach)
     }
 
     /// Whether enough core groups have a leaf on `doc` (every leaf is at or past it).
