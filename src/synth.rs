@@ -141,6 +141,7 @@ pub fn listing(
         access: Access {
             features: access,
             notes: String::new(),
+            travel: Vec::new(),
         },
         audience: Audience {
             age_min,

@@ -15,8 +15,9 @@ use crate::geo::postcode::Postcode;
 use crate::listing::parse;
 use crate::listing::schedule::{Repeat, SessionRule};
 use crate::listing::{
-    Access, AreaServed, Audience, Contact, Cost, Day, GeoPrecision, Join, JoinMethod, Listing,
-    Mode, Organisation, Provenance, Schedule, Status, Taxonomy, Venue, validate,
+    Access, AreaServed, Audience, Contact, Cost, Day, GeoPrecision, Join, JoinMethod, Level,
+    Listing, Mode, Organisation, Provenance, Schedule, Status, Taxonomy, Travel, TravelMode, Venue,
+    validate,
 };
 
 /// (field name, message), in the order the fields appear on the page.
@@ -29,6 +30,8 @@ pub const MAX_LINKS: usize = 5;
 /// Longest value of a one-line field, and of a multi-line one.
 pub const MAX_LINE: usize = 300;
 pub const MAX_AREA: usize = 5_000;
+/// Most people a session can take, as the form accepts it.
+pub const MAX_PLACES: u32 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -85,10 +88,24 @@ pub const FIELDS: &[Field] = &[
     f("concessions", "Discounts or help with cost", Kind::Line),
     f("access", "Accessibility", Kind::Many),
     f("access_notes", "What to expect when you arrive", Kind::Area),
+    f(
+        "by_public_transport",
+        "Getting there by bus, tram or train",
+        Kind::Area,
+    ),
+    f("by_car", "Getting there by car", Kind::Area),
     f("age_min", "Youngest age", Kind::Line),
     f("age_max", "Oldest age", Kind::Line),
+    f("level", "Experience needed", Kind::One),
     f("join_method", "How to join", Kind::One),
     f("join_details", "The first step", Kind::Area),
+    f(
+        "meeting_point",
+        "Where to go on the first visit",
+        Kind::Area,
+    ),
+    f("leader", "Who leads it", Kind::Line),
+    f("places", "Most people at a session", Kind::Line),
     f("contact_name", "Contact name", Kind::Line),
     f("contact_phone", "Contact phone", Kind::Line),
     f("contact_email", "Contact email", Kind::Line),
@@ -223,6 +240,8 @@ impl ListingForm {
             "s1_day" | "s2_day" => Day::from_slug(self.get(name))
                 .map_or(self.get(name).to_string(), |d| d.name().to_string()),
             "join_method" => label_of(JOIN_METHODS, self.get(name)),
+            "level" => Level::from_slug(self.get(name))
+                .map_or(self.get(name).to_string(), |l| l.label().to_string()),
             "free" => match self.get(name) {
                 "yes" => "Yes, it is free".into(),
                 "no" => "No, there is a cost".into(),
@@ -350,6 +369,13 @@ impl ListingForm {
             access: Access {
                 features: self.all("access").iter().map(|s| s.to_string()).collect(),
                 notes: self.text("access_notes"),
+                travel: [
+                    ("by_public_transport", TravelMode::PublicTransport),
+                    ("by_car", TravelMode::Car),
+                ]
+                .into_iter()
+                .filter_map(|(name, by)| self.given(name).map(|note| Travel { by, note }))
+                .collect(),
             },
             audience,
             join,
@@ -620,9 +646,26 @@ impl ListingForm {
                 }
             }
         };
+        let age_min = age("age_min");
+        let age_max = age("age_max");
+        let level = match self.text("level").as_str() {
+            "" => None,
+            slug => {
+                let level = Level::from_slug(slug);
+                if level.is_none() {
+                    push(
+                        errors,
+                        "level",
+                        "Select how much experience people need from the list",
+                    );
+                }
+                level
+            }
+        };
         Audience {
-            age_min: age("age_min"),
-            age_max: age("age_max"),
+            age_min,
+            age_max,
+            level,
             ..Default::default()
         }
     }
@@ -678,6 +721,17 @@ impl ListingForm {
                 "Give at least one way to get in touch: a phone number, an email address or a website",
             );
         }
+        let places = self.given("places").and_then(|s| match s.parse::<u32>() {
+            Ok(n) if (1..=MAX_PLACES).contains(&n) => Some(n),
+            _ => {
+                push(
+                    errors,
+                    "places",
+                    format!("Enter the most people at a session as a number from 1 to {MAX_PLACES}, like 12"),
+                );
+                None
+            }
+        });
         Join {
             method,
             details: self.text("join_details"),
@@ -687,6 +741,9 @@ impl ListingForm {
                 email: self.given("contact_email"),
                 url: self.given("website"),
             },
+            meeting_point: self.text("meeting_point"),
+            leader: self.given("leader"),
+            places,
         }
     }
 
@@ -767,11 +824,27 @@ impl ListingForm {
             f.set("access", a);
         }
         f.set("access_notes", &l.access.notes);
+        for (name, by) in [
+            ("by_public_transport", TravelMode::PublicTransport),
+            ("by_car", TravelMode::Car),
+        ] {
+            let notes: Vec<&str> = l
+                .access
+                .travel
+                .iter()
+                .filter(|t| t.by == by)
+                .map(|t| t.note.as_str())
+                .collect();
+            f.set(name, notes.join("\n\n"));
+        }
         if let Some(a) = l.audience.age_min {
             f.set("age_min", a.to_string());
         }
         if let Some(a) = l.audience.age_max {
             f.set("age_max", a.to_string());
+        }
+        if let Some(level) = l.audience.level {
+            f.set("level", level.slug());
         }
         f.set(
             "join_method",
@@ -782,6 +855,11 @@ impl ListingForm {
             },
         );
         f.set("join_details", &l.join.details);
+        f.set("meeting_point", &l.join.meeting_point);
+        f.set("leader", l.join.leader.clone().unwrap_or_default());
+        if let Some(n) = l.join.places {
+            f.set("places", n.to_string());
+        }
         let c = &l.join.contact;
         f.set("contact_name", c.name.clone().unwrap_or_default());
         f.set(
@@ -830,6 +908,15 @@ pub fn merge_into(live: &Listing, mut proposed: Listing) -> Listing {
     }
     proposed.cost.amount_pence = live.cost.amount_pence;
     proposed.cost.pay_what_you_can = live.cost.pay_what_you_can;
+    // A source's note on getting there that is not about one way of travelling has
+    // no form question of its own; an edit keeps it.
+    proposed.access.travel.extend(
+        live.access
+            .travel
+            .iter()
+            .filter(|t| t.by == TravelMode::Any)
+            .cloned(),
+    );
     proposed.organisation.email = live.organisation.email.clone();
     proposed.organisation.phone = live.organisation.phone.clone();
     if let (Some(p), Some(l)) = (&mut proposed.venue, &live.venue)
@@ -851,6 +938,10 @@ fn check_listing(listing: &mut Listing, taxonomy: &Taxonomy, errors: &mut FieldE
             "organisation.name" => "organisation",
             "access.notes" => "access_notes",
             "join.details" => "join_details",
+            "join.meeting_point" => "meeting_point",
+            "join.leader" => "leader",
+            "access.travel.car" => "by_car",
+            s if s.starts_with("access.travel") => "by_public_transport",
             "schedule.note" => "schedule_note",
             "audience.age_min" => "age_min",
             "audience.age_max" => "age_max",
@@ -868,7 +959,15 @@ fn check_listing(listing: &mut Listing, taxonomy: &Taxonomy, errors: &mut FieldE
             "modes" => "Select how people take part: in person, online, by phone or home visits"
                 .to_string(),
             "postcode" if errors.iter().any(|(k, _)| k == "postcode") => continue,
-            _ => p.message,
+            // "This must be 250 characters or fewer" names its question, as the
+            // form's own size checks do.
+            _ => match p.message.strip_prefix("This must be") {
+                Some(rest) => format!(
+                    "{} must be{rest}",
+                    field(name).map_or("This", |fd| fd.label)
+                ),
+                None => p.message,
+            },
         };
         push(errors, name, msg);
     }

@@ -89,6 +89,16 @@ pub struct Columns {
     pub access_notes: Option<ColumnRef>,
     pub join_details: Option<ColumnRef>,
     pub schedule_note: Option<ColumnRef>,
+    /// Where to go on a first visit.
+    pub meeting_point: Option<ColumnRef>,
+    /// Who leads it.
+    pub leader: Option<ColumnRef>,
+    /// The most people a session takes: a number.
+    pub places: Option<ColumnRef>,
+    /// Experience needed, in words: "Beginners", "All levels", "Advanced".
+    pub level: Option<ColumnRef>,
+    /// How to get there (buses, parking), in words.
+    pub getting_there: Option<ColumnRef>,
 }
 
 /// Values every row gets.
@@ -232,6 +242,11 @@ impl Mapping {
             ("access_notes", &c.access_notes),
             ("join_details", &c.join_details),
             ("schedule_note", &c.schedule_note),
+            ("meeting_point", &c.meeting_point),
+            ("leader", &c.leader),
+            ("places", &c.places),
+            ("level", &c.level),
+            ("getting_there", &c.getting_there),
         ]
         .into_iter()
         .filter_map(|(f, r)| r.as_ref().map(|r| (f.to_string(), r)))
@@ -902,8 +917,44 @@ fn access_of_row(row: &Row<'_>, warnings: &mut Vec<String>) -> crate::listing::A
         }
         access.notes = truncate(&n, 2_000);
     }
+    if let Some(n) = row.get(&row.mapping.columns.getting_there) {
+        access.travel.push(crate::listing::Travel {
+            by: crate::listing::TravelMode::Any,
+            note: truncate(&n, crate::listing::validate::MAX_TRAVEL),
+        });
+    }
 
     access
+}
+
+/// Where to meet, who leads it and how many come: a value that cannot be read is a
+/// warning, and the row is still imported without it.
+fn joining_of_row(row: &Row<'_>, join: &mut Join, warnings: &mut Vec<String>) {
+    let c = &row.mapping.columns;
+    if let Some(at) = row.get(&c.meeting_point) {
+        join.meeting_point = truncate(&at, crate::listing::validate::MAX_MEETING_POINT);
+    }
+    join.leader = row.get(&c.leader).map(|l| truncate(&l, 250));
+    if let Some(n) = row.get(&c.places) {
+        match n.trim().parse::<u32>() {
+            Ok(n) if n > 0 => join.places = Some(n),
+            _ => warnings.push(format!(
+                "places: '{n}' is not a number of people, so it was left out"
+            )),
+        }
+    }
+}
+
+/// Experience needed, from the level column's words.
+fn level_of_row(row: &Row<'_>, warnings: &mut Vec<String>) -> Option<crate::listing::Level> {
+    let words = row.get(&row.mapping.columns.level)?;
+    let level = crate::listing::Level::from_words(words.split([',', ';', '/']));
+    if level.is_none() {
+        warnings.push(format!(
+            "level: '{words}' is not a level Signpost knows (beginners, all levels, experienced), so it was left out"
+        ));
+    }
+    level
 }
 
 /// Ages from an age-range column or minimum and maximum columns.
@@ -962,7 +1013,8 @@ fn row_to_listing(
     let schedule = schedule_of_row(row, &mut reasons);
     let cost = cost_of_row(row, &mut reasons);
     let access = access_of_row(row, warnings);
-    let audience = audience_of_row(row, &mut reasons);
+    let mut audience = audience_of_row(row, &mut reasons);
+    audience.level = level_of_row(row, warnings);
     let id = match id {
         Some(id) if reasons.is_empty() => id,
         id => return Err((id, reasons)),
@@ -979,6 +1031,18 @@ fn row_to_listing(
     let summary = row
         .get(&c.summary)
         .unwrap_or_else(|| summary_of(&description));
+    let mut join = Join {
+        method: m.fixed.join.unwrap_or(JoinMethod::DropIn),
+        details: row.get(&c.join_details).unwrap_or_default(),
+        contact: Contact {
+            name: None,
+            phone,
+            email,
+            url: website,
+        },
+        ..Default::default()
+    };
+    joining_of_row(row, &mut join, warnings);
     Ok(Listing {
         id: 0,
         title,
@@ -993,16 +1057,7 @@ fn row_to_listing(
         cost,
         access,
         audience,
-        join: Join {
-            method: m.fixed.join.unwrap_or(JoinMethod::DropIn),
-            details: row.get(&c.join_details).unwrap_or_default(),
-            contact: Contact {
-                name: None,
-                phone,
-                email,
-                url: website,
-            },
-        },
+        join,
         provenance: Provenance {
             source: String::new(),
             source_id: id,

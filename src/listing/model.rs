@@ -172,6 +172,50 @@ pub struct Access {
     /// What to expect, in the group's own words.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// How to get there, by way of travel ("The 12 bus stops outside"). Wanted by
+    /// link workers and never built by the directories they use; the OpenActive
+    /// accessibility profile's `transportNote`, HSDS's `location.transportation`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub travel: Vec<Travel>,
+}
+
+/// One way of getting to the venue and what to know about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Travel {
+    pub by: TravelMode,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TravelMode {
+    PublicTransport,
+    Car,
+    /// A source's note that is not about one way of travelling (HSDS's
+    /// `transportation` is one text for all of them).
+    Any,
+}
+
+impl TravelMode {
+    /// The heading a note gets on the listing page.
+    pub fn label(self) -> &'static str {
+        match self {
+            TravelMode::PublicTransport => "By bus, tram or train",
+            TravelMode::Car => "By car",
+            TravelMode::Any => "Getting there",
+        }
+    }
+
+    /// OpenActive's `transportMode` ("a brief description of the method of
+    /// transport"); "any" for a note that covers every way.
+    pub fn openactive(self) -> &'static str {
+        match self {
+            TravelMode::PublicTransport => "public transport",
+            TravelMode::Car => "car",
+            TravelMode::Any => "any",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -188,6 +232,99 @@ pub struct Audience {
     pub circumstances: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// Whether a newcomer with no experience can come, as the group says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+}
+
+/// Who an activity suits by experience: the question a nervous newcomer asks first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Beginner,
+    Mixed,
+    Experienced,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Beginner, Level::Mixed, Level::Experienced];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Level::Beginner => "beginner",
+            Level::Mixed => "mixed",
+            Level::Experienced => "experienced",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Beginner => "Beginners welcome, no experience needed",
+            Level::Mixed => "All abilities, beginners and experienced",
+            Level::Experienced => "Some experience needed",
+        }
+    }
+
+    /// OpenActive's `level` words (its examples: Beginner, Intermediate, Advanced).
+    pub fn openactive(self) -> &'static [&'static str] {
+        match self {
+            Level::Beginner => &["Beginner"],
+            Level::Mixed => &["Beginner", "Intermediate", "Advanced"],
+            Level::Experienced => &["Intermediate", "Advanced"],
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.slug() == s)
+    }
+
+    /// A source's level words ("Beginner", "All levels", "Advanced", "Improvers"),
+    /// together: beginners and experienced both named is a mixed group.
+    pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Option<Level> {
+        let (mut new, mut old) = (false, false);
+        for w in words {
+            let w = w.to_lowercase();
+            let has = |xs: &[&str]| xs.iter().any(|x| w.contains(x));
+            if has(&[
+                "all level",
+                "all abilit",
+                "any level",
+                "any abilit",
+                "open to all",
+                "all welcome",
+                "mixed",
+                "everyone",
+            ]) {
+                new = true;
+                old = true;
+            } else if has(&[
+                "beginner",
+                "novice",
+                "no experience",
+                "introduct",
+                "taster",
+                "starter",
+                "easy",
+            ]) {
+                new = true;
+            } else if has(&[
+                "intermediate",
+                "advanced",
+                "improver",
+                "experienced",
+                "expert",
+                "competitive",
+            ]) {
+                old = true;
+            }
+        }
+        match (new, old) {
+            (true, true) => Some(Level::Mixed),
+            (true, false) => Some(Level::Beginner),
+            (false, true) => Some(Level::Experienced),
+            (false, false) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,6 +346,17 @@ pub struct Join {
     pub details: String,
     #[serde(default)]
     pub contact: Contact,
+    /// Where to go and who to look for on a first visit ("the side door; Sue looks
+    /// out for new people"): OpenActive's `meetingPoint`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub meeting_point: String,
+    /// Who leads the sessions, as the group chose to publish it (a first name is
+    /// enough): OpenActive's `leader`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader: Option<String>,
+    /// The most people one session takes: OpenActive's `maximumAttendeeCapacity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub places: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -400,5 +548,26 @@ impl TimeOfDay {
 
     pub fn from_slug(s: &str) -> Option<TimeOfDay> {
         TimeOfDay::ALL.into_iter().find(|t| t.slug() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_words_from_sources_and_back() {
+        let of = |w: &[&str]| Level::from_words(w.iter().copied());
+        assert_eq!(of(&["Beginner"]), Some(Level::Beginner));
+        assert_eq!(of(&["Easy", "Open to All"]), Some(Level::Mixed));
+        assert_eq!(of(&["Beginners", "Advanced"]), Some(Level::Mixed));
+        assert_eq!(of(&["Improvers"]), Some(Level::Experienced));
+        assert_eq!(of(&["Grade 5"]), None);
+        assert_eq!(of(&[]), None);
+        // What Signpost publishes reads back as the same level.
+        for level in Level::ALL {
+            assert_eq!(of(level.openactive()), Some(level), "{level:?}");
+            assert_eq!(Level::from_slug(level.slug()), Some(level));
+        }
     }
 }

@@ -25,6 +25,11 @@ impl std::fmt::Display for Problem {
 /// they are documents, and would bloat every page that shows them.
 pub const MAX_TEXT: usize = 10_000;
 pub const MAX_SHORT: usize = 300;
+/// Longest note on getting there, and longest meeting point: what OpenActive's
+/// accessibility and social prescribing profiles allow (`TransportNote.description`,
+/// `meetingPoint`), so every published note passes them whole.
+pub const MAX_TRAVEL: usize = 500;
+pub const MAX_MEETING_POINT: usize = 250;
 
 fn problem(field: impl Into<String>, message: impl Into<String>) -> Problem {
     Problem {
@@ -63,6 +68,7 @@ fn tidy(l: &mut Listing) {
         &mut l.access.notes,
         &mut l.audience.notes,
         &mut l.join.details,
+        &mut l.join.meeting_point,
         &mut l.schedule.note,
         &mut l.area_served.description,
     ] {
@@ -80,6 +86,16 @@ fn tidy(l: &mut Listing) {
             v.postcode = None;
         }
     }
+    if let Some(leader) = &mut l.join.leader {
+        *leader = leader.trim().to_string();
+    }
+    if l.join.leader.as_ref().is_some_and(|s| s.is_empty()) {
+        l.join.leader = None;
+    }
+    for t in &mut l.access.travel {
+        t.note = t.note.trim().to_string();
+    }
+    l.access.travel.retain(|t| !t.note.is_empty());
     dedup_keep_order(&mut l.types);
     dedup_keep_order(&mut l.access.features);
     dedup_keep_order(&mut l.audience.circumstances);
@@ -145,12 +161,31 @@ fn check_text(l: &Listing, out: &mut Vec<Problem>) {
         ("access.notes", &l.access.notes, MAX_TEXT),
         ("audience.notes", &l.audience.notes, MAX_TEXT),
         ("join.details", &l.join.details, MAX_TEXT),
+        (
+            "join.meeting_point",
+            &l.join.meeting_point,
+            MAX_MEETING_POINT,
+        ),
+        (
+            "join.leader",
+            l.join.leader.as_ref().unwrap_or(&String::new()),
+            MAX_SHORT,
+        ),
         ("schedule.note", &l.schedule.note, 1_000),
     ] {
         if value.chars().count() > max {
             out.push(problem(
                 field,
                 format!("This must be {max} characters or fewer"),
+            ));
+        }
+    }
+    for t in &l.access.travel {
+        if t.note.chars().count() > MAX_TRAVEL {
+            let by = serde_json::to_value(t.by).unwrap_or_default();
+            out.push(problem(
+                format!("access.travel.{}", by.as_str().unwrap_or("any")),
+                format!("This must be {MAX_TRAVEL} characters or fewer"),
             ));
         }
     }

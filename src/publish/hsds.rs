@@ -180,11 +180,23 @@ fn physical_location(l: &Listing, sid: Uuid, v: &Venue) -> Value {
         );
     }
     let notes = l.access.notes.trim();
+    let mut accessibility = Vec::new();
     if !notes.is_empty() {
-        loc.insert(
-            "accessibility".into(),
-            json!([{ "id": ids::part(sid, "accessibility"), "location_id": lid, "description": notes }]),
+        accessibility.push(
+            json!({ "id": ids::part(sid, "accessibility"), "location_id": lid, "description": notes }),
         );
+    }
+    // How to get there: the UK profile takes `transportation` out of the location,
+    // so each note is an accessibility record, headed by its way of travelling
+    // (which `ingest::openreferral` reads back).
+    for (i, t) in l.access.travel.iter().enumerate() {
+        accessibility.push(json!({
+            "id": ids::part(sid, &format!("accessibility/travel/{i}")), "location_id": lid,
+            "description": format!("{}: {}", t.by.label(), t.note.trim()),
+        }));
+    }
+    if !accessibility.is_empty() {
+        loc.insert("accessibility".into(), Value::Array(accessibility));
     }
     let mut sal = obj(json!({
         "id": ids::part(sid, "service_at_location"), "service_id": sid, "location_id": lid,

@@ -294,8 +294,10 @@ pub fn labels(l: &Listing, taxonomy: &Taxonomy) -> String {
 }
 
 /// What the `body` field holds after the summary: the description, the venue's name
-/// and address, and the notes on area, access and audience.
+/// and address, and the notes on area, access, getting there and audience.
 pub fn details(l: &Listing) -> String {
+    let travel: Vec<&str> = l.access.travel.iter().map(|t| t.note.as_str()).collect();
+    let travel = travel.join("\n");
     let (venue_name, venue_address) = l
         .venue
         .as_ref()
@@ -307,6 +309,7 @@ pub fn details(l: &Listing) -> String {
         venue_address,
         l.area_served.description.as_str(),
         l.access.notes.as_str(),
+        travel.as_str(),
         l.audience.notes.as_str(),
     ]
     .join("\n")

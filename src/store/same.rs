@@ -112,6 +112,16 @@ pub fn fill_gaps(kept: &mut Listing, others: &[Listing]) {
         opt(&mut kept.join.contact.phone, &o.join.contact.phone);
         opt(&mut kept.join.contact.email, &o.join.contact.email);
         opt(&mut kept.join.contact.url, &o.join.contact.url);
+        text(&mut kept.join.meeting_point, &o.join.meeting_point);
+        opt(&mut kept.join.leader, &o.join.leader);
+        opt(&mut kept.join.places, &o.join.places);
+        opt(&mut kept.audience.level, &o.audience.level);
+        // A way of getting there the kept copy does not cover.
+        for t in &o.access.travel {
+            if !kept.access.travel.iter().any(|k| k.by == t.by) {
+                kept.access.travel.push(t.clone());
+            }
+        }
     }
 }
 
@@ -186,8 +196,10 @@ mod tests {
             "modes": ["in-person"],
             "venue": {"name": "Leisure Centre", "address": "", "postcode": "M33 7XW"},
             "cost": {"free": true},
-            "access": {"features": ["wheelchair"]},
+            "access": {"features": ["wheelchair"],
+                "travel": [{"by": "car", "note": "Car park on site."}]},
             "schedule": {"note": "Term time only"},
+            "join": {"leader": "Pat"},
             "provenance": {"source": "feed", "source_id": "1"}
         }))
         .unwrap();
@@ -200,10 +212,12 @@ mod tests {
             "modes": ["online"],
             "venue": {"name": "Other", "address": "Broad Road", "postcode": "M33 7XW", "lat": 53.42, "lon": -2.32},
             "cost": {"free": false, "price": "£3"},
-            "access": {"features": ["hearing-loop", "wheelchair"], "notes": "Lift to first floor."},
-            "audience": {"age_min": 50},
+            "access": {"features": ["hearing-loop", "wheelchair"], "notes": "Lift to first floor.",
+                "travel": [{"by": "car", "note": "Street parking."}, {"by": "public-transport", "note": "Bus 12."}]},
+            "audience": {"age_min": 50, "level": "beginner"},
             "schedule": {"sessions": [{"repeat": "weekly", "day": "tue", "start": "10:00"}]},
-            "join": {"details": "Just turn up.", "contact": {"name": "Sam"}},
+            "join": {"details": "Just turn up.", "contact": {"name": "Sam"}, "leader": "Sam",
+                "meeting_point": "At reception.", "places": 20},
             "provenance": {"source": "council", "source_id": "9"}
         }))
         .unwrap();
@@ -234,6 +248,20 @@ mod tests {
         assert_eq!(kept.schedule.note, "Term time only", "its own note stays");
         assert_eq!(kept.join.details, "Just turn up.");
         assert_eq!(kept.join.contact.name.as_deref(), Some("Sam"));
+        assert_eq!(
+            kept.join.leader.as_deref(),
+            Some("Pat"),
+            "its own leader stays"
+        );
+        assert_eq!(kept.join.meeting_point, "At reception.");
+        assert_eq!(kept.join.places, Some(20));
+        assert_eq!(kept.audience.level, Some(crate::listing::Level::Beginner));
+        let travel: Vec<&str> = kept.access.travel.iter().map(|t| t.note.as_str()).collect();
+        assert_eq!(
+            travel,
+            ["Car park on site.", "Bus 12."],
+            "one note a way of travelling"
+        );
         // Nothing to fill from: unchanged.
         let mut alone = raw.clone();
         fill_gaps(&mut alone, &[]);

@@ -133,21 +133,32 @@ pub fn document(base: &str, taxonomy: &Taxonomy) -> Value {
                 "concessions": string(), "pay_what_you_can": {"type": "boolean"}
             }},
             "access": {"type": "object", "required": ["features"], "additionalProperties": false, "properties": {
-                "features": {"type": "array", "items": access}, "notes": string()
+                "features": {"type": "array", "items": access}, "notes": string(),
+                "travel": {"type": "array", "items": {
+                    "type": "object", "required": ["by", "note"], "additionalProperties": false,
+                    "properties": {
+                        "by": {"type": "string", "enum": ["public-transport", "car", "any"]},
+                        "note": {"type": "string", "maxLength": crate::listing::validate::MAX_TRAVEL}
+                    }
+                }}
             }},
             "audience": {"type": "object", "required": ["gender", "circumstances"], "additionalProperties": false, "properties": {
                 "age_min": {"type": "integer", "minimum": 0, "maximum": 120},
                 "age_max": {"type": "integer", "minimum": 0, "maximum": 120},
                 "gender": {"type": "string", "enum": ["any", "women", "men"]},
                 "circumstances": {"type": "array", "items": circumstances},
-                "notes": string()
+                "notes": string(),
+                "level": {"type": "string", "enum": ["beginner", "mixed", "experienced"]}
             }},
             "join": {"type": "object", "required": ["method", "contact"], "additionalProperties": false, "properties": {
                 "method": {"type": "string", "enum": ["drop-in", "book", "referral"]},
                 "details": string(),
                 "contact": {"type": "object", "additionalProperties": false, "properties": {
                     "name": string(), "phone": string(), "email": string(), "url": string()
-                }}
+                }},
+                "meeting_point": {"type": "string", "maxLength": crate::listing::validate::MAX_MEETING_POINT},
+                "leader": string(),
+                "places": {"type": "integer", "minimum": 1}
             }},
             "provenance": {"type": "object", "required": ["source", "source_id"], "additionalProperties": false, "properties": {
                 "source": string(), "source_id": string(), "source_url": string(),

@@ -283,3 +283,52 @@ fn cli_imports_csv_with_a_mapping_and_crawls_sources() {
     );
     assert!(text.contains("example: read 1, new 1"), "{text}");
 }
+
+#[test]
+fn a_spreadsheet_says_where_to_meet_who_leads_how_many_and_how_to_get_there() {
+    let csv = "Ref,Name,Postcode,Day,Starts,Cost,Type,Meet,Leader,Max,Level,Travel\n\
+S1,Sing for joy,M33 7ZF,Tuesday,10am,Free,Singing,At the church hall side door,Ruth,30,Beginners welcome,Bus 263 stops outside\n\
+S2,Advanced choir,M33 7ZF,Thursday,7pm,Free,Singing,,Ruth and Ade,lots,Grade 5,\n";
+    let m = Mapping::parse(
+        r#"
+[columns]
+source_id = "Ref"
+title = "Name"
+postcode = "Postcode"
+days = "Day"
+start = "Starts"
+cost = "Cost"
+types = "Type"
+meeting_point = "Meet"
+leader = "Leader"
+places = "Max"
+level = "Level"
+getting_there = "Travel"
+"#,
+        Taxonomy::embedded(),
+    )
+    .unwrap();
+    let (_dir, app) = common::new_app();
+    let r = run(&app, csv.as_bytes(), &m, "choirs");
+    let text = r.to_string();
+    assert_eq!((r.created, r.failed.len()), (2, 0), "{text}");
+    let l = listing(&app, "choirs", "S1");
+    assert_eq!(l.join.meeting_point, "At the church hall side door");
+    assert_eq!(l.join.leader.as_deref(), Some("Ruth"));
+    assert_eq!(l.join.places, Some(30));
+    assert_eq!(l.audience.level, Some(signpost::listing::Level::Beginner));
+    assert_eq!(l.access.travel.len(), 1);
+    assert_eq!(l.access.travel[0].note, "Bus 263 stops outside");
+    // What cannot be read is said, and the row still comes in without it.
+    let l = listing(&app, "choirs", "S2");
+    assert_eq!((l.join.places, l.audience.level), (None, None));
+    assert_eq!(l.join.leader.as_deref(), Some("Ruth and Ade"));
+    assert!(
+        text.contains("places: 'lots' is not a number of people"),
+        "{text}"
+    );
+    assert!(
+        text.contains("level: 'Grade 5' is not a level Signpost knows"),
+        "{text}"
+    );
+}

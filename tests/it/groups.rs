@@ -99,12 +99,18 @@ pub(crate) async fn form_token(r: &Router) -> String {
 
 /// Sends a valid listing; returns (reference, private link path).
 async fn submit(r: &Router, title: &str) -> (String, String) {
+    submit_pairs(r, &valid(title)).await
+}
+
+/// Sends the form as `pairs`, which must be right; returns (reference, private link
+/// path).
+async fn submit_pairs(r: &Router, pairs: &[(&str, String)]) -> (String, String) {
     let ft = form_token(r).await;
     let (s, _, body) = send(
         r,
         "POST",
         "/add/send",
-        &body_of(&valid(title), &[("ft", &ft)]),
+        &body_of(pairs, &[("ft", &ft)]),
         None,
     )
     .await;
@@ -183,7 +189,12 @@ struct Approved {
 
 /// Submits `title`, signs a moderator in and approves it.
 async fn submit_and_approve(t: &TestApp, r: &Router, title: &str) -> Approved {
-    let (reference, manage) = submit(r, title).await;
+    approve_pairs(t, r, &valid(title)).await
+}
+
+/// Sends the form as `pairs`, signs a moderator in and approves it.
+async fn approve_pairs(t: &TestApp, r: &Router, pairs: &[(&str, String)]) -> Approved {
+    let (reference, manage) = submit_pairs(r, pairs).await;
     let (cookie, csrf) = sign_in(t, r).await;
     let id = signpost::groups::parse_reference(&reference).unwrap();
     moderator_post(
@@ -1146,34 +1157,7 @@ async fn the_form_accepts_times_and_dates_as_people_write_them() {
 
     pairs.retain(|(k, _)| *k != "s2_end");
     pairs.push(("s2_end", "1600".into()));
-    let ft = form_token(&r).await;
-    let (s, _, done) = send(
-        &r,
-        "POST",
-        "/add/send",
-        &body_of(&pairs, &[("ft", &ft)]),
-        None,
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{done}");
-    let reference = between(&done, "<strong id=\"reference\">", "<");
-    let id = signpost::groups::parse_reference(&reference).unwrap();
-    let (cookie, csrf) = sign_in(&t, &r).await;
-    moderator_post(
-        &r,
-        &format!("/moderate/submissions/{id}/approve"),
-        &cookie,
-        &csrf,
-    )
-    .await;
-    let lid = t
-        .app
-        .store
-        .submission(id)
-        .unwrap()
-        .unwrap()
-        .listing_id
-        .unwrap();
+    let lid = approve_pairs(&t, &r, &pairs).await.lid;
     let listing = t.app.store.get(lid).unwrap().unwrap();
     let hm = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
     let sessions = &listing.schedule.sessions;
@@ -1347,4 +1331,110 @@ async fn a_site_can_turn_counting_searches_off_and_says_so() {
         "{privacy}"
     );
     assert!(!privacy.contains("MISSED_SEARCHES_SETTING"));
+}
+
+#[tokio::test]
+async fn a_group_says_how_to_get_there_who_leads_and_who_it_suits() {
+    let t = TestApp::with_demo();
+    let r = router(&t, |_| {});
+    let title = "Sale Moorside Ukulele Strummers";
+    let mut pairs = valid(title);
+    pairs.extend([
+        ("places", "about twelve".to_string()),
+        ("level", "expert".to_string()),
+        ("meeting_point", "Through the side door. ".repeat(12)),
+        ("by_car", "Park behind the hall. ".repeat(25)),
+        ("leader", "Sue".to_string()),
+    ]);
+    // Each problem is said, against its own question, and what was typed is kept.
+    let (s, _, page) = send(&r, "POST", "/add", &body_of(&pairs, &[]), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{page}");
+    for (field, message) in [
+        (
+            "places",
+            "Enter the most people at a session as a number from 1 to 10000, like 12",
+        ),
+        (
+            "level",
+            "Select how much experience people need from the list",
+        ),
+        (
+            "meeting_point",
+            "Where to go on the first visit must be 250 characters or fewer",
+        ),
+        (
+            "by_car",
+            "Getting there by car must be 500 characters or fewer",
+        ),
+    ] {
+        assert!(
+            page.contains(&format!("href=\"#{field}\">{message}")),
+            "{field}: {message}\n{page}"
+        );
+    }
+    assert!(page.contains("value=\"about twelve\""), "{page}");
+
+    pairs.retain(|(k, _)| !["places", "level", "meeting_point", "by_car"].contains(k));
+    pairs.extend([
+        ("places", " 12 ".to_string()),
+        ("level", "beginner".to_string()),
+        (
+            "meeting_point",
+            "Come to the side door on Hall Lane; Sue looks out for new people.".to_string(),
+        ),
+        (
+            "by_public_transport",
+            "The 263 bus stops outside.".to_string(),
+        ),
+        ("by_car", "Free car park behind the hall.".to_string()),
+    ]);
+    let Approved { manage, lid, .. } = approve_pairs(&t, &r, &pairs).await;
+    let l = t.listing(lid);
+    assert_eq!(l.join.places, Some(12));
+    assert_eq!(l.join.leader.as_deref(), Some("Sue"));
+    assert_eq!(l.audience.level, Some(signpost::listing::Level::Beginner));
+    assert_eq!(
+        l.access.travel,
+        [
+            signpost::listing::Travel {
+                by: signpost::listing::TravelMode::PublicTransport,
+                note: "The 263 bus stops outside.".into()
+            },
+            signpost::listing::Travel {
+                by: signpost::listing::TravelMode::Car,
+                note: "Free car park behind the hall.".into()
+            },
+        ]
+    );
+
+    // The listing page says it all in plain words.
+    let (s, _, page) = send(&r, "GET", &format!("/listings/{lid}"), "", None).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    for words in [
+        "<h3>Getting there</h3>",
+        "<strong>By bus, tram or train: </strong>The 263 bus stops outside.",
+        "<strong>By car: </strong>Free car park behind the hall.",
+        "Beginners welcome, no experience needed.",
+        "<h3>Your first visit</h3><p>Come to the side door on Hall Lane; Sue looks out for new people.</p>",
+        "<li>Led by Sue</li>",
+        "<li>Up to 12 people a session</li>",
+    ] {
+        assert!(page.contains(words), "{words}\n{page}");
+    }
+    // Searching the way there finds it.
+    let (_, _, found) = send(&r, "GET", "/search?q=263+bus", "", None).await;
+    assert!(found.contains(title), "{found}");
+
+    // The private link's form comes back filled in, so an edit keeps them.
+    let (s, _, edit) = send(&r, "GET", &format!("{manage}/edit"), "", None).await;
+    assert_eq!(s, StatusCode::OK);
+    for filled in [
+        "value=\"12\"",
+        "value=\"Sue\"",
+        "<option value=\"beginner\" selected>",
+        ">Free car park behind the hall.</textarea>",
+        ">The 263 bus stops outside.</textarea>",
+    ] {
+        assert!(edit.contains(filled), "{filled}\n{edit}");
+    }
 }

@@ -973,3 +973,51 @@ async fn the_config_files_sources_are_used_by_crawl_and_import() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no-such-source"), "{err}");
 }
+
+/// What OpenActive's own examples say about joining (level, size, leader, meeting
+/// point, how to get there) comes through, in each of the shapes they use.
+#[test]
+fn level_size_leader_meeting_point_and_travel_come_from_the_standards_examples() {
+    use signpost::ingest::openactive::map::listing_for_values;
+    use signpost::listing::{Level, TravelMode};
+    // Each example as of the day before it runs, so its dates are ahead.
+    let map_at = |v: &Value, now: &str| {
+        let now = signpost::clock::parse_now(now).unwrap();
+        listing_for_values("examples", "example", &[v], Taxonomy::embedded(), now)
+            .unwrap()
+            .unwrap()
+    };
+    let map = |v: &Value| map_at(v, "2014-09-22T09:00");
+    // The data model's SessionSeries: leader as givenName and familyName, level as
+    // words, capacity on its sessions.
+    let page =
+        common::shared_json("openactive/data-models/2.x/examples/sessionseries_example_1.json");
+    let series = map_at(&page["items"][0]["data"], "2017-04-20T09:00");
+    assert_eq!(series.join.leader.as_deref(), Some("Nicole Smith"));
+    assert_eq!(series.audience.level, Some(Level::Beginner));
+    assert_eq!(series.join.places, Some(16));
+
+    // The social prescribing profile's example: one leader object, a meeting point,
+    // "Easy" and "Open to All".
+    let socialrx = common::shared_json(
+        "openactive/conformance-profiles-jsonschema/socialrx/test/test-input.json",
+    );
+    let walk = map(&socialrx);
+    assert_eq!(walk.join.leader.as_deref(), Some("Tom"));
+    assert_eq!(walk.join.places, Some(25));
+    assert_eq!(walk.audience.level, Some(Level::Mixed));
+    assert!(
+        walk.join.meeting_point.starts_with("Meet at the bus stop"),
+        "{}",
+        walk.join.meeting_point
+    );
+
+    // The accessibility profile's: a transport note by bus.
+    let access = common::shared_json(
+        "openactive/conformance-profiles-jsonschema/accessibility/test/test-input.json",
+    );
+    let centre = map(&access);
+    assert_eq!(centre.access.travel.len(), 1, "{:?}", centre.access.travel);
+    assert_eq!(centre.access.travel[0].by, TravelMode::PublicTransport);
+    assert!(centre.access.travel[0].note.contains("number 51 bus"));
+}

@@ -260,6 +260,21 @@ async fn hsds_example_through_the_api_with_a_uk_location() {
         l.access.features,
         vec!["public-transport", "wheelchair", "hearing-loop"]
     );
+    // The location's `transportation` is how to get there, shown as such.
+    assert_eq!(l.access.travel.len(), 1, "{:?}", l.access.travel);
+    assert_eq!(l.access.travel[0].by, signpost::listing::TravelMode::Any);
+    assert!(
+        l.access.travel[0]
+            .note
+            .starts_with("MyCity Civic Center is serviced by the number 1 Bus"),
+        "{:?}",
+        l.access.travel
+    );
+    assert!(
+        !l.access.notes.contains("number 1 Bus"),
+        "{}",
+        l.access.notes
+    );
     assert_eq!(
         l.join.method,
         JoinMethod::Referral,

@@ -599,6 +599,7 @@ fn comparable(l: &Listing) -> Value {
         "cost": [l.cost.free, l.cost.amount_pence, l.cost.price],
         "access": sorted(&l.access.features),
         "access_notes": l.access.notes,
+        "travel": l.access.travel,
         "ages": [l.audience.age_min, l.audience.age_max],
         "circumstances": sorted(&l.audience.circumstances),
         "audience_notes": l.audience.notes,

@@ -15,8 +15,8 @@ use serde_json::Value;
 use crate::listing::parse;
 use crate::listing::schedule::{OneOff, Repeat, Schedule, SessionRule};
 use crate::listing::{
-    Access, Audience, Contact, Cost, Day, Gender, Join, JoinMethod, Listing, Mode, Organisation,
-    Provenance, Taxonomy, Venue,
+    Access, Audience, Contact, Cost, Day, Gender, Join, JoinMethod, Level, Listing, Mode,
+    Organisation, Provenance, Taxonomy, Travel, TravelMode, Venue,
 };
 use crate::store::StoredItem;
 
@@ -103,7 +103,8 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 pub use crate::ingest::text::strip_html;
-use crate::ingest::text::summary_of;
+use crate::ingest::text::{summary_of, truncate};
+use crate::listing::validate;
 
 /// "https://schema.org/Monday", "schema:Monday" or just "Monday".
 fn day_of(v: &Value) -> Option<Day> {
@@ -578,6 +579,69 @@ fn audience_of(age_range: Option<&Value>, gender: Option<&Value>) -> Audience {
     audience
 }
 
+/// The leaders' names ("Sue", "Sue Smith and Raj"), from `Person`s or plain names.
+fn leaders_of(v: Option<&Value>) -> Option<String> {
+    let names: Vec<String> = as_list(v)
+        .into_iter()
+        .filter_map(|p| {
+            text(p.get("name"))
+                .or_else(|| {
+                    let parts: Vec<String> = ["givenName", "familyName"]
+                        .iter()
+                        .filter_map(|k| text(p.get(*k)))
+                        .collect();
+                    (!parts.is_empty()).then(|| parts.join(" "))
+                })
+                .or_else(|| text(Some(p)))
+        })
+        .collect();
+    // A feed may name a whole rota; the page says who to look for, not everyone.
+    let mut names = names;
+    while names.len() > 1 && names.iter().map(|n| n.len() + 2).sum::<usize>() > 250 {
+        names.pop();
+    }
+    match names.split_last() {
+        None => None,
+        Some((last, [])) if last.chars().count() > 250 => None,
+        Some((last, [])) => Some(last.clone()),
+        Some((last, rest)) => Some(format!("{} and {last}", rest.join(", "))),
+    }
+}
+
+/// The accessibility profile's `TransportNote`s: how to get there, by way of travel.
+fn travel_of(v: Option<&Value>) -> Vec<Travel> {
+    as_list(v)
+        .into_iter()
+        .filter_map(|n| {
+            let note = text(n.get("description")).or_else(|| text(Some(n)))?;
+            let mode = n
+                .get("transportMode")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
+            let by = if [
+                "bus", "train", "tram", "public", "rail", "metro", "tube", "coach",
+            ]
+            .iter()
+            .any(|w| mode.contains(w))
+            {
+                TravelMode::PublicTransport
+            } else if ["car", "driv", "park", "taxi"]
+                .iter()
+                .any(|w| mode.contains(w))
+            {
+                TravelMode::Car
+            } else {
+                TravelMode::Any
+            };
+            Some(Travel {
+                by,
+                note: truncate(&note, validate::MAX_TRAVEL),
+            })
+        })
+        .collect()
+}
+
 /// Booking on the provider's site when it gives one, else drop in.
 fn join_of(url: Option<String>) -> Join {
     Join {
@@ -595,6 +659,7 @@ fn join_of(url: Option<String>) -> Join {
             url,
             ..Default::default()
         },
+        ..Default::default()
     }
 }
 
@@ -687,6 +752,29 @@ pub fn listing_for_values(
     if let Some(how) = text(field("attendeeInstructions")) {
         join.details = how;
     }
+    if let Some(at) = text(field("meetingPoint")) {
+        join.meeting_point = truncate(&at, validate::MAX_MEETING_POINT);
+    }
+    join.leader = leaders_of(field("leader"));
+    join.places = field("maximumAttendeeCapacity")
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0)
+        .and_then(|n| u32::try_from(n).ok());
+    let mut audience = audience;
+    audience.level = Level::from_words(as_list(field("level")).into_iter().filter_map(|l| {
+        l.as_str()
+            .or_else(|| l.get("prefLabel").and_then(Value::as_str))
+    }));
+    let mut access = access;
+    access.travel = travel_of(
+        [
+            "transportNote",
+            "beta:transportNote",
+            "signpost:transportNote",
+        ]
+        .iter()
+        .find_map(|k| field(k)),
+    );
     let mut schedule = schedule;
     if let Some(note) = text(field("schedulingNote")) {
         schedule.note = note;

@@ -22,7 +22,7 @@ use crate::listing::parse::{self, email_as_written, web_address_as_written};
 use crate::listing::schedule::{OneOff, Repeat, SessionRule};
 use crate::listing::{
     Access, AreaServed, Audience, Contact, Cost, Day, Join, JoinMethod, Listing, Mode,
-    Organisation, Provenance, Schedule, Taxonomy, Venue,
+    Organisation, Provenance, Schedule, Taxonomy, Travel, TravelMode, Venue,
 };
 use crate::publish::taxonomy::{self as published, Vocab};
 
@@ -681,10 +681,14 @@ fn access_of(s: &Value, taxonomy: &Taxonomy) -> Access {
         acc.extend(list(loc.get("accessibility_for_disabilities")));
         for a in acc {
             for key in ["description", "accessibility", "details"] {
-                if let Some(t) = text(a, key)
-                    && !access_notes.contains(&t)
-                {
-                    access_notes.push(t);
+                if let Some(t) = text(a, key) {
+                    if let Some(travel) = travel_note(&t) {
+                        if !access.travel.contains(&travel) {
+                            access.travel.push(travel);
+                        }
+                    } else if !access_notes.contains(&t) {
+                        access_notes.push(t);
+                    }
                 }
             }
         }
@@ -696,7 +700,10 @@ fn access_of(s: &Value, taxonomy: &Taxonomy) -> Access {
             {
                 access.features.push("public-transport".into());
             }
-            access_notes.push(t);
+            access.travel.push(Travel {
+                by: TravelMode::Any,
+                note: truncate(&t, crate::listing::validate::MAX_TRAVEL),
+            });
         }
     }
     if uses_signpost_terms(s, taxonomy) {
@@ -704,13 +711,35 @@ fn access_of(s: &Value, taxonomy: &Taxonomy) -> Access {
         access.notes = truncate(&access_notes.join("\n\n"), 2_000);
         return access;
     }
-    for f in access_features_in(&access_notes.join(" ")) {
+    let travel: Vec<&str> = access.travel.iter().map(|t| t.note.as_str()).collect();
+    for f in access_features_in(&format!("{} {}", access_notes.join(" "), travel.join(" "))) {
         if !access.features.iter().any(|x| x == f) {
             access.features.push(f.to_string());
         }
     }
     access.notes = truncate(&access_notes.join("\n\n"), 2_000);
     access
+}
+
+/// A note on getting there as Signpost publishes it, an accessibility record headed
+/// by its way of travelling ("By car: parking behind the hall").
+fn travel_note(description: &str) -> Option<Travel> {
+    [
+        TravelMode::PublicTransport,
+        TravelMode::Car,
+        TravelMode::Any,
+    ]
+    .into_iter()
+    .find_map(|by| {
+        let note = description
+            .strip_prefix(by.label())?
+            .strip_prefix(':')?
+            .trim();
+        (!note.is_empty()).then(|| Travel {
+            by,
+            note: truncate(note, crate::listing::validate::MAX_TRAVEL),
+        })
+    })
 }
 
 /// Ages and circumstances from the service's and its eligibility records' words.
@@ -820,6 +849,7 @@ fn join_of(s: &Value, basics: &Basics) -> Join {
             email: contact_email,
             url: basics.url.clone(),
         },
+        ..Default::default()
     }
 }
 

@@ -377,6 +377,35 @@ pub fn session_series(
     if !l.join.details.trim().is_empty() {
         s.insert("attendeeInstructions".into(), json!(l.join.details));
     }
+    if !l.join.meeting_point.trim().is_empty() {
+        s.insert("meetingPoint".into(), json!(l.join.meeting_point));
+    }
+    if let Some(name) = &l.join.leader {
+        s.insert(
+            "leader".into(),
+            json!([{"@type": "Person", "@id": format!("{id}#leader"), "name": name}]),
+        );
+    }
+    if let Some(n) = l.join.places {
+        s.insert("maximumAttendeeCapacity".into(), json!(n));
+    }
+    if let Some(level) = a.level {
+        s.insert("level".into(), json!(level.openactive()));
+    }
+    let travel: Vec<Value> = l
+        .access
+        .travel
+        .iter()
+        .map(|t| {
+            json!({"@type": "TransportNote", "transportMode": t.by.openactive(), "description": t.note})
+        })
+        .collect();
+    // The accessibility profile's `transportNote`, which the OpenActive data model
+    // does not define (its validator fails the unprefixed name): published under
+    // Signpost's own namespace, as the model asks of extensions.
+    if !travel.is_empty() {
+        s.insert("signpost:transportNote".into(), Value::Array(travel));
+    }
     let schedules: Vec<Value> = l
         .schedule
         .sessions

@@ -217,9 +217,21 @@ pub fn feed_page(
 }
 
 /// The JSON-LD context defining Signpost's extension properties: who to credit for a
-/// listing and the licence its source published it under.
+/// listing, the licence its source published it under, and what OpenActive does not
+/// define yet.
 pub fn context(base: &str) -> Value {
     let ns = format!("{base}{CONTEXT_PATH}#");
+    let property = |name: &str, comment: &str, domains: &[&str], range: &str| {
+        let domains: Vec<Value> = domains.iter().map(|d| json!({"@id": d})).collect();
+        json!({
+            "@id": format!("signpost:{name}"),
+            "@type": "rdf:Property",
+            "rdfs:label": name,
+            "rdfs:comment": comment,
+            "schema:domainIncludes": domains,
+            "schema:rangeIncludes": [{"@id": range}]
+        })
+    };
     json!({
         "@context": {
             "signpost": ns,
@@ -228,33 +240,30 @@ pub fn context(base: &str) -> Value {
             "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
         },
         "@graph": [
-            {
-                "@id": "signpost:attribution",
-                "@type": "rdf:Property",
-                "rdfs:label": "attribution",
-                "rdfs:comment": "Who to credit for this listing: the source Signpost republishes it from.",
-                "schema:domainIncludes": [{"@id": "schema:Event"}],
-                "schema:rangeIncludes": [{"@id": "schema:Organization"}]
-            },
-            {
-                "@id": "signpost:byMonthWeek",
-                "@type": "rdf:Property",
-                "rdfs:label": "byMonthWeek",
-                "rdfs:comment": "Which week of the month a monthly schedule runs: 1 to 4, or -1 for the last (as schema:byMonthWeek, which OpenActive does not yet include).",
-                "schema:domainIncludes": [
-                    {"@id": "schema:Schedule"},
-                    {"@id": "https://openactive.io/PartialSchedule"}
-                ],
-                "schema:rangeIncludes": [{"@id": "schema:Integer"}]
-            },
-            {
-                "@id": "signpost:license",
-                "@type": "rdf:Property",
-                "rdfs:label": "license",
-                "rdfs:comment": "The licence the listing's source published it under, which applies to this listing.",
-                "schema:domainIncludes": [{"@id": "schema:Event"}],
-                "schema:rangeIncludes": [{"@id": "schema:URL"}]
-            }
+            property(
+                "attribution",
+                "Who to credit for this listing: the source Signpost republishes it from.",
+                &["schema:Event"],
+                "schema:Organization",
+            ),
+            property(
+                "byMonthWeek",
+                "Which week of the month a monthly schedule runs: 1 to 4, or -1 for the last (as schema:byMonthWeek, which OpenActive does not yet include).",
+                &["schema:Schedule", "https://openactive.io/PartialSchedule"],
+                "schema:Integer",
+            ),
+            property(
+                "license",
+                "The licence the listing's source published it under, which applies to this listing.",
+                &["schema:Event"],
+                "schema:URL",
+            ),
+            property(
+                "transportNote",
+                "How to get to the activity, one TransportNote (transportMode, description) a way of travelling: the OpenActive accessibility profile's transportNote, which the OpenActive specification does not yet include.",
+                &["schema:Event"],
+                "https://openactive.io/TransportNote",
+            ),
         ]
     })
 }

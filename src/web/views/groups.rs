@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use super::{Frame, page};
 use crate::groups::form::{FIELDS, JOIN_METHODS, Kind, REPEATS, SESSIONS, WEEKS};
 use crate::groups::{FieldErrors, ListingForm};
-use crate::listing::{Day, Listing, Mode, Taxonomy};
+use crate::listing::{Day, Level, Listing, Mode, Taxonomy};
 
 /// Where a form posts, and what hidden values it carries.
 pub struct FormTarget<'a> {
@@ -218,6 +218,10 @@ pub fn listing_form_page(
         .iter()
         .map(|m| (m.slug().to_string(), m.label().to_string()))
         .collect();
+    let levels: Vec<(String, String)> = Level::ALL
+        .iter()
+        .map(|l| (l.slug().to_string(), l.label().to_string()))
+        .collect();
     let days: Vec<(String, String)> = Day::ALL
         .iter()
         .map(|d| (d.slug().to_string(), d.name().to_string()))
@@ -272,11 +276,18 @@ pub fn listing_form_page(
                 h2 #accessibility { "Accessibility" }
                 (choices(form, errors, "access", "What is available?", Some("Select all that apply."), &access, true))
                 (area(form, errors, "access_notes", "What to expect when you arrive (optional)", Some("For example: two steps at the door, or a quiet room is available.")))
+                (area(form, errors, "by_public_transport", "Getting there by bus, tram or train (optional)", Some("For example: the 263 bus stops outside. Sale tram stop is a 10-minute walk. Up to 500 characters.")))
+                (area(form, errors, "by_car", "Getting there by car (optional)", Some("For example: free car park behind the hall, with 2 blue badge spaces by the door. Up to 500 characters.")))
+                h2 #who { "Who it is for" }
                 (text(form, errors, "age_min", "Youngest age (optional)", None, None))
                 (text(form, errors, "age_max", "Oldest age (optional)", None, None))
+                (select(form, errors, "level", "Do people need any experience? (optional)", &levels))
                 h2 #joining { "How to join" }
                 (choices(form, errors, "join_method", "How do people join?", None, &owned(JOIN_METHODS), false))
                 (area(form, errors, "join_details", "What should people do first? (optional)", Some("For example: Just turn up, or ring Sue to book a place.")))
+                (area(form, errors, "meeting_point", "Where should people go on their first visit? (optional)", Some("For example: come to the side door on Hall Lane, Sue looks out for new people. Up to 250 characters.")))
+                (text(form, errors, "leader", "Who leads it? (optional)", Some("This is published with your listing, so ask them first. A first name is enough, for example: Sue."), None))
+                (text(form, errors, "places", "Most people at a session (optional)", Some("A number, for example 12."), None))
                 (text(form, errors, "contact_name", "Contact name (optional)", None, Some("name")))
                 (text(form, errors, "contact_phone", "Phone number", Some("Give at least one of phone, email or website."), Some("tel")))
                 (text(form, errors, "contact_email", "Email address people can use", None, Some("email")))

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use maud::{Markup, PreEscaped, html};
 
 use super::{Frame, page};
-use crate::listing::{Listing, Mode, Taxonomy};
+use crate::listing::{Listing, Mode, Taxonomy, TravelMode};
 use crate::web::shortlist::Shortlist;
 
 /// "Every Tuesday, 10am to 11:30am" for each rule, then one-off dates ahead, then the note.
@@ -188,6 +188,18 @@ pub fn listing_page(
             h2 #how-to-join { "How to join" }
             p { strong { (l.join.method.label()) } }
             @if !l.join.details.is_empty() { p { (l.join.details) } }
+            @if !l.join.meeting_point.is_empty() {
+                h3 { "Your first visit" }
+                p { (l.join.meeting_point) }
+            }
+            @if l.join.leader.is_some() || l.join.places.is_some() {
+                ul {
+                    @if let Some(name) = &l.join.leader { li { "Led by " (name) } }
+                    @if let Some(n) = l.join.places {
+                        li { @if n == 1 { "One person at a time" } @else { "Up to " (n) " people a session" } }
+                    }
+                }
+            }
             (contact_list(l))
             h2 { "About this listing" }
             p.meta {
@@ -237,6 +249,15 @@ fn where_section(l: &Listing) -> Markup {
     @if !remote.is_empty() {
         p { (remote.join(", ")) @if !l.area_served.description.is_empty() { " – covers " (l.area_served.description) } }
     }
+    @if !l.access.travel.is_empty() {
+        h3 { "Getting there" }
+        @for t in &l.access.travel {
+            p {
+                @if t.by != TravelMode::Any { strong { (t.by.label()) ": " } }
+                (t.note)
+            }
+        }
+    }
     @if l.modes.is_empty() {
         @if let Some(v) = l.venue.as_ref().filter(|v| !v.name.is_empty() || !v.address.is_empty()) {
             p.address {
@@ -271,6 +292,7 @@ fn access_and_audience(l: &Listing, taxonomy: &Taxonomy) -> Markup {
     @if !l.access.notes.is_empty() { p { (l.access.notes) } }
     h2 { "Who it is for" }
     p { (who_for(l)) }
+    @if let Some(level) = l.audience.level { p { (level.label()) "." } }
     @if !l.audience.circumstances.is_empty() {
         p { "Especially for: "
             (l.audience.circumstances.iter().filter_map(|c| taxonomy.circumstance(c)).map(|c| c.label.as_str()).collect::<Vec<_>>().join(", ")) }

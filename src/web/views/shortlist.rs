@@ -46,6 +46,14 @@ fn entry(l: &Listing, taxonomy: &Taxonomy, now: NaiveDateTime, link: Option<&str
                     @if let Some(p) = contact_phone(l) { "Phone " (p) ". " }
                     @if let Some(e) = contact_email(l) { "Email " (e) "." }
                 }
+                // What a nervous first-timer most wants to know on the day.
+                @if !l.join.meeting_point.is_empty() || l.join.leader.is_some() {
+                    dt { "First visit" }
+                    dd {
+                        @if !l.join.meeting_point.is_empty() { (l.join.meeting_point) " " }
+                        @if let Some(name) = &l.join.leader { "Led by " (name) "." }
+                    }
+                }
             }
         }
     }
