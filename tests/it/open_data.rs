@@ -649,7 +649,7 @@ const PROFILE_GAPS: &[(&str, &str, &str, &str)] = &[
         "core",
         "/location",
         "amenityFeature",
-        "only parking is known, and only when it is there",
+        "only parking and an accessible toilet are known, and only when they are there",
     ),
     (
         "core",

@@ -538,11 +538,19 @@ fn access_of(
     }
     if let Some(loc) = location {
         for f in as_list(loc.get("amenityFeature")) {
-            if type_of(f) == "Parking"
-                && f.get("value").and_then(Value::as_bool) == Some(true)
-                && !access.features.iter().any(|x| x == "parking")
-            {
-                access.features.push("parking".into());
+            if f.get("value").and_then(Value::as_bool) != Some(true) {
+                continue;
+            }
+            let name = text(f.get("name")).unwrap_or_default().to_lowercase();
+            let slug = match type_of(f) {
+                "Parking" => "parking",
+                "Toilets" if name.contains("accessible") || name.contains("disabled") => {
+                    "accessible-toilet"
+                }
+                _ => continue,
+            };
+            if !access.features.iter().any(|x| x == slug) {
+                access.features.push(slug.into());
             }
         }
     }

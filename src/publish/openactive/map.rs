@@ -232,11 +232,18 @@ fn place(l: &Listing) -> Option<Value> {
             json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}),
         );
     }
-    if l.access.features.iter().any(|f| f == "parking") {
-        p.insert(
-            "amenityFeature".into(),
-            json!([{"@type": "Parking", "name": "Parking", "value": true}]),
-        );
+    // The facilities OpenActive names that Signpost's accessibility features say are
+    // there; nothing is said of those they do not mention.
+    let has = |slug: &str| l.access.features.iter().any(|f| f == slug);
+    let mut amenities = Vec::new();
+    if has("parking") || has("blue-badge-parking") {
+        amenities.push(json!({"@type": "Parking", "name": "Parking", "value": true}));
+    }
+    if has("accessible-toilet") {
+        amenities.push(json!({"@type": "Toilets", "name": "Accessible toilet", "value": true}));
+    }
+    if !amenities.is_empty() {
+        p.insert("amenityFeature".into(), Value::Array(amenities));
     }
     Some(Value::Object(p))
 }
@@ -541,6 +548,39 @@ mod tests {
         assert_eq!(a["addressRegion"], "Trafford");
         assert_eq!(s["isAccessibleForFree"], true);
         assert_eq!(s["offers"][0]["price"], 0);
+        assert!(s["location"].get("amenityFeature").is_none(), "none said");
+        for absent in ["leader", "level", "meetingPoint", "maximumAttendeeCapacity"] {
+            assert!(s.get(absent).is_none(), "{absent}");
+        }
+
+        // What the group said about joining and getting there, in OpenActive's words.
+        let mut l = listing();
+        l.access.features = vec!["blue-badge-parking".into(), "accessible-toilet".into()];
+        l.access.travel = vec![crate::listing::Travel {
+            by: crate::listing::TravelMode::Car,
+            note: "Car park behind the hall.".into(),
+        }];
+        l.audience.level = Some(crate::listing::Level::Mixed);
+        l.join.leader = Some("Sue".into());
+        l.join.places = Some(12);
+        l.join.meeting_point = "The side door.".into();
+        let s = session_series(&l, "https://s.example", tx, &attribution()).unwrap();
+        assert_eq!(
+            s["location"]["amenityFeature"],
+            json!([
+                {"@type": "Parking", "name": "Parking", "value": true},
+                {"@type": "Toilets", "name": "Accessible toilet", "value": true}
+            ])
+        );
+        assert_eq!(s["leader"][0]["name"], "Sue");
+        assert_eq!(s["leader"][0]["@type"], "Person");
+        assert_eq!(s["maximumAttendeeCapacity"], 12);
+        assert_eq!(s["meetingPoint"], "The side door.");
+        assert_eq!(s["level"], json!(["Beginner", "Intermediate", "Advanced"]));
+        assert_eq!(
+            s["signpost:transportNote"],
+            json!([{"@type": "TransportNote", "transportMode": "car", "description": "Car park behind the hall."}])
+        );
     }
 
     #[test]
