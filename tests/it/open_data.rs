@@ -525,6 +525,29 @@ async fn the_feed_passes_the_openactive_validators() {
     assert_eq!(checked.len() as u64, report["updated"].as_u64().unwrap());
     for profile in ["core", "accessibility", "socialrx"] {
         let errors = report["profiles"][profile].as_array().unwrap();
+        // How many items each gap is found in, for the record.
+        let mut found: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+        for e in errors {
+            let what = e["missing"]
+                .as_str()
+                .or(e["keyword"].as_str())
+                .unwrap_or("");
+            found
+                .entry(format!(
+                    "{}{} {what}",
+                    profile,
+                    e["path"].as_str().unwrap_or("")
+                ))
+                .or_default()
+                .insert(e["id"].as_str().unwrap_or(""));
+        }
+        for (gap, items) in &found {
+            eprintln!(
+                "profile gap: {gap}: {} of {} items",
+                items.len(),
+                checked.len()
+            );
+        }
         let mut unexplained = BTreeSet::new();
         for e in errors {
             let path: String = e["path"]
