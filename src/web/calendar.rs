@@ -141,6 +141,11 @@ fn event(
         description.push_str("\n\n");
         description.push_str(&l.schedule.note);
     }
+    // Read on the day, on a phone: where to go when you get there.
+    if !l.join.meeting_point.is_empty() {
+        description.push_str("\n\nYour first visit: ");
+        description.push_str(&l.join.meeting_point);
+    }
     description.push_str("\n\nCheck with the group before you go: ");
     description.push_str(page_url);
     line(&mut e, "DESCRIPTION", &description);

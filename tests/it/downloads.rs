@@ -135,6 +135,13 @@ async fn a_shortlist_downloads_as_one_calendar() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = t.get("/shortlist/calendar.ics").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Where to go on the day is in the event, for the phone that reminds you.
+    let (_, _, one) = t.get("/listings/1/calendar.ics").await;
+    let unfolded = one.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("Your first visit: Come to the sports hall reception."),
+        "{unfolded}"
+    );
 }
 
 #[tokio::test]
