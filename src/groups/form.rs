@@ -133,6 +133,11 @@ pub const WEEKS: &[(&str, &str)] = &[
     ("4", "Fourth"),
     ("-1", "Last"),
 ];
+/// The getting-there questions and the way of travelling each asks about.
+const TRAVEL_QUESTIONS: [(&str, TravelMode); 2] = [
+    ("by_public_transport", TravelMode::PublicTransport),
+    ("by_car", TravelMode::Car),
+];
 pub const JOIN_METHODS: &[(&str, &str)] = &[
     ("drop-in", "Just turn up"),
     ("book", "Book a place first"),
@@ -369,13 +374,10 @@ impl ListingForm {
             access: Access {
                 features: self.all("access").iter().map(|s| s.to_string()).collect(),
                 notes: self.text("access_notes"),
-                travel: [
-                    ("by_public_transport", TravelMode::PublicTransport),
-                    ("by_car", TravelMode::Car),
-                ]
-                .into_iter()
-                .filter_map(|(name, by)| self.given(name).map(|note| Travel { by, note }))
-                .collect(),
+                travel: TRAVEL_QUESTIONS
+                    .into_iter()
+                    .filter_map(|(name, by)| self.given(name).map(|note| Travel { by, note }))
+                    .collect(),
             },
             audience,
             join,
@@ -824,10 +826,7 @@ impl ListingForm {
             f.set("access", a);
         }
         f.set("access_notes", &l.access.notes);
-        for (name, by) in [
-            ("by_public_transport", TravelMode::PublicTransport),
-            ("by_car", TravelMode::Car),
-        ] {
+        for (name, by) in TRAVEL_QUESTIONS {
             let notes: Vec<&str> = l
                 .access
                 .travel
