@@ -198,6 +198,21 @@ pub enum TravelMode {
 }
 
 impl TravelMode {
+    pub const ALL: [TravelMode; 3] = [
+        TravelMode::PublicTransport,
+        TravelMode::Car,
+        TravelMode::Any,
+    ];
+
+    /// As written in JSON and in problems' field names.
+    pub fn slug(self) -> &'static str {
+        match self {
+            TravelMode::PublicTransport => "public-transport",
+            TravelMode::Car => "car",
+            TravelMode::Any => "any",
+        }
+    }
+
     /// The heading a note gets on the listing page.
     pub fn label(self) -> &'static str {
         match self {
@@ -568,6 +583,13 @@ mod tests {
         for level in Level::ALL {
             assert_eq!(of(level.openactive()), Some(level), "{level:?}");
             assert_eq!(Level::from_slug(level.slug()), Some(level));
+        }
+    }
+
+    #[test]
+    fn travel_slugs_are_the_json_names() {
+        for by in TravelMode::ALL {
+            assert_eq!(serde_json::to_value(by).unwrap(), by.slug());
         }
     }
 }

@@ -86,12 +86,12 @@ fn tidy(l: &mut Listing) {
             v.postcode = None;
         }
     }
-    if let Some(leader) = &mut l.join.leader {
-        *leader = leader.trim().to_string();
-    }
-    if l.join.leader.as_ref().is_some_and(|s| s.is_empty()) {
-        l.join.leader = None;
-    }
+    l.join.leader = l
+        .join
+        .leader
+        .take()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     for t in &mut l.access.travel {
         t.note = t.note.trim().to_string();
     }
@@ -182,9 +182,8 @@ fn check_text(l: &Listing, out: &mut Vec<Problem>) {
     }
     for t in &l.access.travel {
         if t.note.chars().count() > MAX_TRAVEL {
-            let by = serde_json::to_value(t.by).unwrap_or_default();
             out.push(problem(
-                format!("access.travel.{}", by.as_str().unwrap_or("any")),
+                format!("access.travel.{}", t.by.slug()),
                 format!("This must be {MAX_TRAVEL} characters or fewer"),
             ));
         }

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use crate::listing::{Day, Mode, Taxonomy, TimeOfDay};
+use crate::listing::{Day, Level, Mode, Taxonomy, TimeOfDay, TravelMode};
 use crate::search::request::{MAX_PAGE, MAX_QUERY_CHARS, MAX_WITHIN_MILES, MIN_WITHIN_MILES};
 
 fn string() -> Value {
@@ -137,7 +137,7 @@ pub fn document(base: &str, taxonomy: &Taxonomy) -> Value {
                 "travel": {"type": "array", "items": {
                     "type": "object", "required": ["by", "note"], "additionalProperties": false,
                     "properties": {
-                        "by": {"type": "string", "enum": ["public-transport", "car", "any"]},
+                        "by": enum_of(TravelMode::ALL.iter().map(|t| t.slug())),
                         "note": {"type": "string", "maxLength": crate::listing::validate::MAX_TRAVEL}
                     }
                 }}
@@ -148,7 +148,7 @@ pub fn document(base: &str, taxonomy: &Taxonomy) -> Value {
                 "gender": {"type": "string", "enum": ["any", "women", "men"]},
                 "circumstances": {"type": "array", "items": circumstances},
                 "notes": string(),
-                "level": {"type": "string", "enum": ["beginner", "mixed", "experienced"]}
+                "level": enum_of(Level::ALL.iter().map(|l| l.slug()))
             }},
             "join": {"type": "object", "required": ["method", "contact"], "additionalProperties": false, "properties": {
                 "method": {"type": "string", "enum": ["drop-in", "book", "referral"]},

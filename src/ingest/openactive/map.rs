@@ -589,7 +589,7 @@ fn audience_of(age_range: Option<&Value>, gender: Option<&Value>) -> Audience {
 
 /// The leaders' names ("Sue", "Sue Smith and Raj"), from `Person`s or plain names.
 fn leaders_of(v: Option<&Value>) -> Option<String> {
-    let names: Vec<String> = as_list(v)
+    let mut names: Vec<String> = as_list(v)
         .into_iter()
         .filter_map(|p| {
             text(p.get("name"))
@@ -604,7 +604,6 @@ fn leaders_of(v: Option<&Value>) -> Option<String> {
         })
         .collect();
     // A feed may name a whole rota; the page says who to look for, not everyone.
-    let mut names = names;
     while names.len() > 1 && names.iter().map(|n| n.len() + 2).sum::<usize>() > 250 {
         names.pop();
     }

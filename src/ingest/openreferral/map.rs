@@ -724,13 +724,7 @@ fn access_of(s: &Value, taxonomy: &Taxonomy) -> Access {
 /// A note on getting there as Signpost publishes it, an accessibility record headed
 /// by its way of travelling ("By car: parking behind the hall").
 fn travel_note(description: &str) -> Option<Travel> {
-    [
-        TravelMode::PublicTransport,
-        TravelMode::Car,
-        TravelMode::Any,
-    ]
-    .into_iter()
-    .find_map(|by| {
+    TravelMode::ALL.into_iter().find_map(|by| {
         let note = description
             .strip_prefix(by.label())?
             .strip_prefix(':')?
